@@ -1,0 +1,73 @@
+import { AppError, NOT_FOUND_DETAIL, UNAUTHENTICATED_DETAIL } from "@gantry/contracts/errors";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { parseAuthorization } from "./core/auth.ts";
+import type { GatewayDeps, GatewayEnv } from "./deps.ts";
+import { PredictionService } from "./prediction-service.ts";
+import { platformRoutes } from "./routes/platform.ts";
+import { predictionRoutes } from "./routes/predictions.ts";
+import { TtlCache } from "./ttl-cache.ts";
+
+/** JSON bodies larger than this are refused with 413 (data-URL inputs fit; files go to /v1/files). */
+export const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
+
+const problem = (err: AppError) =>
+  new Response(JSON.stringify(err.toProblem()), {
+    status: err.status,
+    headers: {
+      "content-type": "application/problem+json",
+      ...(err.retryAfter !== undefined ? { "retry-after": String(err.retryAfter) } : {}),
+    },
+  });
+
+/** The gateway: Replicate's HTTP API as a Web-standard fetch handler (Node and workerd alike). */
+export function createApp(deps: GatewayDeps) {
+  const svc = new PredictionService(deps);
+  const tokens = new TtlCache<string | null>(deps.cacheTtlMs ?? 2000, () => deps.now().getTime());
+  const app = new Hono<GatewayEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      if (!err.expected) deps.log.error("request failed", { path: c.req.path, err: err.message });
+      return problem(err);
+    }
+    deps.log.error("unhandled error", { path: c.req.path, err: String(err), stack: (err as Error).stack });
+    return problem(
+      new AppError("INTERNAL", "Something went wrong on our side; it has been logged.", { expected: false }),
+    );
+  });
+  app.notFound(() => problem(new AppError("NOT_FOUND", NOT_FOUND_DETAIL)));
+
+  app.get("/health", (c) => c.json({ ok: true }));
+
+  const v1 = new Hono<GatewayEnv>();
+  v1.use(
+    bodyLimit({
+      maxSize: MAX_JSON_BODY_BYTES,
+      onError: () => {
+        throw new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `Request bodies must be smaller than ${MAX_JSON_BODY_BYTES / 1024 / 1024} MB.`,
+        );
+      },
+    }),
+  );
+  v1.use(async (c, next) => {
+    c.set("baseUrl", deps.publicUrl ?? new URL(c.req.url).origin);
+    const token = parseAuthorization(c.req.header("authorization"));
+    const accountId = token
+      ? await tokens.get(token, async () => (await svc.registry.findToken(token))?.account_id ?? null)
+      : null;
+    if (!accountId) {
+      return c.json({ title: "Unauthenticated", detail: UNAUTHENTICATED_DETAIL, status: 401 }, 401, {
+        "content-type": "application/problem+json",
+      });
+    }
+    c.set("account", { id: accountId });
+    await next();
+  });
+  v1.route("/", predictionRoutes(svc));
+  v1.route("/", platformRoutes(svc));
+  app.route("/v1", v1);
+  return app;
+}

@@ -1,0 +1,22 @@
+import type { Logger } from "@gantry/platform/logger";
+import type { Buckets } from "@gantry/platform/topology";
+import type { NatsConnection } from "@nats-io/nats-core";
+
+/** Everything the gateway app needs from outside; the runtime adapters build it. */
+export interface GatewayDeps {
+  nc: NatsConnection;
+  buckets: Buckets;
+  now: () => Date;
+  newId: () => string;
+  log: Logger;
+  /** Origin for absolute URLs (`urls.get`, `next`); the request's own origin when unset. */
+  publicUrl?: string;
+  /** How long cached tokens, models and versions live. */
+  cacheTtlMs?: number;
+}
+
+export interface AuthedAccount {
+  id: string;
+}
+
+export type GatewayEnv = { Variables: { account: AuthedAccount; baseUrl: string } };

@@ -1,0 +1,13 @@
+import { z } from "zod";
+
+/** The only reader of `process.env` in the gateway's Node entry. */
+const Env = z.object({
+  NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  GANTRY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  GANTRY_HOST: z.string().default("127.0.0.1"),
+  GANTRY_PUBLIC_URL: z.url().optional(),
+  GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
+});
+
+export const env = Env.parse(process.env);

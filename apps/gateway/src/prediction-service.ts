@@ -1,0 +1,191 @@
+import { AppError, INVALID_VERSION_DETAIL, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
+import { PredictionChanged } from "@gantry/contracts/events";
+import type { CancelRequest, WorkItem } from "@gantry/contracts/jobs";
+import type { ModelRecord, VersionRecord } from "@gantry/contracts/models";
+import { isTerminal, type PredictionRecord, type WebhookEventType } from "@gantry/contracts/prediction";
+import { subjects } from "@gantry/contracts/subjects";
+import { decode, encode } from "@gantry/platform/codec";
+import { PredictionStore } from "@gantry/platform/prediction-store";
+import { Registry } from "@gantry/platform/registry";
+import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
+import type { Subscription } from "@nats-io/nats-core";
+import { inputSpec, problemDetail, validateInput } from "./core/input-schema.ts";
+import type { VersionRef } from "./core/version-ref.ts";
+import type { GatewayDeps } from "./deps.ts";
+import { TtlCache } from "./ttl-cache.ts";
+
+export interface CreateRequest {
+  accountId: string;
+  ref: VersionRef;
+  input: Record<string, unknown>;
+  webhook?: string | undefined;
+  webhookEventsFilter?: WebhookEventType[] | undefined;
+  /** Seconds to hold the request for a terminal state (`Prefer: wait`). */
+  waitSeconds: number | null;
+  /** How `ref` came: by model path (404 when unknown) or by the `version` field (422). */
+  via: "version" | "model";
+}
+
+/** Creating, reading and canceling predictions: the I/O behind the prediction routes. */
+export class PredictionService {
+  readonly store: PredictionStore;
+  readonly registry: Registry;
+  readonly #d: GatewayDeps;
+  readonly #js: JetStreamClient;
+  readonly #models: TtlCache<ModelRecord | null>;
+  readonly #versions: TtlCache<VersionRecord | null>;
+
+  constructor(deps: GatewayDeps) {
+    this.#d = deps;
+    this.store = new PredictionStore(deps.buckets.predictions, deps.nc);
+    this.registry = new Registry(deps.buckets);
+    this.#js = jetstream(deps.nc);
+    const ttl = deps.cacheTtlMs ?? 2000;
+    const clock = () => deps.now().getTime();
+    this.#models = new TtlCache(ttl, clock);
+    this.#versions = new TtlCache(ttl, clock);
+  }
+
+  model(owner: string, name: string): Promise<ModelRecord | null> {
+    return this.#models.get(`${owner}/${name}`, () => this.registry.getModel(owner, name));
+  }
+
+  version(id: string): Promise<VersionRecord | null> {
+    return this.#versions.get(id, () => this.registry.getVersion(id));
+  }
+
+  /** The model and version a request names, if the caller may use them. */
+  async resolve(accountId: string, ref: VersionRef, via: "version" | "model") {
+    const refused = () =>
+      via === "model"
+        ? new AppError("NOT_FOUND", NOT_FOUND_DETAIL)
+        : new AppError("INVALID_VERSION", INVALID_VERSION_DETAIL);
+    let version: VersionRecord | null;
+    let model: ModelRecord | null;
+    if (ref.kind === "version") {
+      version = await this.version(ref.version);
+      const [owner = "", name = ""] = version?.model.split("/") ?? [];
+      model = version ? await this.model(owner, name) : null;
+    } else {
+      model = await this.model(ref.owner, ref.name);
+      const id = ref.kind === "model-version" ? ref.version : model?.latest_version_id;
+      version = id ? await this.version(id) : null;
+      if (version && model && version.model !== `${model.owner}/${model.name}`) version = null;
+    }
+    if (!model || !version) throw refused();
+    if (model.visibility === "private" && model.account_id !== accountId) throw refused();
+    return { model, version };
+  }
+
+  async create(req: CreateRequest): Promise<PredictionRecord> {
+    const { model, version } = await this.resolve(req.accountId, req.ref, req.via);
+    const spec = inputSpec(version.openapi_schema);
+    const checked = validateInput(spec, req.input);
+    if (!checked.ok) {
+      throw new AppError("INPUT_VALIDATION", problemDetail(checked.problems), { invalidFields: checked.problems });
+    }
+    const now = this.#d.now();
+    const record: PredictionRecord = {
+      id: this.#d.newId(),
+      account_id: req.accountId,
+      model: `${model.owner}/${model.name}`,
+      version: version.id,
+      streams: outputStreams(version.openapi_schema),
+      hardware: model.hardware,
+      deployment: null,
+      source: "api",
+      input: checked.input,
+      output: null,
+      logs: "",
+      error: null,
+      status: "starting",
+      data_removed: false,
+      created_at: now.toISOString(),
+      started_at: null,
+      completed_at: null,
+      deadline: null,
+      webhook: req.webhook ?? null,
+      webhook_events_filter: req.webhookEventsFilter ?? null,
+      metrics: {},
+      agent_id: null,
+      secret_fields: spec.secrets,
+    };
+    // Subscribe before the record exists, so no change can slip past the waiter.
+    const sub = req.waitSeconds ? this.#d.nc.subscribe(subjects.changed(record.id)) : null;
+    try {
+      await this.store.create(record);
+      await this.#enqueue(record, now);
+      if (!sub || !req.waitSeconds) return record;
+      return (await waitForTerminal(sub, req.waitSeconds * 1000)) ?? record;
+    } finally {
+      sub?.unsubscribe();
+    }
+  }
+
+  async #enqueue(record: PredictionRecord, now: Date): Promise<void> {
+    const item: WorkItem = {
+      prediction_id: record.id,
+      account_id: record.account_id,
+      version_id: record.version,
+      hardware: record.hardware,
+      enqueued_at: now.toISOString(),
+    };
+    try {
+      await this.#js.publish(subjects.work(record.hardware), encode(item), { msgID: record.id });
+    } catch (cause) {
+      await this.store.transition(record.id, {
+        type: "complete",
+        at: this.#d.now(),
+        status: "failed",
+        output: null,
+        logs: "",
+        error: "the prediction could not be queued",
+        predictTimeS: 0,
+      });
+      throw new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause });
+    }
+  }
+
+  /** The caller's prediction; another account's answers 404 exactly like a missing one. */
+  async get(accountId: string, id: string): Promise<PredictionRecord> {
+    const stored = /^[a-z0-9]{26}$/.test(id) ? await this.store.get(id) : null;
+    if (!stored || stored.record.account_id !== accountId) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+    return stored.record;
+  }
+
+  /** Any non-terminal state becomes `canceled`; a terminal prediction is returned unchanged. */
+  async cancel(accountId: string, id: string): Promise<PredictionRecord> {
+    const current = await this.get(accountId, id);
+    if (isTerminal(current.status)) return current;
+    const result = await this.store.transition(id, { type: "cancel", at: this.#d.now() });
+    const record = result?.record ?? current;
+    if (record.agent_id) {
+      const msg: CancelRequest = { prediction_id: id };
+      this.#d.nc
+        .request(subjects.agentCancel(record.agent_id), encode(msg), { timeout: 5000 })
+        .catch((err: unknown) => this.#d.log.warn("cancel did not reach the agent", { id, err: String(err) }));
+    }
+    return record;
+  }
+}
+
+/** Resolves with the first terminal record seen, or the latest seen (or `null`) at the timeout. */
+async function waitForTerminal(sub: Subscription, timeoutMs: number): Promise<PredictionRecord | null> {
+  let latest: PredictionRecord | null = null;
+  const timer = setTimeout(() => sub.unsubscribe(), timeoutMs);
+  try {
+    for await (const m of sub) {
+      const notice = decode(PredictionChanged, m.data, "prediction change");
+      latest = notice.record;
+      if (isTerminal(latest.status)) break;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return latest;
+}
+
+function outputStreams(openapi: Record<string, unknown>): boolean {
+  const schemas = (openapi.components as { schemas?: Record<string, Record<string, unknown>> } | undefined)?.schemas;
+  return schemas?.Output?.["x-cog-array-type"] === "iterator";
+}

@@ -1,0 +1,20 @@
+import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
+import { HARDWARE_CATALOG } from "@gantry/contracts/hardware";
+import { Hono } from "hono";
+import type { GatewayEnv } from "../deps.ts";
+import type { PredictionService } from "../prediction-service.ts";
+
+/** `/v1/account` and `/v1/hardware`. */
+export function platformRoutes(svc: PredictionService) {
+  const app = new Hono<GatewayEnv>();
+
+  app.get("/account", async (c) => {
+    const account = await svc.registry.getAccount(c.get("account").id);
+    if (!account) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+    return c.json({ type: account.type, username: account.username, name: account.name });
+  });
+
+  app.get("/hardware", (c) => c.json(HARDWARE_CATALOG.map((h) => ({ name: h.name, sku: h.sku }))));
+
+  return app;
+}

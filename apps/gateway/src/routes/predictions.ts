@@ -1,0 +1,65 @@
+import { AppError } from "@gantry/contracts/errors";
+import { CreateModelPredictionBody, CreatePredictionBody } from "@gantry/contracts/prediction";
+import { type Context, Hono } from "hono";
+import { parseBody } from "../core/body.ts";
+import { parsePreferWait } from "../core/prefer.ts";
+import { renderPrediction } from "../core/render.ts";
+import { parseVersionRef, type VersionRef } from "../core/version-ref.ts";
+import type { GatewayEnv } from "../deps.ts";
+import type { PredictionService } from "../prediction-service.ts";
+
+/** `/v1/predictions` and `/v1/models/{owner}/{name}/predictions`. */
+export function predictionRoutes(svc: PredictionService) {
+  const app = new Hono<GatewayEnv>();
+
+  const create = async (
+    c: Context<GatewayEnv>,
+    ref: VersionRef,
+    via: "version" | "model",
+    body: CreateModelPredictionBody,
+  ) => {
+    const waitSeconds = parsePreferWait(c.req.header("prefer"));
+    const record = await svc.create({
+      accountId: c.get("account").id,
+      ref,
+      input: body.input,
+      webhook: body.webhook,
+      webhookEventsFilter: body.webhook_events_filter,
+      waitSeconds,
+      via,
+    });
+    const prediction = renderPrediction(record, c.get("baseUrl"));
+    c.header("Location", prediction.urls.get);
+    if (waitSeconds !== null) c.header("Preference-Applied", waitSeconds === 60 ? "wait" : `wait=${waitSeconds}`);
+    return c.json(prediction, 201);
+  };
+
+  app.post("/predictions", async (c) => {
+    const body = parseBody(CreatePredictionBody, await c.req.text());
+    const ref = parseVersionRef(body.version);
+    if (!ref) {
+      throw new AppError(
+        "INVALID_VERSION",
+        "The specified version does not exist (or perhaps you don't have permission to use it?)",
+      );
+    }
+    return create(c, ref, "version", body);
+  });
+
+  app.post("/models/:owner/:name/predictions", async (c) => {
+    const body = parseBody(CreateModelPredictionBody, await c.req.text());
+    return create(c, { kind: "model", owner: c.req.param("owner"), name: c.req.param("name") }, "model", body);
+  });
+
+  app.get("/predictions/:id", async (c) => {
+    const record = await svc.get(c.get("account").id, c.req.param("id"));
+    return c.json(renderPrediction(record, c.get("baseUrl")));
+  });
+
+  app.post("/predictions/:id/cancel", async (c) => {
+    const record = await svc.cancel(c.get("account").id, c.req.param("id"));
+    return c.json(renderPrediction(record, c.get("baseUrl")));
+  });
+
+  return app;
+}

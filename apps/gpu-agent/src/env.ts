@@ -1,0 +1,26 @@
+import { hostname } from "node:os";
+import { z } from "zod";
+
+/** The only reader of `process.env` in the agent. */
+const Env = z.object({
+  NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  GANTRY_AGENT_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/)
+    .optional(),
+  /** Used when no GPU is detected: `cpu`, or a GPU SKU to emulate (always labelled emulated). */
+  GANTRY_AGENT_SKU: z.string().default("cpu"),
+  GANTRY_AGENT_SLOTS: z.coerce.number().int().positive().default(4),
+  GANTRY_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  GANTRY_MODELS_DIR: z.string().default(process.cwd()),
+  GANTRY_HEARTBEAT_MS: z.coerce.number().int().positive().default(1000),
+  GANTRY_SETUP_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
+});
+
+export const env = Env.parse(process.env);
+export const defaultAgentId = () =>
+  hostname()
+    .replace(/[^a-zA-Z0-9_-]/g, "-")
+    .slice(0, 48);

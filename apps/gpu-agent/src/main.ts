@@ -1,0 +1,33 @@
+import { createLogger } from "@gantry/platform/logger";
+import { connect } from "@nats-io/transport-node";
+import { detectHardware } from "./detect.ts";
+import { defaultAgentId, env } from "./env.ts";
+import { start } from "./service.ts";
+
+const agentId = env.GANTRY_AGENT_ID ?? defaultAgentId();
+const log = createLogger({ svc: "gpu-agent", agent_id: agentId });
+const hardware = await detectHardware(env.GANTRY_AGENT_SKU);
+const nc = await connect({ servers: env.NATS_URL, name: `gpu-agent-${agentId}`, maxReconnectAttempts: -1 });
+const svc = await start({
+  nc,
+  now: () => new Date(),
+  log,
+  config: {
+    agentId,
+    ...hardware,
+    slots: env.GANTRY_AGENT_SLOTS,
+    webhookPort: env.GANTRY_AGENT_PORT,
+    modelsDir: env.GANTRY_MODELS_DIR,
+    heartbeatMs: env.GANTRY_HEARTBEAT_MS,
+    setupTimeoutMs: env.GANTRY_SETUP_TIMEOUT_MS,
+    topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
+  },
+});
+
+const shutdown = async () => {
+  await svc.stop();
+  await nc.drain();
+  process.exit(0);
+};
+process.once("SIGTERM", () => void shutdown());
+process.once("SIGINT", () => void shutdown());

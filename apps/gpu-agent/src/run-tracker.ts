@@ -1,0 +1,134 @@
+import { PredictionEvent } from "@gantry/contracts/events";
+import { subjects } from "@gantry/contracts/subjects";
+import type { PredictUsage } from "@gantry/contracts/usage";
+import { encode } from "@gantry/platform/codec";
+import type { Logger } from "@gantry/platform/logger";
+import type { PredictionStore } from "@gantry/platform/prediction-store";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { type CogSnapshot, diffSnapshot, isTerminalCogStatus, type Published } from "./core/snapshot.ts";
+
+export interface RunContext {
+  predictionId: string;
+  accountId: string;
+  versionId: string;
+  agentId: string;
+  hardware: string;
+  streams: boolean;
+  store: PredictionStore;
+  js: JetStreamClient;
+  log: Logger;
+  now: () => Date;
+  /** How often, at most, progress is written to the stored record. */
+  progressIntervalMs: number;
+  onDone: () => void;
+}
+
+/**
+ * Follows one prediction on a model server: turns Cog webhook snapshots into stream events
+ * (token deltas, log deltas) and stored transitions, and reports usage once at the end.
+ * Snapshots are handled one at a time, in arrival order.
+ */
+export class RunTracker {
+  readonly #c: RunContext;
+  #published: Published = { outputCount: 0, logsLength: 0 };
+  #eventSeq = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #startedAt: Date | null = null;
+  #lastProgress = 0;
+  #done = false;
+
+  constructor(context: RunContext) {
+    this.#c = context;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The model server accepted the prediction: predict time starts now. */
+  started(): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#startedAt = this.#c.now();
+      await this.#publish({ type: "start" });
+      await this.#c.store.transition(this.#c.predictionId, { type: "start", at: this.#startedAt });
+    });
+  }
+
+  snapshot(snap: CogSnapshot): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#done) return;
+      const diff = diffSnapshot(snap, this.#published, this.#c.streams);
+      this.#published = diff.published;
+      for (const ev of diff.events) await this.#publish(ev);
+      if (isTerminalCogStatus(snap.status)) {
+        await this.#finish(snap.status, snap.output, snap.logs, snap.error);
+        return;
+      }
+      const now = this.#c.now();
+      if (now.getTime() - this.#lastProgress >= this.#c.progressIntervalMs) {
+        this.#lastProgress = now.getTime();
+        await this.#c.store.transition(this.#c.predictionId, {
+          type: "progress",
+          at: now,
+          output: snap.output,
+          logs: snap.logs,
+        });
+      }
+    });
+  }
+
+  /** The run ended without a terminal snapshot (crash, timeout, setup failure). */
+  fail(error: string): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#done) return;
+      const current = await this.#c.store.get(this.#c.predictionId);
+      const logs = current?.record.logs ?? "";
+      await this.#finish("failed", current?.record.output ?? null, logs, error);
+    });
+  }
+
+  async #finish(status: "succeeded" | "failed" | "canceled", output: unknown, logs: string, error: string | null) {
+    this.#done = true;
+    const at = this.#c.now();
+    const predictMs = this.#startedAt ? Math.max(0, at.getTime() - this.#startedAt.getTime()) : 0;
+    if (error && status === "failed") await this.#publish({ type: "done", status, error });
+    else await this.#publish({ type: "done", status, error: null });
+    await this.#c.store.transition(this.#c.predictionId, {
+      type: "complete",
+      at,
+      status,
+      output,
+      logs,
+      error: status === "failed" ? (error ?? "prediction failed") : null,
+      predictTimeS: predictMs / 1000,
+    });
+    const usage: PredictUsage = {
+      kind: "predict",
+      prediction_id: this.#c.predictionId,
+      account_id: this.#c.accountId,
+      version_id: this.#c.versionId,
+      agent_id: this.#c.agentId,
+      hardware: this.#c.hardware,
+      predict_ms: predictMs,
+      at: at.toISOString(),
+    };
+    await this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), {
+      msgID: `predict:${this.#c.predictionId}`,
+    });
+    this.#c.onDone();
+  }
+
+  async #publish(event: PredictionEvent): Promise<void> {
+    const seq = this.#eventSeq++;
+    await this.#c.js.publish(subjects.events(this.#c.predictionId), encode(PredictionEvent.encode(event)), {
+      msgID: `${this.#c.predictionId}:${seq}`,
+    });
+  }
+
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    this.#chain = this.#chain.then(work).catch((err: unknown) => {
+      this.#c.log.error("run tracker failed", { prediction_id: this.#c.predictionId, err: String(err) });
+    });
+    return this.#chain;
+  }
+}

@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+/** The only reader of `process.env` in the scheduler. */
+const Env = z.object({
+  NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  GANTRY_AGENT_STALE_MS: z.coerce.number().int().positive().default(5000),
+  /** The 30-minute run timeout. */
+  GANTRY_RUN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60 * 1000),
+  GANTRY_RETRY_DELAY_MS: z.coerce.number().int().positive().default(50),
+  GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
+});
+
+export const env = Env.parse(process.env);

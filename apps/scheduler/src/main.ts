@@ -1,0 +1,26 @@
+import { createLogger } from "@gantry/platform/logger";
+import { connect } from "@nats-io/transport-node";
+import { env } from "./env.ts";
+import { start } from "./service.ts";
+
+const log = createLogger({ svc: "scheduler" });
+const nc = await connect({ servers: env.NATS_URL, name: "scheduler", maxReconnectAttempts: -1 });
+const svc = await start({
+  nc,
+  now: () => new Date(),
+  log,
+  config: {
+    agentStaleMs: env.GANTRY_AGENT_STALE_MS,
+    runTimeoutMs: env.GANTRY_RUN_TIMEOUT_MS,
+    retryDelayMs: env.GANTRY_RETRY_DELAY_MS,
+    topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
+  },
+});
+
+const shutdown = async () => {
+  await svc.stop();
+  await nc.drain();
+  process.exit(0);
+};
+process.once("SIGTERM", () => void shutdown());
+process.once("SIGINT", () => void shutdown());

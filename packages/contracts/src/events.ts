@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { PredictionRecord, PredictionStatus } from "./prediction.ts";
+
+/**
+ * One event on a prediction's event subject. Each carries the status it was published under,
+ * so a reader can tell a late `output` from a terminal `done`.
+ */
+export const PredictionEvent = z.discriminatedUnion("type", [
+  /** One new output item (a token for iterator models). */
+  z.object({ type: z.literal("output"), index: z.number().int().nonnegative(), data: z.unknown() }),
+  /** New log text (a delta, not the whole log). */
+  z.object({ type: z.literal("logs"), data: z.string() }),
+  z.object({ type: z.literal("start") }),
+  z.object({
+    type: z.literal("done"),
+    status: PredictionStatus,
+    error: z.string().nullable(),
+  }),
+]);
+export type PredictionEvent = z.infer<typeof PredictionEvent>;
+
+/** Core-NATS notice sent after each stored change: the record and its KV revision. */
+export const PredictionChanged = z.object({
+  revision: z.number().int().positive(),
+  record: PredictionRecord,
+});
+export type PredictionChanged = z.infer<typeof PredictionChanged>;

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { HardwareSku } from "./hardware.ts";
+import { AccountId, PredictionId, VersionId } from "./ids.ts";
+import { ModelRuntime } from "./models.ts";
+import { PredictionInput } from "./prediction.ts";
+import { Timestamp } from "./time.ts";
+
+/** The message on the work queue: just enough to place the prediction. */
+export const WorkItem = z.object({
+  prediction_id: PredictionId,
+  account_id: AccountId,
+  version_id: VersionId,
+  hardware: HardwareSku,
+  enqueued_at: Timestamp,
+});
+export type WorkItem = z.infer<typeof WorkItem>;
+
+/** Scheduler → agent: run this prediction on an instance of this version. */
+export const RunRequest = z.object({
+  prediction_id: PredictionId,
+  account_id: AccountId,
+  version_id: VersionId,
+  hardware: HardwareSku,
+  /** Whether output is an iterator whose items are published as they come. */
+  streams: z.boolean(),
+  runtime: ModelRuntime,
+  concurrency: z.number().int().positive(),
+  input: PredictionInput,
+  /** Run timeout the agent enforces, in milliseconds. */
+  timeout_ms: z.number().int().positive(),
+});
+export type RunRequest = z.infer<typeof RunRequest>;
+
+export const RunReply = z.discriminatedUnion("accepted", [
+  z.object({ accepted: z.literal(true), cold_boot: z.boolean() }),
+  z.object({ accepted: z.literal(false), reason: z.string() }),
+]);
+export type RunReply = z.infer<typeof RunReply>;
+
+/** → agent: stop this prediction on its model server. */
+export const CancelRequest = z.object({ prediction_id: PredictionId });
+export type CancelRequest = z.infer<typeof CancelRequest>;
+
+export const CancelReply = z.object({ found: z.boolean() });
+export type CancelReply = z.infer<typeof CancelReply>;

@@ -1,0 +1,36 @@
+/**
+ * Every NATS subject, stream and bucket name. Subjects are noun-first and versioned.
+ * Nothing else in the code base spells a subject.
+ */
+export const STREAMS = {
+  /** Work-queue retention: one message per prediction waiting for placement. */
+  work: { name: "WORK", subjects: ["work.v1.>"] },
+  /** Output, log and status events per prediction, kept for the data-retention window. */
+  events: { name: "PREDICTION_EVENTS", subjects: ["predictions.v1.events.>"] },
+  /** Usage for billing, de-duplicated by message id. */
+  usage: { name: "USAGE", subjects: ["usage.v1.>"] },
+} as const;
+
+export const BUCKETS = {
+  predictions: "predictions",
+  models: "models",
+  versions: "versions",
+  accounts: "accounts",
+  tokens: "tokens",
+  agents: "agents",
+} as const;
+
+export const subjects = {
+  /** A prediction waiting for placement, partitioned by hardware SKU. */
+  work: (sku: string) => `work.v1.predictions.${sku}`,
+  /** Stream events of one prediction. */
+  events: (predictionId: string) => `predictions.v1.events.${predictionId}`,
+  /** Core-NATS notice that a stored prediction changed; carries the new record. */
+  changed: (predictionId: string) => `predictions.v1.changed.${predictionId}`,
+  /** Request to an agent: run this prediction. */
+  agentRun: (agentId: string) => `agents.v1.${agentId}.run`,
+  /** Request to an agent: cancel this prediction. */
+  agentCancel: (agentId: string) => `agents.v1.${agentId}.cancel`,
+  /** Usage reported by agents. */
+  usage: (kind: "predict" | "uptime", agentId: string) => `usage.v1.${kind}.${agentId}`,
+} as const;

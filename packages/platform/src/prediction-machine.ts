@@ -1,0 +1,86 @@
+import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction";
+
+/** Everything that can happen to a stored prediction. */
+export type Transition =
+  | { type: "assign"; agentId: string }
+  | { type: "start"; at: Date }
+  | { type: "progress"; at: Date; output: unknown; logs: string }
+  | {
+      type: "complete";
+      at: Date;
+      status: "succeeded" | "failed" | "canceled";
+      output: unknown;
+      logs: string;
+      error: string | null;
+      /** Measured by the agent; it is what the prediction is billed for. */
+      predictTimeS: number;
+    }
+  | { type: "cancel"; at: Date }
+  | { type: "abort"; at: Date };
+
+const seconds = (from: string, to: Date) =>
+  Math.max(0, Math.round(((to.getTime() - Date.parse(from)) / 1000) * 1000) / 1000);
+
+/**
+ * The prediction state machine, pure. Returns the next record, or `null` when the transition does
+ * not apply (terminal states are final; a late progress snapshot never shrinks output or logs).
+ */
+export function applyTransition(record: PredictionRecord, t: Transition): PredictionRecord | null {
+  if (isTerminal(record.status)) return null;
+  switch (t.type) {
+    case "assign":
+      return record.agent_id === t.agentId ? null : { ...record, agent_id: t.agentId };
+    case "start":
+      if (record.status !== "starting") return null;
+      return { ...record, status: "processing", started_at: t.at.toISOString() };
+    case "progress": {
+      const started =
+        record.status === "starting" ? { status: "processing" as const, started_at: t.at.toISOString() } : {};
+      const logs = t.logs.length >= record.logs.length ? t.logs : record.logs;
+      const output = longer(t.output, record.output) ? t.output : record.output;
+      if (!("status" in started) && logs === record.logs && output === record.output) return null;
+      return { ...record, ...started, logs, output };
+    }
+    case "complete": {
+      const startedAt = record.started_at ?? t.at.toISOString();
+      return {
+        ...record,
+        status: t.status,
+        output: t.output,
+        logs: t.logs,
+        error: t.error,
+        started_at: startedAt,
+        completed_at: t.at.toISOString(),
+        metrics: {
+          ...record.metrics,
+          predict_time: t.predictTimeS,
+          total_time: seconds(record.created_at, t.at),
+        },
+      };
+    }
+    case "cancel":
+      return {
+        ...record,
+        status: "canceled",
+        completed_at: t.at.toISOString(),
+        metrics: {
+          ...record.metrics,
+          predict_time: record.started_at ? seconds(record.started_at, t.at) : 0,
+          total_time: seconds(record.created_at, t.at),
+        },
+      };
+    case "abort":
+      if (record.status !== "starting") return null;
+      return {
+        ...record,
+        status: "aborted",
+        completed_at: t.at.toISOString(),
+        metrics: { ...record.metrics, predict_time: 0, total_time: seconds(record.created_at, t.at) },
+      };
+  }
+}
+
+function longer(next: unknown, prev: unknown): boolean {
+  if (Array.isArray(next)) return !Array.isArray(prev) || next.length > prev.length;
+  return next !== undefined && next !== null && next !== prev;
+}

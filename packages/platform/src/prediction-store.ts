@@ -1,0 +1,76 @@
+import { AppError } from "@gantry/contracts/errors";
+import type { PredictionChanged } from "@gantry/contracts/events";
+import { PredictionRecord } from "@gantry/contracts/prediction";
+import { subjects } from "@gantry/contracts/subjects";
+import type { KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { decode, encode } from "./codec.ts";
+import { applyTransition, type Transition } from "./prediction-machine.ts";
+
+export interface StoredPrediction {
+  record: PredictionRecord;
+  revision: number;
+}
+
+const MAX_CAS_ATTEMPTS = 20;
+
+/**
+ * Predictions in the `predictions` KV bucket. Every change is a compare-and-set on the entry's
+ * revision, retried on conflict against the fresh value, so two writers racing (an agent
+ * completing, a user canceling) never lose an update. After each change a core-NATS notice
+ * carries the new record to whoever waits on it.
+ */
+export class PredictionStore {
+  readonly #kv: KV;
+  readonly #nc: NatsConnection;
+
+  constructor(kv: KV, nc: NatsConnection) {
+    this.#kv = kv;
+    this.#nc = nc;
+  }
+
+  async create(record: PredictionRecord): Promise<StoredPrediction> {
+    const revision = await this.#kv.create(record.id, encode(PredictionRecord.encode(record)));
+    this.#notify(record, revision);
+    return { record, revision };
+  }
+
+  async get(id: string): Promise<StoredPrediction | null> {
+    const entry = await this.#kv.get(id);
+    if (entry?.operation !== "PUT") return null;
+    return { record: decode(PredictionRecord, entry.value, "prediction record"), revision: entry.revision };
+  }
+
+  /**
+   * Applies a transition with CAS. Returns the stored prediction after the call (changed or not),
+   * or `null` if it does not exist.
+   */
+  async transition(id: string, t: Transition): Promise<(StoredPrediction & { changed: boolean }) | null> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.get(id);
+      if (!current) return null;
+      const next = applyTransition(current.record, t);
+      if (!next) return { ...current, changed: false };
+      try {
+        const revision = await this.#kv.update(id, encode(next), current.revision);
+        this.#notify(next, revision);
+        return { record: next, revision, changed: true };
+      } catch (err) {
+        if (!isWrongRevision(err)) throw err;
+      }
+    }
+    throw new AppError("CONFLICT", `prediction ${id}: too many concurrent writers`, {
+      expected: false,
+    });
+  }
+
+  #notify(record: PredictionRecord, revision: number): void {
+    const notice: PredictionChanged = { revision, record };
+    this.#nc.publish(subjects.changed(record.id), encode(notice));
+  }
+}
+
+function isWrongRevision(err: unknown): boolean {
+  const text = String(err);
+  return text.includes("wrong last sequence") || text.includes("10071");
+}

@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { DEMO_MODELS } from "@gantry/demo-models/catalog";
+import { freePort } from "@gantry/platform/ports";
+import { Registry } from "@gantry/platform/registry";
+import { type SeedModel, seed } from "@gantry/platform/seed";
+import { ensureTopology } from "@gantry/platform/topology";
+import { connect } from "@nats-io/transport-node";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface StackOptions {
+  natsUrl: string;
+  devToken: string;
+  devUsername?: string;
+  /** Gateway port; a free one when unset. */
+  gatewayPort?: number;
+  agents?: number;
+  agentSku?: string;
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
+  /** Where service output goes (default: dropped). */
+  onOutput?: (service: string, line: string) => void;
+}
+
+export interface Stack extends AsyncDisposable {
+  baseUrl: string;
+  token: string;
+  versions: Record<string, string>;
+  processes: Map<string, ChildProcess>;
+  /** SIGKILL one service (e.g. "scheduler", "agent-0"). */
+  kill(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The demo models as seed entries: how the agent starts each and what it serves. */
+export function demoSeedModels(): SeedModel[] {
+  return DEMO_MODELS.map((m) => ({
+    owner: m.owner,
+    name: m.name,
+    description: m.description,
+    hardware: m.hardware,
+    openapi: m.predictor.openapi,
+    runtime: { kind: "command", argv: m.argv },
+    concurrency: 64,
+  }));
+}
+
+/**
+ * Starts the whole platform as separate processes against a NATS server: scheduler, billing-free
+ * spine services, `agents` GPU agents and the gateway (Node runtime), and seeds the dev account
+ * and the demo models. Used by `npm start`, the end-to-end tests and the benchmarks.
+ */
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const nc = await connect({ servers: o.natsUrl });
+  const buckets = await ensureTopology(nc);
+  const { versions } = await seed(new Registry(buckets), {
+    devToken: o.devToken,
+    devUsername: o.devUsername ?? "dev",
+    models: demoSeedModels(),
+    now: new Date(),
+  });
+  const gatewayPort = o.gatewayPort ?? (await freePort());
+  const baseEnv = { ...process.env, NATS_URL: o.natsUrl, ...o.env };
+  const processes = new Map<string, ChildProcess>();
+  const launch = (name: string, entry: string, env: Record<string, string>) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", entry], {
+      cwd: REPO_ROOT,
+      env: { ...baseEnv, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const forward = (d: Buffer) => {
+      for (const line of d.toString().split("\n")) if (line) o.onOutput?.(name, line);
+    };
+    proc.stdout?.on("data", forward);
+    proc.stderr?.on("data", forward);
+    processes.set(name, proc);
+  };
+  launch("scheduler", "apps/scheduler/src/main.ts", {});
+  const agentCount = o.agents ?? 1;
+  for (let i = 0; i < agentCount; i++) {
+    launch(`agent-${i}`, "apps/gpu-agent/src/main.ts", {
+      GANTRY_AGENT_ID: `agent-${i}`,
+      GANTRY_AGENT_SKU: o.agentSku ?? "cpu",
+    });
+  }
+  launch("gateway", "apps/gateway/src/node.ts", { GANTRY_PORT: String(gatewayPort) });
+
+  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const up = await fetch(`${baseUrl}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    const agents = await buckets.agents.keys().then(async (it) => {
+      let n = 0;
+      for await (const _ of it) n++;
+      return n;
+    });
+    if (up && agents >= agentCount) break;
+    for (const [name, p] of processes) {
+      if (p.exitCode !== null) throw new Error(`${name} exited with code ${p.exitCode} during start-up`);
+    }
+    if (Date.now() > deadline) throw new Error("the platform did not start within 30 s");
+    await sleep(50);
+  }
+  await nc.close();
+
+  const exited = (p: ChildProcess) =>
+    p.exitCode !== null || p.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => p.once("exit", () => r()));
+  const stop = async () => {
+    const all = [...processes.values()];
+    for (const p of all) p.kill("SIGTERM");
+    await Promise.race([Promise.all(all.map(exited)), sleep(5000)]);
+    for (const p of all) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  };
+  return {
+    baseUrl,
+    token: o.devToken,
+    versions,
+    processes,
+    async kill(name) {
+      const p = processes.get(name);
+      if (!p) return;
+      p.kill("SIGKILL");
+      await exited(p);
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
