@@ -10,6 +10,7 @@ import { type CogSnapshot, diffSnapshot, isTerminalCogStatus, type Published } f
 export interface RunContext {
   predictionId: string;
   accountId: string;
+  model: string;
   versionId: string;
   agentId: string;
   hardware: string;
@@ -106,6 +107,7 @@ export class RunTracker {
       kind: "predict",
       prediction_id: this.#c.predictionId,
       account_id: this.#c.accountId,
+      model: this.#c.model,
       version_id: this.#c.versionId,
       agent_id: this.#c.agentId,
       hardware: this.#c.hardware,

@@ -165,6 +165,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
             tracker: new RunTracker({
               predictionId: req.prediction_id,
               accountId: req.account_id,
+              model: req.model,
               versionId: req.version_id,
               agentId: config.agentId,
               hardware: req.hardware,

@@ -107,6 +107,7 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
     const request: RunRequest = {
       prediction_id: record.id,
       account_id: record.account_id,
+      model: record.model,
       version_id: v.id,
       hardware: item.hardware,
       streams: record.streams,

@@ -19,6 +19,7 @@ export type WorkItem = z.infer<typeof WorkItem>;
 export const RunRequest = z.object({
   prediction_id: PredictionId,
   account_id: AccountId,
+  model: z.string(),
   version_id: VersionId,
   hardware: HardwareSku,
   /** Whether output is an iterator whose items are published as they come. */

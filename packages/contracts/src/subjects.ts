@@ -18,6 +18,10 @@ export const BUCKETS = {
   accounts: "accounts",
   tokens: "tokens",
   agents: "agents",
+  /** Billing: spend per account and period, with the last applied usage sequence. */
+  ledger: "ledger",
+  /** Billing: one line item per prediction. */
+  lineItems: "line-items",
 } as const;
 
 export const subjects = {

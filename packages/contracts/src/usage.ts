@@ -8,6 +8,7 @@ export const PredictUsage = z.object({
   kind: z.literal("predict"),
   prediction_id: PredictionId,
   account_id: AccountId,
+  model: z.string(),
   version_id: VersionId,
   agent_id: AgentId,
   hardware: HardwareSku,

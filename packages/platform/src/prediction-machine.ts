@@ -82,5 +82,6 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
 
 function longer(next: unknown, prev: unknown): boolean {
   if (Array.isArray(next)) return !Array.isArray(prev) || next.length > prev.length;
-  return next !== undefined && next !== null && next !== prev;
+  // A scalar output only appears once; a later snapshot never replaces it.
+  return next !== undefined && next !== null && (prev === undefined || prev === null);
 }

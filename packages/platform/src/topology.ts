@@ -19,6 +19,8 @@ export interface Buckets {
   accounts: KV;
   tokens: KV;
   agents: KV;
+  ledger: KV;
+  lineItems: KV;
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
@@ -81,5 +83,7 @@ export async function ensureTopology(
     accounts: await open(BUCKETS.accounts),
     tokens: await open(BUCKETS.tokens),
     agents: await open(BUCKETS.agents),
+    ledger: await open(BUCKETS.ledger),
+    lineItems: await open(BUCKETS.lineItems),
   };
 }

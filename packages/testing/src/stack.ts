@@ -48,8 +48,7 @@ export function demoSeedModels(): SeedModel[] {
 }
 
 /**
- * Starts the whole platform as separate processes against a NATS server: scheduler, billing-free
- * spine services, `agents` GPU agents and the gateway (Node runtime), and seeds the dev account
+ * Starts the whole platform as separate processes against a NATS server: scheduler, billing, `agents` GPU agents and the gateway (Node runtime), and seeds the dev account
  * and the demo models. Used by `npm start`, the end-to-end tests and the benchmarks.
  */
 export async function startStack(o: StackOptions): Promise<Stack> {
@@ -78,6 +77,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     processes.set(name, proc);
   };
   launch("scheduler", "apps/scheduler/src/main.ts", {});
+  launch("billing", "apps/billing/src/main.ts", {});
   const agentCount = o.agents ?? 1;
   for (let i = 0; i < agentCount; i++) {
     launch(`agent-${i}`, "apps/gpu-agent/src/main.ts", {

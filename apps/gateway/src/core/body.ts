@@ -12,7 +12,7 @@ export function parseBody<S extends z.ZodType>(schema: S, text: string): z.outpu
   } catch {
     throw new AppError("BAD_REQUEST", "The request body is not valid JSON.", { title: "Invalid JSON" });
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { reportInput: true });
   if (parsed.success) return parsed.data;
   const problems: InvalidField[] = parsed.error.issues.map((issue) => {
     const field = issue.path.join(".");

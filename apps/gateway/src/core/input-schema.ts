@@ -113,7 +113,7 @@ export function validateInput(
 ): { ok: true; input: Record<string, unknown> } | { ok: false; problems: InvalidField[] } {
   const problems: InvalidField[] = [];
   for (const key of Object.keys(input)) {
-    if (!(key in spec.properties)) {
+    if (!Object.hasOwn(spec.properties, key)) {
       problems.push({
         type: "additional_property_not_allowed",
         field: "",

@@ -1,0 +1,17 @@
+import { PriceEntry } from "@gantry/contracts/billing";
+import { z } from "zod";
+
+/** The only reader of `process.env` in billing. */
+const Env = z.object({
+  NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  /** JSON array of price entries (`{sku, price_per_second, effective_from}`) added to the catalog's. */
+  GANTRY_PRICES: z
+    .string()
+    .optional()
+    .transform((s) => (s ? z.array(PriceEntry).parse(JSON.parse(s)) : [])),
+  GANTRY_BILLING_BATCH: z.coerce.number().int().positive().default(500),
+  GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
+});
+
+export const env = Env.parse(process.env);

@@ -1,0 +1,25 @@
+import { createLogger } from "@gantry/platform/logger";
+import { connect } from "@nats-io/transport-node";
+import { DEFAULT_PRICES } from "./core/prices.ts";
+import { env } from "./env.ts";
+import { start } from "./service.ts";
+
+const log = createLogger({ svc: "billing" });
+const nc = await connect({ servers: env.NATS_URL, name: "billing", maxReconnectAttempts: -1 });
+const svc = await start({
+  nc,
+  log,
+  config: {
+    prices: [...DEFAULT_PRICES, ...env.GANTRY_PRICES],
+    batchSize: env.GANTRY_BILLING_BATCH,
+    topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
+  },
+});
+
+const shutdown = async () => {
+  await svc.stop();
+  await nc.drain();
+  process.exit(0);
+};
+process.once("SIGTERM", () => void shutdown());
+process.once("SIGINT", () => void shutdown());

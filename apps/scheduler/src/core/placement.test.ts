@@ -1,0 +1,160 @@
+import type { AgentHeartbeat, InstanceStatus } from "@gantry/contracts/agents";
+import { describe, expect, it } from "vitest";
+import { assumePlaced, rankCandidates } from "./placement.ts";
+
+const V1 = "1".repeat(64);
+const V2 = "2".repeat(64);
+const NOW = new Date("2026-01-01T00:01:00.000Z");
+const STALE_MS = 15_000;
+const JOB = { versionId: V1, hardware: "gpu-h100" };
+
+function instance(overrides: Partial<InstanceStatus> = {}): InstanceStatus {
+  return {
+    version_id: V1,
+    state: "ready",
+    concurrency: 1,
+    running: 0,
+    booted_at: "2026-01-01T00:00:00.000Z",
+    ...overrides,
+  };
+}
+
+function agent(agentId: string, overrides: Partial<AgentHeartbeat> = {}): AgentHeartbeat {
+  return {
+    agent_id: agentId,
+    sku: "gpu-h100",
+    emulated: true,
+    gpus: [],
+    slots: 1,
+    instances: [],
+    at: new Date(NOW.getTime() - 1_000).toISOString(),
+    ...overrides,
+  };
+}
+
+const rank = (agents: AgentHeartbeat[]) => rankCandidates(agents, JOB, NOW, STALE_MS);
+
+describe("rankCandidates", () => {
+  it("puts warm agents before cold ones", () => {
+    expect(rank([agent("cold"), agent("warm", { instances: [instance()] })])).toEqual([
+      { agentId: "warm", warm: true },
+      { agentId: "cold", warm: false },
+    ]);
+  });
+
+  it("skips agents of other SKUs", () => {
+    expect(rank([agent("t4", { sku: "gpu-t4", instances: [instance()] }), agent("h100")])).toEqual([
+      { agentId: "h100", warm: false },
+    ]);
+  });
+
+  it("skips stale agents", () => {
+    const stale = new Date(NOW.getTime() - STALE_MS - 1).toISOString();
+    const edge = new Date(NOW.getTime() - STALE_MS).toISOString();
+    expect(rank([agent("stale", { at: stale, instances: [instance()] }), agent("edge", { at: edge })])).toEqual([
+      { agentId: "edge", warm: false },
+    ]);
+  });
+
+  it("does not count a full instance as warm", () => {
+    const full = instance({ concurrency: 2, running: 2 });
+    // No free slot and nothing idle to evict: no room at all.
+    expect(rank([agent("full", { instances: [full] })])).toEqual([]);
+    // A free slot to boot a second instance: a cold candidate.
+    expect(rank([agent("roomy", { slots: 2, instances: [full] })])).toEqual([{ agentId: "roomy", warm: false }]);
+  });
+
+  it("does not count a failed instance as warm, nor as taking a slot", () => {
+    expect(rank([agent("a", { instances: [instance({ state: "failed" })] })])).toEqual([{ agentId: "a", warm: false }]);
+  });
+
+  it("counts a booting instance of the version with a free slot as warm", () => {
+    const booting = instance({ state: "booting", running: 0, booted_at: null });
+    expect(rank([agent("a", { instances: [booting] })])).toEqual([{ agentId: "a", warm: true }]);
+  });
+
+  it("counts an idle instance of another version as room (it can be evicted)", () => {
+    expect(rank([agent("a", { instances: [instance({ version_id: V2 })] })])).toEqual([{ agentId: "a", warm: false }]);
+  });
+
+  it("does not evict a busy or booting instance", () => {
+    const busy = instance({ version_id: V2, state: "busy", running: 1 });
+    const booting = instance({ version_id: V2, state: "booting", running: 0, booted_at: null });
+    expect(rank([agent("busy", { instances: [busy] }), agent("booting", { instances: [booting] })])).toEqual([]);
+  });
+
+  it("orders warm agents least loaded first", () => {
+    const agents = [
+      agent("busy", { instances: [instance({ concurrency: 4, running: 3 })] }),
+      agent("idle", { instances: [instance({ concurrency: 4, running: 0 })] }),
+      agent("half", { instances: [instance({ concurrency: 4, running: 2 })] }),
+    ];
+    expect(rank(agents).map((c) => c.agentId)).toEqual(["idle", "half", "busy"]);
+  });
+
+  it("rates a warm agent by its least loaded instance of the version", () => {
+    const agents = [
+      agent("a", { slots: 2, instances: [instance({ concurrency: 4, running: 1 })] }),
+      agent("b", {
+        slots: 2,
+        instances: [instance({ concurrency: 4, running: 3 }), instance({ concurrency: 4, running: 0 })],
+      }),
+    ];
+    expect(rank(agents).map((c) => c.agentId)).toEqual(["b", "a"]);
+  });
+
+  it("orders cold agents emptiest first", () => {
+    const other = instance({ version_id: V2, state: "busy", running: 1 });
+    const agents = [
+      agent("three-quarters", { slots: 4, instances: [other, other, other] }),
+      agent("empty", { slots: 4 }),
+      agent("half", { slots: 4, instances: [other, other] }),
+    ];
+    expect(rank(agents).map((c) => c.agentId)).toEqual(["empty", "half", "three-quarters"]);
+  });
+
+  it("accepts any iterable", () => {
+    const agents = new Map([["a", agent("a")]]);
+    expect(rankCandidates(agents.values(), JOB, NOW, STALE_MS)).toEqual([{ agentId: "a", warm: false }]);
+  });
+});
+
+describe("assumePlaced", () => {
+  it("adds one running prediction to a non-full instance of the version", () => {
+    const a = agent("a", { instances: [instance({ version_id: V2 }), instance({ concurrency: 2, running: 1 })] });
+    const next = assumePlaced(a, V1, 2);
+    expect(next.instances).toEqual([instance({ version_id: V2 }), instance({ concurrency: 2, running: 2 })]);
+  });
+
+  it("adds a booting instance when there is none with a free slot", () => {
+    const full = instance({ concurrency: 1, running: 1 });
+    const next = assumePlaced(agent("a", { slots: 2, instances: [full] }), V1, 3);
+    expect(next.instances).toEqual([
+      full,
+      { version_id: V1, state: "booting", concurrency: 3, running: 1, booted_at: null },
+    ]);
+  });
+
+  it("ignores a failed instance", () => {
+    const failed = instance({ state: "failed" });
+    const next = assumePlaced(agent("a", { slots: 2, instances: [failed] }), V1, 1);
+    expect(next.instances).toEqual([
+      failed,
+      { version_id: V1, state: "booting", concurrency: 1, running: 1, booted_at: null },
+    ]);
+  });
+
+  it("does not change the heartbeat it was given", () => {
+    const a = agent("a", { instances: [instance({ concurrency: 2, running: 0 })] });
+    const before = structuredClone(a);
+    assumePlaced(a, V1, 2);
+    assumePlaced(agent("b"), V1, 1);
+    expect(a).toEqual(before);
+  });
+
+  it("makes the next ranking see the placement", () => {
+    const a = agent("a", { instances: [instance({ concurrency: 1, running: 0 })] });
+    expect(rank([a])).toEqual([{ agentId: "a", warm: true }]);
+    expect(rank([assumePlaced(a, V1, 1)])).toEqual([]);
+  });
+});

@@ -1,0 +1,156 @@
+import type { WorkItem } from "@gantry/contracts/jobs";
+import type { PredictionRecord } from "@gantry/contracts/prediction";
+import { subjects } from "@gantry/contracts/subjects";
+import { DEMO_MODELS } from "@gantry/demo-models/catalog";
+import { start as startAgent } from "@gantry/gpu-agent/service";
+import { encode } from "@gantry/platform/codec";
+import { silentLogger } from "@gantry/platform/logger";
+import { PredictionStore } from "@gantry/platform/prediction-store";
+import { Registry } from "@gantry/platform/registry";
+import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
+import { startNatsServer } from "@gantry/testing/nats-server";
+import { REPO_ROOT } from "@gantry/testing/stack";
+import { jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import { start } from "../../src/service.ts";
+
+const VERSION = "c".repeat(64);
+const testModel = DEMO_MODELS.find((m) => m.name === "test")!;
+
+const record = (id: string, input: Record<string, unknown>): PredictionRecord => ({
+  id,
+  account_id: "acct",
+  model: "gantry/test",
+  version: VERSION,
+  streams: true,
+  hardware: "cpu",
+  deployment: null,
+  source: "api",
+  input,
+  output: null,
+  logs: "",
+  error: null,
+  status: "starting",
+  data_removed: false,
+  created_at: new Date().toISOString(),
+  started_at: null,
+  completed_at: null,
+  deadline: null,
+  webhook: null,
+  webhook_events_filter: null,
+  metrics: {},
+  agent_id: null,
+  secret_fields: [],
+});
+
+describe("scheduler with a real agent and nats-server", () => {
+  it("two schedulers share the queue: every prediction placed once and succeeds", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    await new Registry(buckets).putVersion({
+      id: VERSION,
+      model: "gantry/test",
+      account_id: "gantry",
+      cog_version: null,
+      openapi_schema: testModel.predictor.openapi,
+      runtime: { kind: "command", argv: testModel.argv },
+      concurrency: 8,
+      created_at: new Date().toISOString(),
+    });
+    const store = new PredictionStore(buckets.predictions, nc);
+    const config = { agentStaleMs: 5000, runTimeoutMs: 60_000, retryDelayMs: 20, topology: DEFAULT_TOPOLOGY };
+    const conns = await Promise.all([1, 2, 3].map(() => connect({ servers: nats.url })));
+    const s1 = await start({ nc: conns[0]!, now: () => new Date(), log: silentLogger, config });
+    const s2 = await start({ nc: conns[1]!, now: () => new Date(), log: silentLogger, config });
+    const agent = await startAgent({
+      nc: conns[2]!,
+      now: () => new Date(),
+      log: silentLogger,
+      config: {
+        agentId: "sched-it",
+        sku: "cpu",
+        emulated: false,
+        gpus: [],
+        slots: 2,
+        webhookPort: 0,
+        modelsDir: REPO_ROOT,
+        heartbeatMs: 200,
+        setupTimeoutMs: 30_000,
+        topology: DEFAULT_TOPOLOGY,
+      },
+    });
+    try {
+      const js = jetstream(nc);
+      const ids = Array.from({ length: 30 }, (_, i) => `sched${String(i).padStart(21, "0")}`);
+      for (const id of ids) {
+        await store.create(record(id, { tokens: 2, sleep_ms: 20 }));
+        const item: WorkItem = {
+          prediction_id: id,
+          account_id: "acct",
+          version_id: VERSION,
+          hardware: "cpu",
+          enqueued_at: new Date().toISOString(),
+        };
+        await js.publish(subjects.work("cpu"), encode(item), { msgID: id });
+      }
+      const deadline = Date.now() + 30_000;
+      let done: PredictionRecord[] = [];
+      while (Date.now() < deadline) {
+        done = [];
+        for (const id of ids) {
+          const r = (await store.get(id))?.record;
+          if (r && r.status !== "starting" && r.status !== "processing") done.push(r);
+        }
+        if (done.length === ids.length) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(done.map((r) => r.status)).toEqual(ids.map(() => "succeeded"));
+      expect(done.every((r) => r.agent_id === "sched-it")).toBe(true);
+      // The work queue is empty: every item was acknowledged once placed.
+      const info = await (await js.jetstreamManager()).streams.info("WORK");
+      expect(info.state.messages).toBe(0);
+    } finally {
+      await s1.stop();
+      await s2.stop();
+      await agent.stop();
+      for (const c of conns) await c.close();
+      await nc.close();
+    }
+  });
+
+  it("a prediction past its deadline before it starts is aborted, never run", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const svc = await start({
+      nc,
+      now: () => new Date(),
+      log: silentLogger,
+      config: { agentStaleMs: 5000, runTimeoutMs: 60_000, retryDelayMs: 20, topology: DEFAULT_TOPOLOGY },
+    });
+    try {
+      const id = "late0000000000000000000000";
+      await store.create({ ...record(id, {}), deadline: new Date(Date.now() - 1000).toISOString() });
+      const item: WorkItem = {
+        prediction_id: id,
+        account_id: "acct",
+        version_id: VERSION,
+        hardware: "cpu",
+        enqueued_at: new Date().toISOString(),
+      };
+      await jetstream(nc).publish(subjects.work("cpu"), encode(item), { msgID: id });
+      let status = "starting";
+      for (let i = 0; i < 100 && status === "starting"; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        status = (await store.get(id))?.record.status ?? "missing";
+      }
+      expect(status).toBe("aborted");
+    } finally {
+      await svc.stop();
+      await nc.close();
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import { STREAMS } from "@gantry/contracts/subjects";
+import { ensureTopology } from "@gantry/platform/topology";
+import { type NatsServer, startNatsServer } from "@gantry/testing/nats-server";
+import { type Stack, startStack } from "@gantry/testing/stack";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import Replicate from "replicate";
+
+export interface Platform {
+  nats: NatsServer;
+  stack: Stack;
+  nc: NatsConnection;
+  replicate: Replicate;
+  /** Predictions stored and work items ever enqueued: to prove a refused request changed nothing. */
+  counts(): Promise<{ predictions: number; enqueued: number }>;
+  api(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(token = "r8_e2e_dev_token"): Promise<Platform> {
+  const nats = await startNatsServer({ websocket: true });
+  const stack = await startStack({
+    natsUrl: nats.url,
+    devToken: token,
+    onOutput: (svc, line) => {
+      if (/"level":"error"/.test(line)) process.stderr.write(`[${svc}] ${line}\n`);
+    },
+  });
+  const nc = await connect({ servers: nats.url });
+  const buckets = await ensureTopology(nc);
+  const jsm = await jetstreamManager(nc);
+  const replicate = new Replicate({ auth: token, baseUrl: `${stack.baseUrl}/v1` });
+  return {
+    nats,
+    stack,
+    nc,
+    replicate,
+    async counts() {
+      let predictions = 0;
+      for await (const _ of await buckets.predictions.keys()) predictions++;
+      const info = await jsm.streams.info(STREAMS.work.name);
+      return { predictions, enqueued: info.state.last_seq };
+    },
+    api: (path, init = {}) =>
+      fetch(`${stack.baseUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+      }),
+    async close() {
+      await nc.close();
+      await stack.stop();
+      await nats[Symbol.asyncDispose]();
+    },
+  };
+}

@@ -1,0 +1,257 @@
+import type { PredictionRecord, PredictionStatus } from "@gantry/contracts/prediction";
+import { describe, expect, it } from "vitest";
+import { applyTransition, type Transition } from "./prediction-machine.ts";
+
+const CREATED = "2026-01-01T00:00:00.000Z";
+const at = (offsetMs: number) => new Date(Date.parse(CREATED) + offsetMs);
+
+function record(overrides: Partial<PredictionRecord> = {}): PredictionRecord {
+  return {
+    id: "gm3qorzdhgbfurvjtvhg6dckhu",
+    account_id: "acct1",
+    model: "acme/hello",
+    version: "a".repeat(64),
+    streams: false,
+    hardware: "cpu",
+    deployment: null,
+    source: "api",
+    input: { text: "world" },
+    output: null,
+    logs: "",
+    error: null,
+    status: "starting",
+    data_removed: false,
+    created_at: CREATED,
+    started_at: null,
+    completed_at: null,
+    deadline: null,
+    webhook: null,
+    webhook_events_filter: null,
+    metrics: {},
+    agent_id: null,
+    secret_fields: [],
+    ...overrides,
+  };
+}
+
+const processing = (overrides: Partial<PredictionRecord> = {}) =>
+  record({ status: "processing", started_at: at(2_000).toISOString(), ...overrides });
+
+const ALL_TRANSITIONS: Transition[] = [
+  { type: "assign", agentId: "agent-2" },
+  { type: "start", at: at(1_000) },
+  { type: "progress", at: at(1_000), output: ["a", "b", "c", "d"], logs: "much longer logs than before" },
+  {
+    type: "complete",
+    at: at(5_000),
+    status: "succeeded",
+    output: "x",
+    logs: "done",
+    error: null,
+    predictTimeS: 1,
+  },
+  { type: "cancel", at: at(5_000) },
+  { type: "abort", at: at(5_000) },
+];
+
+describe("applyTransition: terminal states are final", () => {
+  const terminal: PredictionStatus[] = ["succeeded", "failed", "canceled", "aborted"];
+  for (const status of terminal) {
+    for (const t of ALL_TRANSITIONS) {
+      it(`${status} ignores ${t.type}`, () => {
+        const r = record({ status, completed_at: at(3_000).toISOString(), agent_id: "agent-1" });
+        expect(applyTransition(r, t)).toBeNull();
+      });
+    }
+  }
+});
+
+describe("applyTransition: assign", () => {
+  it("records the agent", () => {
+    expect(applyTransition(record(), { type: "assign", agentId: "agent-1" })?.agent_id).toBe("agent-1");
+  });
+
+  it("is a no-op for the same agent", () => {
+    expect(applyTransition(record({ agent_id: "agent-1" }), { type: "assign", agentId: "agent-1" })).toBeNull();
+  });
+});
+
+describe("applyTransition: start", () => {
+  it("moves starting to processing with started_at", () => {
+    const next = applyTransition(record(), { type: "start", at: at(1_500) });
+    expect(next?.status).toBe("processing");
+    expect(next?.started_at).toBe("2026-01-01T00:00:01.500Z");
+  });
+
+  it("does not restart a processing prediction", () => {
+    expect(applyTransition(processing(), { type: "start", at: at(9_000) })).toBeNull();
+  });
+});
+
+describe("applyTransition: progress", () => {
+  it("starts a starting prediction", () => {
+    const next = applyTransition(record(), { type: "progress", at: at(1_000), output: null, logs: "" });
+    expect(next?.status).toBe("processing");
+    expect(next?.started_at).toBe(at(1_000).toISOString());
+  });
+
+  it("keeps started_at of a processing prediction", () => {
+    const r = processing({ logs: "a" });
+    const next = applyTransition(r, { type: "progress", at: at(9_000), output: null, logs: "ab" });
+    expect(next?.started_at).toBe(r.started_at);
+    expect(next?.logs).toBe("ab");
+  });
+
+  it("takes a growing output array and log", () => {
+    const r = processing({ output: ["a"], logs: "one\n" });
+    const next = applyTransition(r, { type: "progress", at: at(3_000), output: ["a", "b"], logs: "one\ntwo\n" });
+    expect(next?.output).toEqual(["a", "b"]);
+    expect(next?.logs).toBe("one\ntwo\n");
+  });
+
+  it("never shrinks the output array or the logs (late snapshot)", () => {
+    const r = processing({ output: ["a", "b", "c"], logs: "one\ntwo\n" });
+    expect(applyTransition(r, { type: "progress", at: at(3_000), output: ["a"], logs: "one\n" })).toBeNull();
+  });
+
+  it("keeps the longer part when only one part of a snapshot is behind", () => {
+    const r = processing({ output: ["a", "b", "c"], logs: "one\n" });
+    const next = applyTransition(r, { type: "progress", at: at(3_000), output: ["a"], logs: "one\ntwo\n" });
+    expect(next?.output).toEqual(["a", "b", "c"]);
+    expect(next?.logs).toBe("one\ntwo\n");
+  });
+
+  it("does not replace output with null", () => {
+    const r = processing({ output: ["a"], logs: "x" });
+    expect(applyTransition(r, { type: "progress", at: at(3_000), output: null, logs: "x" })).toBeNull();
+  });
+
+  it("is a no-op for an identical snapshot", () => {
+    const r = processing({ output: ["a"], logs: "x" });
+    expect(applyTransition(r, { type: "progress", at: at(3_000), output: ["a"], logs: "x" })).toBeNull();
+  });
+});
+
+describe("applyTransition: complete", () => {
+  const complete = (status: "succeeded" | "failed" | "canceled", offsetMs: number): Transition => ({
+    type: "complete",
+    at: at(offsetMs),
+    status,
+    output: status === "succeeded" ? "hello world" : null,
+    logs: "final logs",
+    error: status === "failed" ? "boom" : null,
+    predictTimeS: 1.25,
+  });
+
+  it("finishes with the agent's output, logs, error and predict_time", () => {
+    const next = applyTransition(processing({ output: ["partial"], logs: "partial" }), complete("succeeded", 4_321));
+    expect(next).toMatchObject({
+      status: "succeeded",
+      output: "hello world",
+      logs: "final logs",
+      error: null,
+      started_at: at(2_000).toISOString(),
+      completed_at: "2026-01-01T00:00:04.321Z",
+      metrics: { predict_time: 1.25, total_time: 4.321 },
+    });
+  });
+
+  it("records the error of a failed prediction", () => {
+    const next = applyTransition(processing(), complete("failed", 3_000));
+    expect(next?.status).toBe("failed");
+    expect(next?.error).toBe("boom");
+  });
+
+  it("sets started_at when the start was never seen", () => {
+    const next = applyTransition(record(), complete("succeeded", 3_000));
+    expect(next?.started_at).toBe(at(3_000).toISOString());
+  });
+
+  it("keeps other metrics", () => {
+    const next = applyTransition(processing({ metrics: { output_token_count: 7 } }), complete("succeeded", 3_000));
+    expect(next?.metrics).toEqual({ output_token_count: 7, predict_time: 1.25, total_time: 3 });
+  });
+
+  it("clamps total_time at 0 when the clock is behind created_at", () => {
+    const next = applyTransition(record(), complete("succeeded", -5_000));
+    expect(next?.metrics.total_time).toBe(0);
+  });
+});
+
+describe("applyTransition: cancel", () => {
+  it("cancels a starting prediction with predict_time 0", () => {
+    const next = applyTransition(record(), { type: "cancel", at: at(1_500) });
+    expect(next).toMatchObject({
+      status: "canceled",
+      completed_at: at(1_500).toISOString(),
+      metrics: { predict_time: 0, total_time: 1.5 },
+    });
+  });
+
+  it("bills a processing prediction from started_at", () => {
+    const next = applyTransition(processing(), { type: "cancel", at: at(4_750) });
+    expect(next?.status).toBe("canceled");
+    expect(next?.metrics).toEqual({ predict_time: 2.75, total_time: 4.75 });
+  });
+});
+
+describe("applyTransition: abort", () => {
+  it("aborts a starting prediction, unbilled", () => {
+    const next = applyTransition(record(), { type: "abort", at: at(30_000) });
+    expect(next).toMatchObject({
+      status: "aborted",
+      completed_at: at(30_000).toISOString(),
+      metrics: { predict_time: 0, total_time: 30 },
+    });
+  });
+
+  it("does not abort a processing prediction", () => {
+    expect(applyTransition(processing(), { type: "abort", at: at(30_000) })).toBeNull();
+  });
+});
+
+describe("applyTransition: purity", () => {
+  it("does not mutate the record it is given", () => {
+    const r = processing({ output: ["a"], logs: "x", metrics: {} });
+    const before = structuredClone(r);
+    for (const t of ALL_TRANSITIONS) applyTransition(r, t);
+    expect(r).toEqual(before);
+  });
+});
+
+describe("scalar outputs", () => {
+  it("a late progress snapshot never replaces a scalar output", () => {
+    const apply = applyTransition;
+    const base = apply(
+      {
+        id: "scalar00000000000000000000",
+        account_id: "acct",
+        model: "acme/hello",
+        version: "a".repeat(64),
+        streams: false,
+        hardware: "cpu",
+        deployment: null,
+        source: "api",
+        input: {},
+        output: null,
+        logs: "",
+        error: null,
+        status: "processing",
+        data_removed: false,
+        created_at: "2026-01-01T00:00:00.000Z",
+        started_at: "2026-01-01T00:00:00.000Z",
+        completed_at: null,
+        deadline: null,
+        webhook: null,
+        webhook_events_filter: null,
+        metrics: {},
+        agent_id: null,
+        secret_fields: [],
+      },
+      { type: "progress", at: new Date("2026-01-01T00:00:01.000Z"), output: "hello world", logs: "" },
+    );
+    expect(base?.output).toBe("hello world");
+    const later = apply(base!, { type: "progress", at: new Date("2026-01-01T00:00:02.000Z"), output: "hello", logs: "" });
+    expect(later).toBeNull();
+  });
+});

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `npm test`: lint, typecheck, then every package's unit, integration and end-to-end tests
+// (real nats-server, real processes), one package at a time. Ends with "N passed, N failed".
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: "1",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_SEND_METRICS: "false",
+};
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const workspaces = ["apps", "packages"]
+  .flatMap((d) => readdirSync(join(root, d)).map((p) => join(root, d, p)))
+  .concat([join(root, "models"), join(root, "e2e")]);
+const reportOf = (dir) => join(dir, "test-results", "vitest.json");
+for (const dir of workspaces) rmSync(reportOf(dir), { force: true });
+
+const steps = [
+  ["lint", bin("biome"), ["ci", "."]],
+  ["typecheck", bin("turbo"), ["run", "typecheck", "--env-mode=loose"]],
+  ["test", bin("turbo"), ["run", "test", "--concurrency=1", "--env-mode=loose"]],
+];
+let failedStep = null;
+for (const [name, cmd, args] of steps) {
+  console.log(`\n▶ ${name}`);
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
+  if (r.status !== 0) {
+    failedStep = name;
+    break;
+  }
+}
+
+let passed = 0;
+let failed = 0;
+for (const dir of workspaces) {
+  const file = reportOf(dir);
+  if (!existsSync(file)) continue;
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  passed += report.numPassedTests ?? 0;
+  failed += (report.numFailedTests ?? 0) + (report.numTodoTests ?? 0);
+}
+if (failedStep) console.error(`\n✗ ${failedStep} failed`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failedStep || failed > 0 || passed === 0 ? 1 : 0);
