@@ -1,6 +1,7 @@
-import { connect } from "@nats-io/transport-node";
+import { spawn } from "node:child_process";
 import { startNatsServer } from "@gantry/testing/nats-server";
-import { startStack } from "@gantry/testing/stack";
+import { REPO_ROOT, startStack } from "@gantry/testing/stack";
+import { connect } from "@nats-io/transport-node";
 import { measure, type Row, table } from "./stats.ts";
 
 /**
@@ -12,9 +13,13 @@ export async function benchPredictions(): Promise<string> {
   const token = "r8_bench_token";
   await using stack = await startStack({ natsUrl: nats.url, devToken: token });
 
-  const responder = await connect({ servers: nats.url });
-  responder.subscribe("bench.echo", { callback: (_e, m) => m.respond(m.data) });
-  const requester = await connect({ servers: nats.url });
+  // The echo responder runs in its own process, as every service does.
+  const responder = spawn(process.execPath, ["--import", "tsx", "bench/echo-responder.ts", nats.url], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((resolve) => responder.stdout?.once("data", resolve));
+  const requester = await connect({ servers: nats.url, noAsyncTraces: true });
   const payload = new TextEncoder().encode(JSON.stringify({ input: { tokens: 0 } }));
   const nats1 = () => requester.request("bench.echo", payload, { timeout: 5000 }).then(() => {});
 
@@ -33,12 +38,12 @@ export async function benchPredictions(): Promise<string> {
   for (let i = 0; i < 200; i++) await nats1();
 
   const rows: Row[] = [
-    await measure("raw NATS request/reply", 2000, 1, nats1),
-    await measure("raw NATS request/reply", 20000, 32, nats1),
+    await measure("raw NATS request/reply (other process)", 2000, 1, nats1),
+    await measure("raw NATS request/reply (other process)", 20000, 32, nats1),
     await measure("prediction create → succeeded (Prefer: wait)", 500, 1, create),
     await measure("prediction create → succeeded (Prefer: wait)", 2000, 32, create),
   ];
-  await responder.close();
+  responder.kill("SIGTERM");
   await requester.close();
   return table("No-op prediction, end to end over HTTP (gateway → NATS → scheduler → agent → Cog server → back)", rows);
 }

@@ -31,7 +31,14 @@ export async function measure(what: string, n: number, concurrency: number, op: 
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { what, concurrency, n, p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: n / seconds };
+  return {
+    what,
+    concurrency,
+    n,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    perSecond: n / seconds,
+  };
 }
 
 export function table(title: string, rows: Row[]): string {
@@ -41,7 +48,8 @@ export function table(title: string, rows: Row[]): string {
     "| what | concurrency | n | p50 ms | p99 ms | per second |",
     "|---|---:|---:|---:|---:|---:|",
     ...rows.map(
-      (r) => `| ${r.what} | ${r.concurrency} | ${r.n} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.perSecond)} |`,
+      (r) =>
+        `| ${r.what} | ${r.concurrency} | ${r.n} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.perSecond)} |`,
     ),
     "",
   ];

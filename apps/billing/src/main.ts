@@ -5,7 +5,7 @@ import { env } from "./env.ts";
 import { start } from "./service.ts";
 
 const log = createLogger({ svc: "billing" });
-const nc = await connect({ servers: env.NATS_URL, name: "billing", maxReconnectAttempts: -1 });
+const nc = await connect({ servers: env.NATS_URL, name: "billing", maxReconnectAttempts: -1, noAsyncTraces: true });
 const svc = await start({
   nc,
   log,

@@ -7,7 +7,7 @@ import { createApp } from "./app.ts";
 import { env } from "./env.ts";
 
 const log = createLogger({ svc: "gateway" });
-const nc = await connect({ servers: env.NATS_URL, name: "gateway", maxReconnectAttempts: -1 });
+const nc = await connect({ servers: env.NATS_URL, name: "gateway", maxReconnectAttempts: -1, noAsyncTraces: true });
 const buckets = await ensureTopology(nc, { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS });
 const app = createApp({ nc, buckets, now: () => new Date(), newId: randomId, log, publicUrl: env.GANTRY_PUBLIC_URL });
 const server = serve({ fetch: app.fetch, port: env.GANTRY_PORT, hostname: env.GANTRY_HOST }, (info) => {

@@ -28,14 +28,15 @@ export class CogClient {
   }
 
   /**
-   * `PUT /predictions/{id}` with `Prefer: respond-async`. Resolves to the HTTP status:
+   * `PUT /predictions/{id}` with `Prefer: respond-async`. No `start` webhook is asked for: the 202
+   * already says it started. Resolves to the HTTP status:
    * 202 accepted, 409 busy, 422 invalid input, anything else not ready.
    */
   async start(id: string, input: Record<string, unknown>, webhook: string): Promise<{ status: number; body: unknown }> {
     const res = await fetch(`${this.baseUrl}/predictions/${id}`, {
       method: "PUT",
       headers: { "content-type": "application/json", prefer: "respond-async" },
-      body: JSON.stringify({ id, input, webhook, webhook_events_filter: ["start", "output", "logs", "completed"] }),
+      body: JSON.stringify({ id, input, webhook, webhook_events_filter: ["output", "logs", "completed"] }),
       signal: AbortSignal.timeout(10_000),
     });
     const text = await res.text();

@@ -7,7 +7,12 @@ import { start } from "./service.ts";
 const agentId = env.GANTRY_AGENT_ID ?? defaultAgentId();
 const log = createLogger({ svc: "gpu-agent", agent_id: agentId });
 const hardware = await detectHardware(env.GANTRY_AGENT_SKU);
-const nc = await connect({ servers: env.NATS_URL, name: `gpu-agent-${agentId}`, maxReconnectAttempts: -1 });
+const nc = await connect({
+  servers: env.NATS_URL,
+  name: `gpu-agent-${agentId}`,
+  maxReconnectAttempts: -1,
+  noAsyncTraces: true,
+});
 const svc = await start({
   nc,
   now: () => new Date(),

@@ -3,7 +3,8 @@ import { subjects } from "@gantry/contracts/subjects";
 import type { PredictUsage } from "@gantry/contracts/usage";
 import { encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
-import type { PredictionStore } from "@gantry/platform/prediction-store";
+import type { Transition } from "@gantry/platform/prediction-machine";
+import type { PredictionStore, StoredPrediction } from "@gantry/platform/prediction-store";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { type CogSnapshot, diffSnapshot, isTerminalCogStatus, type Published } from "./core/snapshot.ts";
 
@@ -37,6 +38,8 @@ export class RunTracker {
   #startedAt: Date | null = null;
   #lastProgress = 0;
   #done = false;
+  /** What this tracker last stored: its CAS writes need no read while nobody else writes. */
+  #known: StoredPrediction | undefined;
 
   constructor(context: RunContext) {
     this.#c = context;
@@ -46,12 +49,18 @@ export class RunTracker {
     return this.#done;
   }
 
+  /** The prediction is placed here (a cold boot comes first): record which agent has it. */
+  assigned(): Promise<void> {
+    return this.#enqueue(() => this.#store({ type: "assign", agentId: this.#c.agentId }));
+  }
+
   /** The model server accepted the prediction: predict time starts now. */
   started(): Promise<void> {
     return this.#enqueue(async () => {
-      this.#startedAt = this.#c.now();
-      await this.#publish({ type: "start" });
-      await this.#c.store.transition(this.#c.predictionId, { type: "start", at: this.#startedAt });
+      const at = this.#c.now();
+      this.#startedAt = at;
+      this.#lastProgress = at.getTime();
+      await this.#store({ type: "start", at, agentId: this.#c.agentId });
     });
   }
 
@@ -82,9 +91,8 @@ export class RunTracker {
   fail(error: string): Promise<void> {
     return this.#enqueue(async () => {
       if (this.#done) return;
-      const current = await this.#c.store.get(this.#c.predictionId);
-      const logs = current?.record.logs ?? "";
-      await this.#finish("failed", current?.record.output ?? null, logs, error);
+      const current = this.#known ?? (await this.#c.store.get(this.#c.predictionId)) ?? undefined;
+      await this.#finish("failed", current?.record.output ?? null, current?.record.logs ?? "", error);
     });
   }
 
@@ -92,9 +100,8 @@ export class RunTracker {
     this.#done = true;
     const at = this.#c.now();
     const predictMs = this.#startedAt ? Math.max(0, at.getTime() - this.#startedAt.getTime()) : 0;
-    if (error && status === "failed") await this.#publish({ type: "done", status, error });
-    else await this.#publish({ type: "done", status, error: null });
-    await this.#c.store.transition(this.#c.predictionId, {
+    // The stored terminal state first: it is what `Prefer: wait` and polling clients wait for.
+    await this.#store({
       type: "complete",
       at,
       status,
@@ -114,10 +121,18 @@ export class RunTracker {
       predict_ms: predictMs,
       at: at.toISOString(),
     };
-    await this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), {
-      msgID: `predict:${this.#c.predictionId}`,
-    });
+    await Promise.all([
+      this.#publish({ type: "done", status, error: status === "failed" ? error : null }),
+      this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), {
+        msgID: `predict:${this.#c.predictionId}`,
+      }),
+    ]);
     this.#c.onDone();
+  }
+
+  async #store(t: Transition): Promise<void> {
+    const result = await this.#c.store.transition(this.#c.predictionId, t, this.#known);
+    this.#known = result ?? undefined;
   }
 
   async #publish(event: PredictionEvent): Promise<void> {

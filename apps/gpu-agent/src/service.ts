@@ -184,8 +184,14 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
             }),
           };
           runs.set(req.prediction_id, run);
-          await store.transition(req.prediction_id, { type: "assign", agentId: config.agentId });
-          void execute(req, run);
+          if (placed.cold) {
+            // Booting takes a while: record the placement now, start when the server is ready.
+            await run.tracker.assigned();
+            void execute(req, run);
+          } else {
+            // Warm: answer once the model server has it and the start is stored (one write).
+            await execute(req, run);
+          }
           reply = { accepted: true, cold_boot: placed.cold };
         }
       }
@@ -194,7 +200,6 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
       reply = { accepted: false, reason: "bad request" };
     }
     msg.respond(encode(reply));
-    void heartbeat().catch(() => {});
   };
 
   const onCancel = async (msg: Msg) => {

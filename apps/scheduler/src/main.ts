@@ -4,7 +4,7 @@ import { env } from "./env.ts";
 import { start } from "./service.ts";
 
 const log = createLogger({ svc: "scheduler" });
-const nc = await connect({ servers: env.NATS_URL, name: "scheduler", maxReconnectAttempts: -1 });
+const nc = await connect({ servers: env.NATS_URL, name: "scheduler", maxReconnectAttempts: -1, noAsyncTraces: true });
 const svc = await start({
   nc,
   now: () => new Date(),

@@ -10,7 +10,6 @@ export const PredictionEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("output"), index: z.number().int().nonnegative(), data: z.unknown() }),
   /** New log text (a delta, not the whole log). */
   z.object({ type: z.literal("logs"), data: z.string() }),
-  z.object({ type: z.literal("start") }),
   z.object({
     type: z.literal("done"),
     status: PredictionStatus,

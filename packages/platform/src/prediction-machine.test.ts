@@ -251,7 +251,12 @@ describe("scalar outputs", () => {
       { type: "progress", at: new Date("2026-01-01T00:00:01.000Z"), output: "hello world", logs: "" },
     );
     expect(base?.output).toBe("hello world");
-    const later = apply(base!, { type: "progress", at: new Date("2026-01-01T00:00:02.000Z"), output: "hello", logs: "" });
+    const later = apply(base!, {
+      type: "progress",
+      at: new Date("2026-01-01T00:00:02.000Z"),
+      output: "hello",
+      logs: "",
+    });
     expect(later).toBeNull();
   });
 });

@@ -3,7 +3,8 @@ import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction"
 /** Everything that can happen to a stored prediction. */
 export type Transition =
   | { type: "assign"; agentId: string }
-  | { type: "start"; at: Date }
+  /** The model server accepted it; `agentId` records where it runs. */
+  | { type: "start"; at: Date; agentId?: string }
   | { type: "progress"; at: Date; output: unknown; logs: string }
   | {
       type: "complete";
@@ -32,7 +33,12 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       return record.agent_id === t.agentId ? null : { ...record, agent_id: t.agentId };
     case "start":
       if (record.status !== "starting") return null;
-      return { ...record, status: "processing", started_at: t.at.toISOString() };
+      return {
+        ...record,
+        status: "processing",
+        started_at: t.at.toISOString(),
+        agent_id: t.agentId ?? record.agent_id,
+      };
     case "progress": {
       const started =
         record.status === "starting" ? { status: "processing" as const, started_at: t.at.toISOString() } : {};

@@ -43,11 +43,16 @@ export class PredictionStore {
 
   /**
    * Applies a transition with CAS. Returns the stored prediction after the call (changed or not),
-   * or `null` if it does not exist.
+   * or `null` if it does not exist. A writer that keeps what it last stored passes it as `known`:
+   * the first attempt then needs no read, and a conflict falls back to reading the fresh value.
    */
-  async transition(id: string, t: Transition): Promise<(StoredPrediction & { changed: boolean }) | null> {
+  async transition(
+    id: string,
+    t: Transition,
+    known?: StoredPrediction,
+  ): Promise<(StoredPrediction & { changed: boolean }) | null> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.get(id);
+      const current = attempt === 0 && known ? known : await this.get(id);
       if (!current) return null;
       const next = applyTransition(current.record, t);
       if (!next) return { ...current, changed: false };

@@ -20,6 +20,8 @@ export interface StackOptions {
   agentSku?: string;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** Extra Node flags for every service (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   /** Where service output goes (default: dropped). */
   onOutput?: (service: string, line: string) => void;
 }
@@ -64,7 +66,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const baseEnv = { ...process.env, NATS_URL: o.natsUrl, ...o.env };
   const processes = new Map<string, ChildProcess>();
   const launch = (name: string, entry: string, env: Record<string, string>) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", entry], {
+    const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", entry], {
       cwd: REPO_ROOT,
       env: { ...baseEnv, ...env },
       stdio: ["ignore", "pipe", "pipe"],

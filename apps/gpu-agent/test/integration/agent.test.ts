@@ -130,7 +130,6 @@ describe("gpu-agent with a real Cog-protocol model server", () => {
       expect(rec.output).toEqual(["tok0", " tok1", " tok2", " tok3"]);
       expect(rec.agent_id).toBe("it-agent");
       const evs = await t.events(first.id);
-      expect(evs[0]).toEqual({ type: "start" });
       expect(evs.filter((e) => e.type === "output").map((e) => (e.type === "output" ? e.data : null))).toEqual(
         rec.output,
       );
