@@ -1,3 +1,4 @@
+import { Agent, request } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /**
@@ -27,20 +28,35 @@ export class WebhookSender {
 
   async #post(json: string, retries: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await fetch(this.#url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: json,
-          redirect: "manual",
-        });
-        await res.body?.cancel();
-        if (res.ok || ![429, 500, 502, 503, 504].includes(res.status)) return;
-      } catch {
-        // connection error: retried below when allowed
-      }
+      const status = await post(this.#url, json).catch(() => 0);
+      if ((status >= 200 && status < 300) || ![0, 429, 500, 502, 503, 504].includes(status)) return;
       if (attempt >= retries) return;
       await sleep(100 * 2 ** Math.min(attempt, 10));
     }
   }
+}
+
+const agent = new Agent({ keepAlive: true });
+
+/** POSTs JSON and resolves to the status; redirects are not followed. */
+function post(url: string, json: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.from(json);
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": String(body.length) },
+        timeout: 30_000,
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("webhook timed out")));
+    req.on("error", reject);
+    req.end(body);
+  });
 }

@@ -126,8 +126,12 @@ export class PredictionService {
     const item: WorkItem = {
       prediction_id: record.id,
       account_id: record.account_id,
+      model: record.model,
       version_id: record.version,
       hardware: record.hardware,
+      streams: record.streams,
+      input: record.input,
+      deadline: record.deadline,
       enqueued_at: now.toISOString(),
     };
     try {

@@ -1,3 +1,5 @@
+import { httpRequest } from "@gantry/platform/http-client";
+
 /** HTTP client for one Cog-protocol model server (reference: cog-http-protocol.md §7). */
 export interface HealthCheck {
   status: string;
@@ -33,16 +35,15 @@ export class CogClient {
    * 202 accepted, 409 busy, 422 invalid input, anything else not ready.
    */
   async start(id: string, input: Record<string, unknown>, webhook: string): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(`${this.baseUrl}/predictions/${id}`, {
+    const res = await httpRequest(`${this.baseUrl}/predictions/${id}`, {
       method: "PUT",
       headers: { "content-type": "application/json", prefer: "respond-async" },
       body: JSON.stringify({ id, input, webhook, webhook_events_filter: ["output", "logs", "completed"] }),
-      signal: AbortSignal.timeout(10_000),
+      timeoutMs: 10_000,
     });
-    const text = await res.text();
-    let body: unknown = text;
+    let body: unknown = res.text;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(res.text);
     } catch {
       // plain-text body (Python's 500): keep it as text
     }

@@ -54,14 +54,20 @@ export class RunTracker {
     return this.#enqueue(() => this.#store({ type: "assign", agentId: this.#c.agentId }));
   }
 
-  /** The model server accepted the prediction: predict time starts now. */
-  started(): Promise<void> {
-    return this.#enqueue(async () => {
+  /**
+   * The model server accepted the prediction: predict time starts now. Resolves to `false` when
+   * the stored prediction had already ended (canceled before it started): the caller stops it.
+   */
+  async started(): Promise<boolean> {
+    let live = true;
+    await this.#enqueue(async () => {
       const at = this.#c.now();
       this.#startedAt = at;
       this.#lastProgress = at.getTime();
       await this.#store({ type: "start", at, agentId: this.#c.agentId });
+      live = this.#known?.record.status === "processing";
     });
+    return live;
   }
 
   snapshot(snap: CogSnapshot): Promise<void> {

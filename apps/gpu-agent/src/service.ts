@@ -130,7 +130,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
         .catch((err: unknown) => ({ status: 0, body: String(err) }));
       if (res.status === 200 || res.status === 202) {
         run.timer = setTimeout(() => void timeout(req.prediction_id, req.timeout_ms), req.timeout_ms);
-        return tracker.started();
+        if (!(await tracker.started())) await client.cancel(req.prediction_id);
+        return;
       }
       if (res.status === 422) return tracker.fail(`model rejected the input: ${JSON.stringify(res.body)}`);
       // 409 busy, 503 not ready: the work stays ours, try again shortly.

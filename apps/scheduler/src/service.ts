@@ -1,7 +1,6 @@
 import { AgentHeartbeat } from "@gantry/contracts/agents";
 import { RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
 import type { VersionRecord } from "@gantry/contracts/models";
-import { isTerminal } from "@gantry/contracts/prediction";
 import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
@@ -84,16 +83,13 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
 
   const placeOne = async (m: JsMsg) => {
     const item = decode(WorkItem, m.data, "work item");
-    const stored = await store.get(item.prediction_id);
-    if (!stored || isTerminal(stored.record.status)) return m.ack();
-    const { record } = stored;
-    if (record.deadline && Date.parse(record.deadline) <= now().getTime()) {
-      await store.transition(record.id, { type: "abort", at: now() });
+    if (item.deadline && Date.parse(item.deadline) <= now().getTime()) {
+      await store.transition(item.prediction_id, { type: "abort", at: now() });
       return m.ack();
     }
     const v = await version(item.version_id);
     if (!v) {
-      await store.transition(record.id, {
+      await store.transition(item.prediction_id, {
         type: "complete",
         at: now(),
         status: "failed",
@@ -105,15 +101,15 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
       return m.ack();
     }
     const request: RunRequest = {
-      prediction_id: record.id,
-      account_id: record.account_id,
-      model: record.model,
+      prediction_id: item.prediction_id,
+      account_id: item.account_id,
+      model: item.model,
       version_id: v.id,
       hardware: item.hardware,
-      streams: record.streams,
+      streams: item.streams,
       runtime: v.runtime,
       concurrency: v.concurrency,
-      input: record.input,
+      input: item.input,
       timeout_ms: config.runTimeoutMs,
     };
     const candidates = rankCandidates(

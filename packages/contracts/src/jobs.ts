@@ -5,12 +5,19 @@ import { ModelRuntime } from "./models.ts";
 import { PredictionInput } from "./prediction.ts";
 import { Timestamp } from "./time.ts";
 
-/** The message on the work queue: just enough to place the prediction. */
+/**
+ * The message on the work queue: everything needed to place and run the prediction, so that
+ * placing it needs no read of the stored record (a canceled one is caught when it starts).
+ */
 export const WorkItem = z.object({
   prediction_id: PredictionId,
   account_id: AccountId,
+  model: z.string(),
   version_id: VersionId,
   hardware: HardwareSku,
+  streams: z.boolean(),
+  input: PredictionInput,
+  deadline: Timestamp.nullable(),
   enqueued_at: Timestamp,
 });
 export type WorkItem = z.infer<typeof WorkItem>;

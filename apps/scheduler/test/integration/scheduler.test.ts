@@ -44,6 +44,18 @@ const record = (id: string, input: Record<string, unknown>): PredictionRecord =>
   secret_fields: [],
 });
 
+const workItem = (r: PredictionRecord): WorkItem => ({
+  prediction_id: r.id,
+  account_id: r.account_id,
+  model: r.model,
+  version_id: r.version,
+  hardware: r.hardware,
+  streams: r.streams,
+  input: r.input,
+  deadline: r.deadline,
+  enqueued_at: r.created_at,
+});
+
 describe("scheduler with a real agent and nats-server", () => {
   it("two schedulers share the queue: every prediction placed once and succeeds", async () => {
     await using nats = await startNatsServer();
@@ -85,15 +97,9 @@ describe("scheduler with a real agent and nats-server", () => {
       const js = jetstream(nc);
       const ids = Array.from({ length: 30 }, (_, i) => `sched${String(i).padStart(21, "0")}`);
       for (const id of ids) {
-        await store.create(record(id, { tokens: 2, sleep_ms: 20 }));
-        const item: WorkItem = {
-          prediction_id: id,
-          account_id: "acct",
-          version_id: VERSION,
-          hardware: "cpu",
-          enqueued_at: new Date().toISOString(),
-        };
-        await js.publish(subjects.work("cpu"), encode(item), { msgID: id });
+        const r = record(id, { tokens: 2, sleep_ms: 20 });
+        await store.create(r);
+        await js.publish(subjects.work("cpu"), encode(workItem(r)), { msgID: id });
       }
       const deadline = Date.now() + 30_000;
       let done: PredictionRecord[] = [];
@@ -133,15 +139,9 @@ describe("scheduler with a real agent and nats-server", () => {
     });
     try {
       const id = "late0000000000000000000000";
-      await store.create({ ...record(id, {}), deadline: new Date(Date.now() - 1000).toISOString() });
-      const item: WorkItem = {
-        prediction_id: id,
-        account_id: "acct",
-        version_id: VERSION,
-        hardware: "cpu",
-        enqueued_at: new Date().toISOString(),
-      };
-      await jetstream(nc).publish(subjects.work("cpu"), encode(item), { msgID: id });
+      const r = { ...record(id, {}), deadline: new Date(Date.now() - 1000).toISOString() };
+      await store.create(r);
+      await jetstream(nc).publish(subjects.work("cpu"), encode(workItem(r)), { msgID: id });
       let status = "starting";
       for (let i = 0; i < 100 && status === "starting"; i++) {
         await new Promise((r) => setTimeout(r, 20));
