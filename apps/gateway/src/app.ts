@@ -6,6 +6,7 @@ import type { GatewayDeps, GatewayEnv } from "./deps.ts";
 import { PredictionService } from "./prediction-service.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { predictionRoutes } from "./routes/predictions.ts";
+import { streamRoutes } from "./routes/streams.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** JSON bodies larger than this are refused with 413 (data-URL inputs fit; files go to /v1/files). */
@@ -54,6 +55,11 @@ export function createApp(deps: GatewayDeps) {
   );
   v1.use(async (c, next) => {
     c.set("baseUrl", deps.publicUrl ?? new URL(c.req.url).origin);
+    await next();
+  });
+  // Capability URLs: the URL is the credential, so no Authorization header is asked for.
+  v1.route("/", streamRoutes(svc, deps));
+  v1.use(async (c, next) => {
     const token = parseAuthorization(c.req.header("authorization"));
     const accountId = token
       ? await tokens.get(token, async () => (await svc.registry.findToken(token))?.account_id ?? null)

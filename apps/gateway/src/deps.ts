@@ -8,6 +8,8 @@ export interface GatewayDeps {
   buckets: Buckets;
   now: () => Date;
   newId: () => string;
+  /** Unguessable tokens (stream capability URLs). */
+  newToken: () => string;
   log: Logger;
   /** Origin for absolute URLs (`urls.get`, `next`); the request's own origin when unset. */
   publicUrl?: string;

@@ -108,6 +108,7 @@ export class PredictionService {
       webhook_events_filter: req.webhookEventsFilter ?? null,
       metrics: {},
       agent_id: null,
+      stream_token: this.#d.newToken(),
       secret_fields: spec.secrets,
     };
     // Subscribe before the record exists, so no change can slip past the waiter.

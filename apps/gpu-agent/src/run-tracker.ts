@@ -40,6 +40,14 @@ export class RunTracker {
   #done = false;
   /** What this tracker last stored: its CAS writes need no read while nobody else writes. */
   #known: StoredPrediction | undefined;
+  /**
+   * Opens once the start is queued. A fast model's webhooks can arrive before the agent has read
+   * the 202 of its PUT; they wait here so the start is always stored first.
+   */
+  #open!: () => void;
+  readonly #gate = new Promise<void>((resolve) => {
+    this.#open = resolve;
+  });
 
   constructor(context: RunContext) {
     this.#c = context;
@@ -60,41 +68,41 @@ export class RunTracker {
    */
   async started(): Promise<boolean> {
     let live = true;
-    await this.#enqueue(async () => {
+    const work = this.#enqueue(async () => {
       const at = this.#c.now();
       this.#startedAt = at;
       this.#lastProgress = at.getTime();
       await this.#store({ type: "start", at, agentId: this.#c.agentId });
       live = this.#known?.record.status === "processing";
     });
+    this.#open();
+    await work;
     return live;
   }
 
   snapshot(snap: CogSnapshot): Promise<void> {
-    return this.#enqueue(async () => {
-      if (this.#done) return;
-      const diff = diffSnapshot(snap, this.#published, this.#c.streams);
-      this.#published = diff.published;
-      for (const ev of diff.events) await this.#publish(ev);
-      if (isTerminalCogStatus(snap.status)) {
-        await this.#finish(snap.status, snap.output, snap.logs, snap.error);
-        return;
-      }
-      const now = this.#c.now();
-      if (now.getTime() - this.#lastProgress >= this.#c.progressIntervalMs) {
-        this.#lastProgress = now.getTime();
-        await this.#c.store.transition(this.#c.predictionId, {
-          type: "progress",
-          at: now,
-          output: snap.output,
-          logs: snap.logs,
-        });
-      }
-    });
+    return this.#gate.then(() =>
+      this.#enqueue(async () => {
+        if (this.#done) return;
+        const diff = diffSnapshot(snap, this.#published, this.#c.streams);
+        this.#published = diff.published;
+        for (const ev of diff.events) await this.#publish(ev);
+        if (isTerminalCogStatus(snap.status)) {
+          await this.#finish(snap.status, snap.output, snap.logs, snap.error);
+          return;
+        }
+        const now = this.#c.now();
+        if (now.getTime() - this.#lastProgress >= this.#c.progressIntervalMs) {
+          this.#lastProgress = now.getTime();
+          await this.#store({ type: "progress", at: now, output: snap.output, logs: snap.logs });
+        }
+      }),
+    );
   }
 
   /** The run ended without a terminal snapshot (crash, timeout, setup failure). */
   fail(error: string): Promise<void> {
+    this.#open();
     return this.#enqueue(async () => {
       if (this.#done) return;
       const current = this.#known ?? (await this.#c.store.get(this.#c.predictionId)) ?? undefined;
@@ -106,7 +114,7 @@ export class RunTracker {
     this.#done = true;
     const at = this.#c.now();
     const predictMs = this.#startedAt ? Math.max(0, at.getTime() - this.#startedAt.getTime()) : 0;
-    // The stored terminal state first: it is what `Prefer: wait` and polling clients wait for.
+    // The store ends the event stream (`done`) with the terminal write.
     await this.#store({
       type: "complete",
       at,
@@ -127,12 +135,9 @@ export class RunTracker {
       predict_ms: predictMs,
       at: at.toISOString(),
     };
-    await Promise.all([
-      this.#publish({ type: "done", status, error: status === "failed" ? error : null }),
-      this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), {
-        msgID: `predict:${this.#c.predictionId}`,
-      }),
-    ]);
+    await this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), {
+      msgID: `predict:${this.#c.predictionId}`,
+    });
     this.#c.onDone();
   }
 

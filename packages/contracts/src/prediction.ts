@@ -71,6 +71,8 @@ export const PredictionRecord = z.object({
   webhook_events_filter: z.array(WebhookEventType).nullable(),
   metrics: PredictionMetrics,
   agent_id: AgentId.nullable(),
+  /** Capability token of the stream URL (iterator models): unguessable, needs no auth header. */
+  stream_token: z.string().nullable(),
   /** Secret input names, redacted whenever the prediction is shown. */
   secret_fields: z.array(z.string()),
 });

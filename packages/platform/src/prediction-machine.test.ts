@@ -29,6 +29,7 @@ function record(overrides: Partial<PredictionRecord> = {}): PredictionRecord {
     webhook_events_filter: null,
     metrics: {},
     agent_id: null,
+    stream_token: null,
     secret_fields: [],
     ...overrides,
   };
@@ -246,6 +247,7 @@ describe("scalar outputs", () => {
         webhook_events_filter: null,
         metrics: {},
         agent_id: null,
+        stream_token: null,
         secret_fields: [],
       },
       { type: "progress", at: new Date("2026-01-01T00:00:01.000Z"), output: "hello world", logs: "" },

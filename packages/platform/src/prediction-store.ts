@@ -1,7 +1,8 @@
 import { AppError } from "@gantry/contracts/errors";
-import type { PredictionChanged } from "@gantry/contracts/events";
-import { PredictionRecord } from "@gantry/contracts/prediction";
+import type { PredictionChanged, PredictionEvent } from "@gantry/contracts/events";
+import { isTerminal, PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
+import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { decode, encode } from "./codec.ts";
@@ -23,10 +24,12 @@ const MAX_CAS_ATTEMPTS = 20;
 export class PredictionStore {
   readonly #kv: KV;
   readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
 
   constructor(kv: KV, nc: NatsConnection) {
     this.#kv = kv;
     this.#nc = nc;
+    this.#js = jetstream(nc);
   }
 
   async create(record: PredictionRecord): Promise<StoredPrediction> {
@@ -59,6 +62,7 @@ export class PredictionStore {
       try {
         const revision = await this.#kv.update(id, encode(next), current.revision);
         this.#notify(next, revision);
+        if (isTerminal(next.status)) await this.#publishDone(next);
         return { record: next, revision, changed: true };
       } catch (err) {
         if (!isWrongRevision(err)) throw err;
@@ -67,6 +71,15 @@ export class PredictionStore {
     throw new AppError("CONFLICT", `prediction ${id}: too many concurrent writers`, {
       expected: false,
     });
+  }
+
+  /**
+   * Every terminal transition ends the prediction's event stream with `done`, whoever made it
+   * (the agent completing, a user canceling, the scheduler aborting): stream readers always end.
+   */
+  async #publishDone(record: PredictionRecord): Promise<void> {
+    const done: PredictionEvent = { type: "done", status: record.status, error: record.error };
+    await this.#js.publish(subjects.events(record.id), encode(done), { msgID: `${record.id}:done` });
   }
 
   #notify(record: PredictionRecord, revision: number): void {

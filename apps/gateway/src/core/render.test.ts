@@ -29,6 +29,7 @@ function record(overrides: Partial<PredictionRecord> = {}): PredictionRecord {
     webhook_events_filter: null,
     metrics: { predict_time: 1, total_time: 2 },
     agent_id: "agent-1",
+    stream_token: "capabilitytoken00000000000",
     secret_fields: ["api_key"],
     ...overrides,
   };

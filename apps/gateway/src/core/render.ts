@@ -32,6 +32,7 @@ export function renderPrediction(r: PredictionRecord, baseUrl: string): Predicti
       get: api,
       cancel: `${api}/cancel`,
       web: `${baseUrl}/p/${r.id}`,
+      ...(r.streams && r.stream_token ? { stream: `${baseUrl}/v1/streams/${r.id}/${r.stream_token}` } : {}),
     },
     metrics: r.metrics,
   };

@@ -42,6 +42,7 @@ function record(id: string): PredictionRecord {
     webhook_events_filter: null,
     metrics: {},
     agent_id: null,
+    stream_token: null,
     secret_fields: [],
   };
 }
@@ -138,6 +139,22 @@ describe("gpu-agent with a real Cog-protocol model server", () => {
       const second = await t.run({ tokens: 1 });
       expect(second.reply).toEqual({ accepted: true, cold_boot: false });
       expect((await t.finished(second.id)).status).toBe("succeeded");
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("instant predictions are stored as started by this agent before they complete", async () => {
+    const t = await setup();
+    try {
+      await t.finished((await t.run({ tokens: 0 })).id); // cold boot out of the way
+      const ids = await Promise.all(Array.from({ length: 10 }, async () => (await t.run({ tokens: 0 })).id));
+      for (const id of ids) {
+        const rec = await t.finished(id);
+        expect(rec.status).toBe("succeeded");
+        expect(rec.agent_id).toBe("it-agent");
+        expect(Date.parse(rec.started_at ?? "")).toBeLessThanOrEqual(Date.parse(rec.completed_at ?? ""));
+      }
     } finally {
       await t.close();
     }

@@ -41,6 +41,7 @@ const record = (id: string, input: Record<string, unknown>): PredictionRecord =>
   webhook_events_filter: null,
   metrics: {},
   agent_id: null,
+  stream_token: null,
   secret_fields: [],
 });
 

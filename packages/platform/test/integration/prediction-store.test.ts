@@ -31,6 +31,7 @@ const record = (id: string): PredictionRecord => ({
   webhook_events_filter: null,
   metrics: {},
   agent_id: null,
+  stream_token: null,
   secret_fields: [],
 });
 
