@@ -8,6 +8,7 @@ import { platformRoutes } from "./routes/platform.ts";
 import { predictionRoutes } from "./routes/predictions.ts";
 import { streamRoutes } from "./routes/streams.ts";
 import { TtlCache } from "./ttl-cache.ts";
+import { openWsSession, type WsConnection } from "./ws-session.ts";
 
 /** JSON bodies larger than this are refused with 413 (data-URL inputs fit; files go to /v1/files). */
 export const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
@@ -21,7 +22,10 @@ const problem = (err: AppError) =>
     },
   });
 
-/** The gateway: Replicate's HTTP API as a Web-standard fetch handler (Node and workerd alike). */
+/**
+ * The gateway: Replicate's HTTP API as a Web-standard fetch handler (Node and workerd alike), and
+ * the WebSocket session the runtime adapters attach to `GET /v1/ws` upgrades.
+ */
 export function createApp(deps: GatewayDeps) {
   const svc = new PredictionService(deps);
   const tokens = new TtlCache<string | null>(deps.cacheTtlMs ?? 2000, () => deps.now().getTime());
@@ -75,5 +79,5 @@ export function createApp(deps: GatewayDeps) {
   v1.route("/", predictionRoutes(svc));
   v1.route("/", platformRoutes(svc));
   app.route("/v1", v1);
-  return app;
+  return { app, openWebSocket: (conn: WsConnection) => openWsSession(conn, svc, deps) };
 }

@@ -3,13 +3,14 @@ import { createLogger } from "@gantry/platform/logger";
 import { ensureTopology } from "@gantry/platform/topology";
 import { serve } from "@hono/node-server";
 import { connect } from "@nats-io/transport-node";
+import { WebSocketServer } from "ws";
 import { createApp } from "./app.ts";
 import { env } from "./env.ts";
 
 const log = createLogger({ svc: "gateway" });
 const nc = await connect({ servers: env.NATS_URL, name: "gateway", maxReconnectAttempts: -1, noAsyncTraces: true });
 const buckets = await ensureTopology(nc, { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS });
-const app = createApp({
+const { app, openWebSocket } = createApp({
   nc,
   buckets,
   now: () => new Date(),
@@ -22,7 +23,22 @@ const server = serve({ fetch: app.fetch, port: env.GANTRY_PORT, hostname: env.GA
   log.info("gateway listening", { url: `http://${env.GANTRY_HOST}:${info.port}` });
 });
 
+const wss = new WebSocketServer({ noServer: true });
+server.on("upgrade", (req, socket, head) => {
+  if (new URL(req.url ?? "/", "http://x").pathname !== "/v1/ws") return socket.destroy();
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    const session = openWebSocket({
+      send: (text) => ws.send(text),
+      bufferedAmount: () => ws.bufferedAmount,
+      close: (code, reason) => ws.close(code, reason),
+    });
+    ws.on("message", (data) => session.onMessage(String(data)));
+    ws.on("close", () => void session.onClose());
+  });
+});
+
 const shutdown = () => {
+  wss.close();
   server.close();
   void nc.drain().finally(() => process.exit(0));
 };

@@ -1,0 +1,97 @@
+import { AppError } from "@gantry/contracts/errors";
+import { z } from "zod";
+import { parseLastEventId, sseFrames } from "./core/sse.ts";
+import type { GatewayDeps } from "./deps.ts";
+import { followEvents } from "./event-feed.ts";
+import type { PredictionService } from "./prediction-service.ts";
+import { streamTarget } from "./routes/streams.ts";
+
+/** What a runtime's WebSocket offers the session (ws on Node, WebSocketPair in workerd). */
+export interface WsConnection {
+  send(text: string): void;
+  /** Bytes queued and not yet sent. */
+  bufferedAmount(): number;
+  close(code: number, reason: string): void;
+}
+
+/** Close code for a reader that fell too far behind; it resumes with `last_event_id`. */
+export const WS_TOO_SLOW = 4008;
+/** A connection with more than this queued is too slow. */
+export const MAX_WS_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+const ClientMessage = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("subscribe"),
+    /** The prediction's `urls.stream`. */
+    stream: z.url(),
+    last_event_id: z.string().optional(),
+  }),
+  z.object({ type: z.literal("unsubscribe"), prediction_id: z.string() }),
+]);
+
+/**
+ * One WebSocket connection following any number of predictions. The client sends
+ * `{"type":"subscribe","stream":"<urls.stream>","last_event_id"?}`; the server sends
+ * `{"type":"event","prediction_id","id","event","data"}` frames carrying exactly the SSE events,
+ * and ends each subscription after its `done`.
+ */
+export function openWsSession(conn: WsConnection, svc: PredictionService, deps: GatewayDeps) {
+  const subscriptions = new Map<string, AsyncGenerator<unknown>>();
+  const send = (msg: object) => conn.send(JSON.stringify(msg));
+
+  const follow = async (stream: string, lastEventId: string | undefined) => {
+    const m = /\/v1\/streams\/([a-z0-9]{26})\/([^/?#]+)$/.exec(new URL(stream).pathname);
+    if (!m?.[1] || !m[2]) throw new AppError("BAD_REQUEST", "not a stream URL of this server");
+    const id = m[1];
+    const record = await streamTarget(svc, id, m[2]);
+    const after = parseLastEventId(lastEventId);
+    if (after === null) throw new AppError("BAD_REQUEST", "last_event_id must be an event id from this stream");
+    if (subscriptions.has(id)) return;
+    const feed = followEvents(deps.nc, record, after);
+    subscriptions.set(id, feed);
+    send({ type: "subscribed", prediction_id: id });
+    try {
+      for await (const { seq, event } of feed) {
+        for (const frame of sseFrames(event, String(seq))) send({ type: "event", prediction_id: id, ...frame });
+        if (conn.bufferedAmount() > MAX_WS_BUFFERED_BYTES) {
+          conn.close(WS_TOO_SLOW, `reader too slow; resubscribe with last_event_id ${seq}`);
+          return close();
+        }
+      }
+    } finally {
+      subscriptions.delete(id);
+    }
+  };
+
+  const close = async () => {
+    const feeds = [...subscriptions.values()];
+    subscriptions.clear();
+    await Promise.all(feeds.map((f) => f.return(undefined)));
+  };
+
+  return {
+    onMessage(text: string) {
+      let msg: z.infer<typeof ClientMessage>;
+      try {
+        msg = ClientMessage.parse(JSON.parse(text));
+      } catch {
+        send({
+          type: "error",
+          detail:
+            'expected {"type":"subscribe","stream":"<urls.stream>"} or {"type":"unsubscribe","prediction_id":"…"}',
+        });
+        return;
+      }
+      if (msg.type === "unsubscribe") {
+        void subscriptions.get(msg.prediction_id)?.return(undefined);
+        return;
+      }
+      follow(msg.stream, msg.last_event_id).catch((err: unknown) => {
+        const detail = err instanceof AppError ? err.message : "could not follow this stream";
+        if (!(err instanceof AppError)) deps.log.warn("ws follow failed", { err: String(err) });
+        send({ type: "error", stream: msg.stream, detail });
+      });
+    },
+    onClose: close,
+  };
+}
