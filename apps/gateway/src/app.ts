@@ -7,6 +7,7 @@ import { PredictionService } from "./prediction-service.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { predictionRoutes } from "./routes/predictions.ts";
 import { streamRoutes } from "./routes/streams.ts";
+import { StreamHub } from "./stream-hub.ts";
 import { TtlCache } from "./ttl-cache.ts";
 import { openWsSession, type WsConnection } from "./ws-session.ts";
 
@@ -28,6 +29,7 @@ const problem = (err: AppError) =>
  */
 export function createApp(deps: GatewayDeps) {
   const svc = new PredictionService(deps);
+  const hub = new StreamHub(deps.nc, deps.log);
   const tokens = new TtlCache<string | null>(deps.cacheTtlMs ?? 2000, () => deps.now().getTime());
   const app = new Hono<GatewayEnv>();
 
@@ -62,7 +64,7 @@ export function createApp(deps: GatewayDeps) {
     await next();
   });
   // Capability URLs: the URL is the credential, so no Authorization header is asked for.
-  v1.route("/", streamRoutes(svc, deps));
+  v1.route("/", streamRoutes(svc, hub, deps));
   v1.use(async (c, next) => {
     const token = parseAuthorization(c.req.header("authorization"));
     const accountId = token
@@ -79,5 +81,5 @@ export function createApp(deps: GatewayDeps) {
   v1.route("/", predictionRoutes(svc));
   v1.route("/", platformRoutes(svc));
   app.route("/v1", v1);
-  return { app, openWebSocket: (conn: WsConnection) => openWsSession(conn, svc, deps) };
+  return { app, openWebSocket: (conn: WsConnection) => openWsSession(conn, svc, hub, deps) };
 }

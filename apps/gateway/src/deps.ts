@@ -13,6 +13,8 @@ export interface GatewayDeps {
   log: Logger;
   /** Origin for absolute URLs (`urls.get`, `next`); the request's own origin when unset. */
   publicUrl?: string;
+  /** A stream reader this many events behind is dropped (default 10,000); it can resume. */
+  streamMaxLag?: number;
   /** How long cached tokens, models and versions live. */
   cacheTtlMs?: number;
 }

@@ -2,9 +2,9 @@ import { AppError } from "@gantry/contracts/errors";
 import { z } from "zod";
 import { parseLastEventId, sseFrames } from "./core/sse.ts";
 import type { GatewayDeps } from "./deps.ts";
-import { followEvents } from "./event-feed.ts";
 import type { PredictionService } from "./prediction-service.ts";
 import { streamTarget } from "./routes/streams.ts";
+import type { StreamHub } from "./stream-hub.ts";
 
 /** What a runtime's WebSocket offers the session (ws on Node, WebSocketPair in workerd). */
 export interface WsConnection {
@@ -35,7 +35,7 @@ const ClientMessage = z.discriminatedUnion("type", [
  * `{"type":"event","prediction_id","id","event","data"}` frames carrying exactly the SSE events,
  * and ends each subscription after its `done`.
  */
-export function openWsSession(conn: WsConnection, svc: PredictionService, deps: GatewayDeps) {
+export function openWsSession(conn: WsConnection, svc: PredictionService, hub: StreamHub, deps: GatewayDeps) {
   const subscriptions = new Map<string, AsyncGenerator<unknown>>();
   const send = (msg: object) => conn.send(JSON.stringify(msg));
 
@@ -47,7 +47,7 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, deps: 
     const after = parseLastEventId(lastEventId);
     if (after === null) throw new AppError("BAD_REQUEST", "last_event_id must be an event id from this stream");
     if (subscriptions.has(id)) return;
-    const feed = followEvents(deps.nc, record, after);
+    const feed = hub.follow(record, after);
     subscriptions.set(id, feed);
     send({ type: "subscribed", prediction_id: id });
     try {

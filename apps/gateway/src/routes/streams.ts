@@ -4,12 +4,17 @@ import { Hono } from "hono";
 import { sameToken } from "../core/capability.ts";
 import { formatSse, parseLastEventId, sseFrames } from "../core/sse.ts";
 import type { GatewayDeps, GatewayEnv } from "../deps.ts";
-import { followEvents } from "../event-feed.ts";
+import type { FeedItem } from "../event-feed.ts";
 import type { PredictionService } from "../prediction-service.ts";
+import type { StreamHub } from "../stream-hub.ts";
 
 /** A reader this many events behind the model is dropped (it can resume with Last-Event-ID). */
 export const MAX_READER_LAG = 10_000;
 const KEEP_ALIVE_MS = 15_000;
+/** At most this many waiting events go out in one write. */
+const MAX_BATCH = 256;
+
+const framesText = (item: FeedItem) => sseFrames(item.event, String(item.seq)).map(formatSse).join("");
 
 /** Finds the prediction a stream capability names; anything else is a plain 404. */
 export async function streamTarget(svc: PredictionService, id: string, token: string): Promise<PredictionRecord> {
@@ -24,13 +29,13 @@ export async function streamTarget(svc: PredictionService, id: string, token: st
  * A capability URL: no Authorization header (the official client sends none). Resumes after
  * `Last-Event-ID` (header, or `last_event_id` query parameter for browsers).
  */
-export function streamRoutes(svc: PredictionService, deps: GatewayDeps) {
+export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: GatewayDeps) {
   const app = new Hono<GatewayEnv>();
   app.get("/streams/:id/:token", async (c) => {
     const record = await streamTarget(svc, c.req.param("id"), c.req.param("token"));
     const after = parseLastEventId(c.req.header("last-event-id") ?? c.req.query("last_event_id"));
     if (after === null) throw new AppError("BAD_REQUEST", "Last-Event-ID must be an event id from this stream.");
-    const feed = followEvents(deps.nc, record, after);
+    const feed = hub.follow(record, after);
     const encoder = new TextEncoder();
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
@@ -40,27 +45,35 @@ export function streamRoutes(svc: PredictionService, deps: GatewayDeps) {
       },
       // Pull-driven: the next event is read only when the client has taken the last one.
       async pull(controller) {
-        const next = await feed.next().catch((err: unknown) => {
-          deps.log.warn("event feed failed", { id: record.id, err: String(err) });
-          return { done: true as const, value: undefined };
-        });
-        if (next.done) {
+        const read = () =>
+          feed.next().catch((err: unknown) => {
+            deps.log.warn("event feed failed", { id: record.id, err: String(err) });
+            return { done: true as const, value: undefined };
+          });
+        const end = () => {
           clearInterval(keepAlive);
           controller.close();
-          return;
-        }
-        const { seq, event, pending } = next.value;
-        if (pending > MAX_READER_LAG) {
+        };
+        const next = await read();
+        if (next.done) return end();
+        const { seq, pending } = next.value;
+        if (pending > (deps.streamMaxLag ?? MAX_READER_LAG)) {
           const detail = `reader too slow: ${pending} events behind; reconnect with Last-Event-ID: ${seq - 1}`;
           controller.enqueue(
             encoder.encode(formatSse({ event: "error", data: JSON.stringify({ detail }), id: String(seq - 1) })),
           );
-          clearInterval(keepAlive);
           await feed.return(undefined);
-          controller.close();
-          return;
+          return end();
         }
-        for (const frame of sseFrames(event, String(seq))) controller.enqueue(encoder.encode(formatSse(frame)));
+        // Events already waiting go out in one write: a reader that fell behind catches up cheaply.
+        let text = framesText(next.value);
+        for (let waiting = Math.min(pending, MAX_BATCH); waiting > 0 && next.value.event.type !== "done"; waiting--) {
+          const more = await read();
+          if (more.done) break;
+          text += framesText(more.value);
+          if (more.value.event.type === "done") break;
+        }
+        controller.enqueue(encoder.encode(text));
       },
       async cancel() {
         clearInterval(keepAlive);

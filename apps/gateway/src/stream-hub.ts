@@ -1,0 +1,151 @@
+import { PredictionEvent } from "@gantry/contracts/events";
+import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction";
+import { STREAMS, subjects } from "@gantry/contracts/subjects";
+import { decode } from "@gantry/platform/codec";
+import type { Logger } from "@gantry/platform/logger";
+import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { type FeedItem, followEvents } from "./event-feed.ts";
+
+/** Events one live prediction keeps in gateway memory for readers that join late. */
+export const MAX_CHANNEL_EVENTS = 50_000;
+
+/** A reader's own queue: events delivered to it and not yet taken. Its length is its lag. */
+class ReaderQueue {
+  readonly items: FeedItem[] = [];
+  #wake: (() => void) | null = null;
+  closed = false;
+
+  /** Events at or before `after` are the reader's already. */
+  constructor(private readonly after: number) {}
+
+  push(item: FeedItem): void {
+    if (item.seq <= this.after) return;
+    this.items.push(item);
+    this.#wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.#wake?.();
+  }
+
+  async *drain(): AsyncGenerator<FeedItem> {
+    for (;;) {
+      const item = this.items.shift();
+      if (item) {
+        yield { ...item, pending: this.items.length };
+        if (item.event.type === "done") return;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = null;
+    }
+  }
+}
+
+/** One live prediction: a single ordered consumer whose events fan out to every reader. */
+class Channel {
+  readonly events: FeedItem[] = [];
+  readonly readers = new Set<ReaderQueue>();
+  firstSeq = 0;
+  done = false;
+  #stop: (() => Promise<void>) | null = null;
+
+  constructor(
+    readonly id: string,
+    private readonly onIdle: (channel: Channel) => void,
+  ) {}
+
+  async run(nc: NatsConnection, log: Logger): Promise<void> {
+    try {
+      const consumer = await jetstream(nc).consumers.get(STREAMS.events.name, {
+        filter_subjects: subjects.events(this.id),
+        deliver_policy: DeliverPolicy.All,
+      });
+      const messages = await consumer.consume({ max_messages: 256 });
+      this.#stop = () => messages.close().then(() => {});
+      for await (const m of messages) {
+        const item: FeedItem = { seq: m.seq, event: decode(PredictionEvent, m.data, "prediction event"), pending: 0 };
+        if (this.firstSeq === 0) this.firstSeq = item.seq;
+        this.events.push(item);
+        if (this.events.length > MAX_CHANNEL_EVENTS) this.firstSeq = this.events.shift()?.seq ?? this.firstSeq;
+        for (const r of this.readers) r.push(item);
+        if (item.event.type === "done") break;
+      }
+    } catch (err) {
+      log.warn("stream channel failed", { id: this.id, err: String(err) });
+    } finally {
+      this.done = true;
+      for (const r of this.readers) r.close();
+      await this.#stop?.();
+    }
+  }
+
+  /** Replays what this channel holds after `afterSeq`, then delivers live: no gap, no repeat. */
+  attach(afterSeq: number): ReaderQueue {
+    const q = new ReaderQueue(afterSeq);
+    for (const item of this.events) q.push(item);
+    if (this.done) q.close();
+    else this.readers.add(q);
+    return q;
+  }
+
+  detach(q: ReaderQueue): void {
+    this.readers.delete(q);
+    if (this.readers.size === 0) this.onIdle(this);
+  }
+
+  stop(): void {
+    void this.#stop?.();
+  }
+}
+
+/**
+ * Per-gateway fan-out of live prediction events: however many readers follow a prediction, the
+ * gateway reads its events from JetStream once. Readers that join late replay from memory;
+ * readers that resume from before what memory holds, and streams of finished predictions, read
+ * JetStream on their own (`followEvents`).
+ */
+export class StreamHub {
+  readonly #channels = new Map<string, Channel>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {}
+
+  async *follow(record: PredictionRecord, afterSeq: number): AsyncGenerator<FeedItem> {
+    if (isTerminal(record.status)) {
+      yield* followEvents(this.nc, record, afterSeq);
+      return;
+    }
+    let channel = this.#channels.get(record.id);
+    if (!channel) {
+      channel = new Channel(record.id, (c) => {
+        if (this.#channels.get(c.id) === c) this.#channels.delete(c.id);
+        c.stop();
+      });
+      this.#channels.set(record.id, channel);
+      void channel.run(this.nc, this.log);
+    }
+    if (channel.firstSeq > 0 && afterSeq + 1 < channel.firstSeq) {
+      yield* followEvents(this.nc, record, afterSeq);
+      return;
+    }
+    const q = channel.attach(afterSeq);
+    try {
+      yield* q.drain();
+    } finally {
+      channel.detach(q);
+    }
+  }
+
+  /** Live predictions with a channel open (for tests and metrics). */
+  get size(): number {
+    return this.#channels.size;
+  }
+}
