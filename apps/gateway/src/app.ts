@@ -65,6 +65,7 @@ export function createApp(deps: GatewayDeps) {
   });
   // Capability URLs: the URL is the credential, so no Authorization header is asked for.
   v1.route("/", streamRoutes(svc, hub, deps));
+  // ── routes that need no Authorization header (capabilities, signed URLs) above this line ──
   v1.use(async (c, next) => {
     const token = parseAuthorization(c.req.header("authorization"));
     const accountId = token
@@ -80,6 +81,7 @@ export function createApp(deps: GatewayDeps) {
   });
   v1.route("/", predictionRoutes(svc));
   v1.route("/", platformRoutes(svc));
+  // ── authenticated routes above this line ──
   app.route("/v1", v1);
   return { app, openWebSocket: (conn: WsConnection) => openWsSession(conn, svc, hub, deps) };
 }

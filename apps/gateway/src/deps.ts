@@ -8,6 +8,8 @@ export interface GatewayDeps {
   buckets: Buckets;
   now: () => Date;
   newId: () => string;
+  /** Key for signed URLs (file downloads); the same on every gateway (see `signingSecret()`). */
+  signingSecret: string;
   /** Unguessable tokens (stream capability URLs). */
   newToken: () => string;
   log: Logger;

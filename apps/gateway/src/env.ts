@@ -6,6 +6,8 @@ const Env = z.object({
   GANTRY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   GANTRY_HOST: z.string().default("127.0.0.1"),
   GANTRY_PUBLIC_URL: z.url().optional(),
+  /** Key for signed URLs; when unset, gateways share one kept in NATS. */
+  GANTRY_SIGNING_SECRET: z.string().min(16).optional(),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
 });

@@ -1,5 +1,6 @@
 import { randomId, randomToken } from "@gantry/platform/ids";
 import { createLogger } from "@gantry/platform/logger";
+import { signingSecret } from "@gantry/platform/signing-secret";
 import { ensureTopology } from "@gantry/platform/topology";
 import { serve } from "@hono/node-server";
 import { connect } from "@nats-io/transport-node";
@@ -13,6 +14,7 @@ const buckets = await ensureTopology(nc, { replicas: env.GANTRY_NATS_REPLICAS, r
 const { app, openWebSocket } = createApp({
   nc,
   buckets,
+  signingSecret: await signingSecret(buckets.accounts, env.GANTRY_SIGNING_SECRET),
   now: () => new Date(),
   newId: randomId,
   newToken: randomToken,

@@ -22,6 +22,18 @@ export const BUCKETS = {
   ledger: "ledger",
   /** Billing: one line item per prediction. */
   lineItems: "line-items",
+  /** Per-account index of predictions: key `<account>.<id>`, value the creation time. */
+  predictionIndex: "prediction-index",
+  /** Deployments, keyed `<owner>/<name>`. */
+  deployments: "deployments",
+  /** Metadata of uploaded files, keyed by file id; the bytes live in the `files` object store. */
+  files: "files",
+} as const;
+
+/** NATS object stores. */
+export const OBJECT_STORES = {
+  /** Uploaded files (`POST /v1/files`) and model output files. */
+  files: "files",
 } as const;
 
 export const subjects = {

@@ -1,7 +1,8 @@
-import { BUCKETS, STREAMS } from "@gantry/contracts/subjects";
+import { BUCKETS, OBJECT_STORES, STREAMS } from "@gantry/contracts/subjects";
 import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { type ObjectStore, Objm } from "@nats-io/obj";
 
 export interface TopologyOptions {
   /** 1 for a single server, 3 for a cluster. */
@@ -21,6 +22,11 @@ export interface Buckets {
   agents: KV;
   ledger: KV;
   lineItems: KV;
+  predictionIndex: KV;
+  deployments: KV;
+  files: KV;
+  /** Bytes of uploaded and output files. */
+  objects: ObjectStore;
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
@@ -85,5 +91,9 @@ export async function ensureTopology(
     agents: await open(BUCKETS.agents),
     ledger: await open(BUCKETS.ledger),
     lineItems: await open(BUCKETS.lineItems),
+    predictionIndex: await open(BUCKETS.predictionIndex),
+    deployments: await open(BUCKETS.deployments),
+    files: await open(BUCKETS.files),
+    objects: await new Objm(nc).create(OBJECT_STORES.files, { storage: StorageType.File, replicas: options.replicas }),
   };
 }

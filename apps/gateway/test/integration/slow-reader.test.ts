@@ -45,6 +45,7 @@ describe("a stream reader that falls too far behind", () => {
     const { app } = createApp({
       nc,
       buckets,
+      signingSecret: "test-signing-secret",
       now: () => new Date(),
       newId: () => "unused",
       newToken: () => "unused",
