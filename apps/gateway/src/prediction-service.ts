@@ -12,6 +12,7 @@ import type { Subscription } from "@nats-io/nats-core";
 import { inputSpec, problemDetail, validateInput } from "./core/input-schema.ts";
 import type { VersionRef } from "./core/version-ref.ts";
 import type { GatewayDeps } from "./deps.ts";
+import { indexKey } from "./prediction-list.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 export interface CreateRequest {
@@ -24,6 +25,10 @@ export interface CreateRequest {
   waitSeconds: number | null;
   /** How `ref` came: by model path (404 when unknown) or by the `version` field (422). */
   via: "version" | "model";
+  /** From `Cancel-After`: milliseconds after creation when the prediction is canceled. */
+  cancelAfterMs?: number | null;
+  /** Set when created through a deployment: its name and the hardware it runs on. */
+  deployment?: { name: string; hardware: string } | null;
 }
 
 /** Creating, reading and canceling predictions: the I/O behind the prediction routes. */
@@ -31,6 +36,10 @@ export class PredictionService {
   readonly store: PredictionStore;
   readonly registry: Registry;
   readonly #d: GatewayDeps;
+
+  get deps(): GatewayDeps {
+    return this.#d;
+  }
   readonly #js: JetStreamClient;
   readonly #models: TtlCache<ModelRecord | null>;
   readonly #versions: TtlCache<VersionRecord | null>;
@@ -91,8 +100,8 @@ export class PredictionService {
       model: `${model.owner}/${model.name}`,
       version: version.id,
       streams: outputStreams(version.openapi_schema),
-      hardware: model.hardware,
-      deployment: null,
+      hardware: req.deployment?.hardware ?? model.hardware,
+      deployment: req.deployment?.name ?? null,
       source: "api",
       input: checked.input,
       output: null,
@@ -103,7 +112,7 @@ export class PredictionService {
       created_at: now.toISOString(),
       started_at: null,
       completed_at: null,
-      deadline: null,
+      deadline: req.cancelAfterMs ? new Date(now.getTime() + req.cancelAfterMs).toISOString() : null,
       webhook: req.webhook ?? null,
       webhook_events_filter: req.webhookEventsFilter ?? null,
       metrics: {},
@@ -115,6 +124,7 @@ export class PredictionService {
     const sub = req.waitSeconds ? this.#d.nc.subscribe(subjects.changed(record.id)) : null;
     try {
       await this.store.create(record);
+      await this.#d.buckets.predictionIndex.put(indexKey(record.account_id, record.created_at, record.id), "");
       await this.#enqueue(record, now);
       if (!sub || !req.waitSeconds) return record;
       return (await waitForTerminal(sub, req.waitSeconds * 1000)) ?? record;

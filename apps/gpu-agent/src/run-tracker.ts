@@ -100,6 +100,11 @@ export class RunTracker {
     );
   }
 
+  /** The `Cancel-After` deadline passed while it ran: it is canceled (the model is told next). */
+  deadlineReached(): Promise<void> {
+    return this.#enqueue(() => this.#store({ type: "cancel", at: this.#c.now() }));
+  }
+
   /** The run ended without a terminal snapshot (crash, timeout, setup failure). */
   fail(error: string): Promise<void> {
     this.#open();

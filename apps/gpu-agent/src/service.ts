@@ -39,6 +39,7 @@ interface Run {
   tracker: RunTracker;
   instance: ModelInstance;
   timer: NodeJS.Timeout | undefined;
+  deadlineTimer?: NodeJS.Timeout;
 }
 
 const BUSY_RETRIES = 50;
@@ -130,6 +131,10 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
         .catch((err: unknown) => ({ status: 0, body: String(err) }));
       if (res.status === 200 || res.status === 202) {
         run.timer = setTimeout(() => void timeout(req.prediction_id, req.timeout_ms), req.timeout_ms);
+        if (req.deadline) {
+          const left = Math.max(0, Date.parse(req.deadline) - now().getTime());
+          run.deadlineTimer = setTimeout(() => void deadline(req.prediction_id), left);
+        }
         if (!(await tracker.started())) await client.cancel(req.prediction_id);
         return;
       }
@@ -138,6 +143,13 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
       await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
     }
     return tracker.fail("model server stayed busy");
+  };
+
+  const deadline = async (id: string) => {
+    const run = runs.get(id);
+    if (!run || run.tracker.done) return;
+    await run.tracker.deadlineReached();
+    await run.instance.client?.cancel(id);
   };
 
   const timeout = async (id: string, ms: number) => {
@@ -178,6 +190,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
               progressIntervalMs: 250,
               onDone: () => {
                 clearTimeout(run.timer);
+                clearTimeout(run.deadlineTimer);
                 placed.instance.running.delete(req.prediction_id);
                 placed.instance.lastUsed = now();
                 runs.delete(req.prediction_id);
@@ -229,7 +242,10 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
       clearInterval(beat);
       runSub.unsubscribe();
       cancelSub.unsubscribe();
-      for (const run of runs.values()) clearTimeout(run.timer);
+      for (const run of runs.values()) {
+        clearTimeout(run.timer);
+        clearTimeout(run.deadlineTimer);
+      }
       await Promise.all(instances.map((i) => i.stop()));
       webhooks.server.close();
       await buckets.agents.delete(config.agentId).catch(() => {});

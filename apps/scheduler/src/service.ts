@@ -111,6 +111,7 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
       concurrency: v.concurrency,
       input: item.input,
       timeout_ms: config.runTimeoutMs,
+      deadline: item.deadline,
     };
     const candidates = rankCandidates(
       agents.values(),

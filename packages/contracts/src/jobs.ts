@@ -36,6 +36,8 @@ export const RunRequest = z.object({
   input: PredictionInput,
   /** Run timeout the agent enforces, in milliseconds. */
   timeout_ms: z.number().int().positive(),
+  /** `Cancel-After` deadline: reached while running, the prediction is canceled. */
+  deadline: Timestamp.nullable(),
 });
 export type RunRequest = z.infer<typeof RunRequest>;
 

@@ -2,10 +2,12 @@ import { AppError } from "@gantry/contracts/errors";
 import { CreateModelPredictionBody, CreatePredictionBody } from "@gantry/contracts/prediction";
 import { type Context, Hono } from "hono";
 import { parseBody } from "../core/body.ts";
+import { parseCancelAfter } from "../core/duration.ts";
 import { parsePreferWait } from "../core/prefer.ts";
 import { renderPrediction } from "../core/render.ts";
 import { parseVersionRef, type VersionRef } from "../core/version-ref.ts";
 import type { GatewayEnv } from "../deps.ts";
+import { listPredictions } from "../prediction-list.ts";
 import type { PredictionService } from "../prediction-service.ts";
 
 /** `/v1/predictions` and `/v1/models/{owner}/{name}/predictions`. */
@@ -19,7 +21,9 @@ export function predictionRoutes(svc: PredictionService) {
     body: CreateModelPredictionBody,
   ) => {
     const waitSeconds = parsePreferWait(c.req.header("prefer"));
+    const cancelAfterMs = parseCancelAfter(c.req.header("cancel-after"));
     const record = await svc.create({
+      cancelAfterMs,
       accountId: c.get("account").id,
       ref,
       input: body.input,
@@ -49,6 +53,26 @@ export function predictionRoutes(svc: PredictionService) {
   app.post("/models/:owner/:name/predictions", async (c) => {
     const body = parseBody(CreateModelPredictionBody, await c.req.text());
     return create(c, { kind: "model", owner: c.req.param("owner"), name: c.req.param("name") }, "model", body);
+  });
+
+  app.get("/predictions", async (c) => {
+    const base = `${c.get("baseUrl")}/v1/predictions`;
+    const page = await listPredictions(
+      svc.deps.buckets.predictionIndex,
+      svc.store,
+      c.get("account").id,
+      {
+        cursor: c.req.query("cursor"),
+        createdAfter: c.req.query("created_after"),
+        createdBefore: c.req.query("created_before"),
+      },
+      (cursor) => {
+        const url = new URL(c.req.url);
+        url.searchParams.set("cursor", cursor);
+        return `${base}?${url.searchParams}`;
+      },
+    );
+    return c.json({ ...page, results: page.results.map((r) => renderPrediction(r, c.get("baseUrl"))) });
   });
 
   app.get("/predictions/:id", async (c) => {

@@ -82,6 +82,7 @@ async function setup() {
       concurrency: 2,
       input,
       timeout_ms: timeoutMs,
+      deadline: null,
     };
     const res = await nc.request(subjects.agentRun("it-agent"), encode(req), { timeout: 5000 });
     return { id, reply: decode(RunReply, res.data, "reply") };
