@@ -11,7 +11,7 @@ import { measure, type Row, table } from "./stats.ts";
 export async function benchPredictions(): Promise<string> {
   await using nats = await startNatsServer();
   const token = "r8_bench_token";
-  await using stack = await startStack({ natsUrl: nats.url, devToken: token });
+  await using stack = await startStack({ natsUrl: nats.url, devToken: token, env: { GANTRY_RATE_LIMIT_CREATE: "0" } });
 
   // The echo responder runs in its own process, as every service does.
   const responder = spawn(process.execPath, ["--import", "tsx", "bench/echo-responder.ts", nats.url], {

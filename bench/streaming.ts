@@ -28,6 +28,7 @@ export async function benchStreaming(o: Options): Promise<string> {
   await using stack = await startStack({
     natsUrl: nats.url,
     devToken: token,
+    env: { GANTRY_RATE_LIMIT_CREATE: "0" },
     ...(process.env.BENCH_PROFILE ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] } : {}),
   });
   const gatewayPid = stack.processes.get("gateway")?.pid ?? 0;

@@ -86,6 +86,13 @@ describe("the official replicate client, with only baseUrl changed", () => {
     expect(again.status).toBe("canceled");
   });
 
+  it("webhooks.default.secret.get() gives a stable whsec_ key; accounts.current() the dev user", async () => {
+    const first = await p.replicate.webhooks.default.secret.get();
+    expect(first.key).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect((await p.replicate.webhooks.default.secret.get()).key).toBe(first.key);
+    expect(await p.replicate.accounts.current()).toEqual({ type: "user", username: "dev", name: "dev" });
+  });
+
   it("accepts the legacy Token authorization scheme", async () => {
     const res = await fetch(`${p.stack.baseUrl}/v1/hardware`, { headers: { authorization: `Token ${p.stack.token}` } });
     expect(res.status).toBe(200);

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { parseAuthorization } from "./core/auth.ts";
 import type { GatewayDeps, GatewayEnv } from "./deps.ts";
 import { PredictionService } from "./prediction-service.ts";
+import { DEFAULT_RATE_LIMITS, rateLimiter } from "./rate-limiter.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { predictionRoutes } from "./routes/predictions.ts";
 import { streamRoutes } from "./routes/streams.ts";
@@ -79,6 +80,7 @@ export function createApp(deps: GatewayDeps) {
     c.set("account", { id: accountId });
     await next();
   });
+  v1.use(rateLimiter(deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.now));
   v1.route("/", predictionRoutes(svc));
   v1.route("/", platformRoutes(svc));
   // ── authenticated routes above this line ──

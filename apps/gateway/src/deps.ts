@@ -1,6 +1,7 @@
 import type { Logger } from "@gantry/platform/logger";
 import type { Buckets } from "@gantry/platform/topology";
 import type { NatsConnection } from "@nats-io/nats-core";
+import type { RateLimits } from "./rate-limiter.ts";
 
 /** Everything the gateway app needs from outside; the runtime adapters build it. */
 export interface GatewayDeps {
@@ -17,6 +18,8 @@ export interface GatewayDeps {
   publicUrl?: string;
   /** A stream reader this many events behind is dropped (default 10,000); it can resume. */
   streamMaxLag?: number;
+  /** Per-account request limits (default 600 creates and 3000 others per minute). */
+  rateLimits?: RateLimits;
   /** How long cached tokens, models and versions live. */
   cacheTtlMs?: number;
 }

@@ -8,6 +8,10 @@ const Env = z.object({
   GANTRY_PUBLIC_URL: z.url().optional(),
   /** Key for signed URLs; when unset, gateways share one kept in NATS. */
   GANTRY_SIGNING_SECRET: z.string().min(16).optional(),
+  /** Prediction creates per minute per account (0 = no limit). */
+  GANTRY_RATE_LIMIT_CREATE: z.coerce.number().int().min(0).default(600),
+  /** Other requests per minute per account (0 = no limit). */
+  GANTRY_RATE_LIMIT_OTHER: z.coerce.number().int().min(0).default(3000),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
 });

@@ -20,6 +20,7 @@ const { app, openWebSocket } = createApp({
   newToken: randomToken,
   log,
   publicUrl: env.GANTRY_PUBLIC_URL,
+  rateLimits: { createPerMinute: env.GANTRY_RATE_LIMIT_CREATE, otherPerMinute: env.GANTRY_RATE_LIMIT_OTHER },
 });
 const server = serve({ fetch: app.fetch, port: env.GANTRY_PORT, hostname: env.GANTRY_HOST }, (info) => {
   log.info("gateway listening", { url: `http://${env.GANTRY_HOST}:${info.port}` });

@@ -1,0 +1,60 @@
+import { silentLogger } from "@gantry/platform/logger";
+import { Registry } from "@gantry/platform/registry";
+import { ensureTopology } from "@gantry/platform/topology";
+import { startNatsServer } from "@gantry/testing/nats-server";
+import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
+
+describe("rate limits", () => {
+  it("count per account, announce what is left, and answer 429 problem JSON past the limit", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    const registry = new Registry(buckets);
+    const at = new Date().toISOString();
+    for (const id of ["alice", "bob"]) {
+      await registry.putAccount({ id, type: "user", username: id, name: id, created_at: at });
+      await registry.putToken(`r8_${id}`, { account_id: id, name: "t", created_at: at });
+    }
+    const { app } = createApp({
+      nc,
+      buckets,
+      signingSecret: "test-signing-secret",
+      now: () => new Date(),
+      newId: () => "unused",
+      newToken: () => "unused",
+      log: silentLogger,
+      rateLimits: { createPerMinute: 2, otherPerMinute: 3 },
+    });
+    const get = (who: string) => app.request("/v1/hardware", { headers: { authorization: `Bearer r8_${who}` } });
+    const remaining: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await get("alice");
+      expect(res.status).toBe(200);
+      remaining.push(res.headers.get("ratelimit-remaining"));
+      expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+    }
+    expect(remaining).toEqual(["2", "1", "0"]);
+    const refused = await get("alice");
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    const body = (await refused.json()) as { status: number; retry_after: number; detail: string };
+    expect(body.status).toBe(429);
+    expect(body.retry_after).toBe(Number(refused.headers.get("retry-after")));
+    expect(body.detail).toMatch(/^Request was throttled\. .* resets in ~\d+s\.$/);
+    // Another account has its own budget; creates have their own too.
+    expect((await get("bob")).status).toBe(200);
+    const create = () =>
+      app.request("/v1/models/nobody/nothing/predictions", {
+        method: "POST",
+        headers: { authorization: "Bearer r8_alice" },
+        body: '{"input":{}}',
+      });
+    expect((await create()).status).toBe(404);
+    expect((await create()).status).toBe(404);
+    expect((await create()).status).toBe(429);
+    await nc.close();
+  });
+});
