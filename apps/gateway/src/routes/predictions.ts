@@ -10,33 +10,42 @@ import type { GatewayEnv } from "../deps.ts";
 import { listPredictions } from "../prediction-list.ts";
 import type { PredictionService } from "../prediction-service.ts";
 
+/**
+ * Creates a prediction from a request of any of the three create endpoints and answers it: 201,
+ * `Location`, and `Preference-Applied` when the client asked to wait.
+ */
+export async function createAndRespond(
+  c: Context<GatewayEnv>,
+  svc: PredictionService,
+  ref: VersionRef,
+  via: "version" | "model",
+  body: CreateModelPredictionBody,
+  deployment: { name: string; hardware: string } | null = null,
+) {
+  const waitSeconds = parsePreferWait(c.req.header("prefer"));
+  const cancelAfterMs = parseCancelAfter(c.req.header("cancel-after"));
+  const record = await svc.create({
+    cancelAfterMs,
+    accountId: c.get("account").id,
+    ref,
+    input: body.input,
+    webhook: body.webhook,
+    webhookEventsFilter: body.webhook_events_filter,
+    waitSeconds,
+    via,
+    deployment,
+  });
+  const prediction = renderPrediction(record, c.get("baseUrl"));
+  c.header("Location", prediction.urls.get);
+  if (waitSeconds !== null) c.header("Preference-Applied", waitSeconds === 60 ? "wait" : `wait=${waitSeconds}`);
+  return c.json(prediction, 201);
+}
+
 /** `/v1/predictions` and `/v1/models/{owner}/{name}/predictions`. */
 export function predictionRoutes(svc: PredictionService) {
   const app = new Hono<GatewayEnv>();
-
-  const create = async (
-    c: Context<GatewayEnv>,
-    ref: VersionRef,
-    via: "version" | "model",
-    body: CreateModelPredictionBody,
-  ) => {
-    const waitSeconds = parsePreferWait(c.req.header("prefer"));
-    const cancelAfterMs = parseCancelAfter(c.req.header("cancel-after"));
-    const record = await svc.create({
-      cancelAfterMs,
-      accountId: c.get("account").id,
-      ref,
-      input: body.input,
-      webhook: body.webhook,
-      webhookEventsFilter: body.webhook_events_filter,
-      waitSeconds,
-      via,
-    });
-    const prediction = renderPrediction(record, c.get("baseUrl"));
-    c.header("Location", prediction.urls.get);
-    if (waitSeconds !== null) c.header("Preference-Applied", waitSeconds === 60 ? "wait" : `wait=${waitSeconds}`);
-    return c.json(prediction, 201);
-  };
+  const create = (c: Context<GatewayEnv>, ref: VersionRef, via: "version" | "model", body: CreateModelPredictionBody) =>
+    createAndRespond(c, svc, ref, via, body);
 
   app.post("/predictions", async (c) => {
     const body = parseBody(CreatePredictionBody, await c.req.text());

@@ -1,0 +1,149 @@
+import type { AccountRecord } from "@gantry/contracts/accounts";
+import {
+  type CreateDeploymentBody,
+  type Deployment,
+  DeploymentRecord,
+  type UpdateDeploymentBody,
+} from "@gantry/contracts/deployments";
+import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
+import { findHardware, HARDWARE_CATALOG } from "@gantry/contracts/hardware";
+import { decode, encode } from "@gantry/platform/codec";
+import type { GatewayDeps } from "./deps.ts";
+import type { PredictionService } from "./prediction-service.ts";
+
+const key = (owner: string, name: string) => `${owner}/${name}`;
+
+/** Deployments in their KV bucket: create, read, update (a new release), delete. */
+export class DeploymentService {
+  constructor(
+    private readonly deps: GatewayDeps,
+    private readonly predictions: PredictionService,
+  ) {}
+
+  async account(accountId: string): Promise<AccountRecord> {
+    const account = await this.predictions.registry.getAccount(accountId);
+    if (!account) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+    return account;
+  }
+
+  /** The caller's deployment; another account's answers 404 like a missing one. */
+  async get(accountId: string, owner: string, name: string): Promise<DeploymentRecord & { revision: number }> {
+    const entry = await this.deps.buckets.deployments.get(key(owner, name)).catch(() => null);
+    if (entry?.operation !== "PUT") throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+    const record = decode(DeploymentRecord, entry.value, "deployment");
+    if (record.account_id !== accountId) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+    return { ...record, revision: entry.revision };
+  }
+
+  async list(accountId: string): Promise<DeploymentRecord[]> {
+    const out: DeploymentRecord[] = [];
+    for await (const k of await this.deps.buckets.deployments.keys()) {
+      const entry = await this.deps.buckets.deployments.get(k);
+      if (entry?.operation !== "PUT") continue;
+      const record = decode(DeploymentRecord, entry.value, "deployment");
+      if (record.account_id === accountId) out.push(record);
+    }
+    return out;
+  }
+
+  async create(accountId: string, body: CreateDeploymentBody): Promise<DeploymentRecord> {
+    const account = await this.account(accountId);
+    checkHardware(body.hardware);
+    await this.checkVersion(accountId, body.model, body.version);
+    const at = this.deps.now().toISOString();
+    const record: DeploymentRecord = {
+      owner: account.username,
+      name: body.name,
+      account_id: accountId,
+      model: body.model,
+      version: body.version,
+      hardware: body.hardware,
+      min_instances: body.min_instances,
+      max_instances: body.max_instances,
+      release: 1,
+      release_created_at: at,
+      created_at: at,
+    };
+    checkInstances(record);
+    try {
+      await this.deps.buckets.deployments.create(key(record.owner, record.name), encode(record));
+    } catch {
+      throw new AppError("CONFLICT", `A deployment named ${record.owner}/${record.name} already exists.`);
+    }
+    return record;
+  }
+
+  async update(accountId: string, owner: string, name: string, body: UpdateDeploymentBody): Promise<DeploymentRecord> {
+    const { revision, ...current } = await this.get(accountId, owner, name);
+    if (body.hardware) checkHardware(body.hardware);
+    if (body.version) await this.checkVersion(accountId, current.model, body.version);
+    const next: DeploymentRecord = {
+      ...current,
+      ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)),
+      release: current.release + 1,
+      release_created_at: this.deps.now().toISOString(),
+    };
+    checkInstances(next);
+    try {
+      await this.deps.buckets.deployments.update(key(owner, name), encode(next), revision);
+    } catch {
+      throw new AppError("CONFLICT", "The deployment changed while this update was made; try again.");
+    }
+    return next;
+  }
+
+  async delete(accountId: string, owner: string, name: string): Promise<void> {
+    await this.get(accountId, owner, name);
+    await this.deps.buckets.deployments.delete(key(owner, name));
+  }
+
+  private async checkVersion(accountId: string, model: string, version: string): Promise<void> {
+    const [owner = "", name = ""] = model.split("/");
+    await this.predictions.resolve(accountId, { kind: "model-version", owner, name, version }, "version");
+  }
+}
+
+function checkHardware(sku: string): void {
+  if (findHardware(sku)) return;
+  const options = HARDWARE_CATALOG.map((h) => h.sku).join(", ");
+  throw new AppError(
+    "BAD_REQUEST",
+    `The following errors occurred:\n- hardware: ${sku} is not a valid hardware SKU. Your options are: ${options}.`,
+    {
+      title: "Validation failed",
+    },
+  );
+}
+
+function checkInstances(d: DeploymentRecord): void {
+  if (d.min_instances > d.max_instances) {
+    throw new AppError("UNPROCESSABLE", "- min_instances: must not be greater than max_instances\n", {
+      title: "Validation failed",
+      invalidFields: [
+        { type: "number_lte", field: "min_instances", description: "must not be greater than max_instances" },
+      ],
+    });
+  }
+}
+
+/** The deployment object (reference §8.3). */
+export function renderDeployment(d: DeploymentRecord, creator: AccountRecord): Deployment {
+  return {
+    owner: d.owner,
+    name: d.name,
+    current_release: {
+      number: d.release,
+      model: d.model,
+      version: d.version,
+      created_at: d.release_created_at,
+      created_by: {
+        type: creator.type,
+        username: creator.username,
+        name: creator.name,
+        avatar_url: null,
+        github_url: null,
+      },
+      configuration: { hardware: d.hardware, min_instances: d.min_instances, max_instances: d.max_instances },
+    },
+  };
+}
