@@ -1,5 +1,5 @@
 import { STREAMS } from "@gantry/contracts/subjects";
-import { ensureTopology } from "@gantry/platform/topology";
+import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
 import { type NatsServer, startNatsServer } from "@gantry/testing/nats-server";
 import { type Stack, startStack } from "@gantry/testing/stack";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -17,17 +17,21 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function startPlatform(token = "r8_e2e_dev_token"): Promise<Platform> {
+export async function startPlatform(
+  token = "r8_e2e_dev_token",
+  options: { retentionMs?: number } = {},
+): Promise<Platform> {
   const nats = await startNatsServer({ websocket: true });
   const stack = await startStack({
     natsUrl: nats.url,
     devToken: token,
+    ...options,
     onOutput: (svc, line) => {
       if (/"level":"error"/.test(line)) process.stderr.write(`[${svc}] ${line}\n`);
     },
   });
   const nc = await connect({ servers: nats.url });
-  const buckets = await ensureTopology(nc);
+  const buckets = await ensureTopology(nc, { ...DEFAULT_TOPOLOGY, ...options });
   const jsm = await jetstreamManager(nc);
   const replicate = new Replicate({ auth: token, baseUrl: `${stack.baseUrl}/v1` });
   return {

@@ -10,6 +10,7 @@ import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology"
 import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { assumePlaced, rankCandidates } from "./core/placement.ts";
+import { startJanitor } from "./janitor.ts";
 
 export interface SchedulerConfig {
   /** An agent whose last heartbeat is older than this is not placed on. */
@@ -135,6 +136,8 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
     m.nak(config.retryDelayMs);
   };
 
+  const janitor = await startJanitor({ nc, store, now, log, retentionMs: config.topology.retentionMs });
+
   const loop = (async () => {
     for await (const m of messages) {
       placeOne(m).catch((err: unknown) => {
@@ -147,6 +150,7 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
 
   return {
     async stop() {
+      await janitor.stop();
       await messages.close();
       watcher.stop();
       await loop;

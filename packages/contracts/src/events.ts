@@ -24,3 +24,10 @@ export const PredictionChanged = z.object({
   record: PredictionRecord,
 });
 export type PredictionChanged = z.infer<typeof PredictionChanged>;
+
+/** On `retention.v1.predictions` when a prediction reaches a terminal state. */
+export const PredictionFinished = z.object({
+  prediction_id: z.string(),
+  completed_at: z.string(),
+});
+export type PredictionFinished = z.infer<typeof PredictionFinished>;

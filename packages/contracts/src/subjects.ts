@@ -7,6 +7,8 @@ export const STREAMS = {
   work: { name: "WORK", subjects: ["work.v1.>"] },
   /** Output, log and status events per prediction, kept for the data-retention window. */
   events: { name: "PREDICTION_EVENTS", subjects: ["predictions.v1.events.>"] },
+  /** One message per finished prediction: when its data is due for removal. */
+  retention: { name: "RETENTION", subjects: ["retention.v1.>"] },
   /** Usage for billing, de-duplicated by message id. */
   usage: { name: "USAGE", subjects: ["usage.v1.>"] },
 } as const;
@@ -47,6 +49,8 @@ export const subjects = {
   agentRun: (agentId: string) => `agents.v1.${agentId}.run`,
   /** Request to an agent: cancel this prediction. */
   agentCancel: (agentId: string) => `agents.v1.${agentId}.cancel`,
+  /** A prediction finished: its input, output and logs are removed after the retention window. */
+  retention: () => "retention.v1.predictions",
   /** Usage reported by agents. */
   usage: (kind: "predict" | "uptime", agentId: string) => `usage.v1.${kind}.${agentId}`,
 } as const;

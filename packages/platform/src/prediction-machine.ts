@@ -17,6 +17,8 @@ export type Transition =
       predictTimeS: number;
     }
   | { type: "cancel"; at: Date }
+  /** The retention window passed: input, output and logs go; the record stays. */
+  | { type: "remove_data" }
   | { type: "abort"; at: Date };
 
 const seconds = (from: string, to: Date) =>
@@ -27,6 +29,10 @@ const seconds = (from: string, to: Date) =>
  * not apply (terminal states are final; a late progress snapshot never shrinks output or logs).
  */
 export function applyTransition(record: PredictionRecord, t: Transition): PredictionRecord | null {
+  if (t.type === "remove_data") {
+    if (!isTerminal(record.status) || record.data_removed) return null;
+    return { ...record, input: {}, output: null, logs: "", data_removed: true };
+  }
   if (isTerminal(record.status)) return null;
   switch (t.type) {
     case "assign":

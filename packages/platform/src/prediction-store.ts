@@ -1,5 +1,5 @@
 import { AppError } from "@gantry/contracts/errors";
-import type { PredictionChanged, PredictionEvent } from "@gantry/contracts/events";
+import type { PredictionChanged, PredictionEvent, PredictionFinished } from "@gantry/contracts/events";
 import { isTerminal, PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
@@ -62,7 +62,7 @@ export class PredictionStore {
       try {
         const revision = await this.#kv.update(id, encode(next), current.revision);
         this.#notify(next, revision);
-        if (isTerminal(next.status)) await this.#publishDone(next);
+        if (isTerminal(next.status) && !isTerminal(current.record.status)) await this.#publishDone(next);
         return { record: next, revision, changed: true };
       } catch (err) {
         if (!isWrongRevision(err)) throw err;
@@ -76,10 +76,15 @@ export class PredictionStore {
   /**
    * Every terminal transition ends the prediction's event stream with `done`, whoever made it
    * (the agent completing, a user canceling, the scheduler aborting): stream readers always end.
+   * It also schedules the removal of the prediction's data after the retention window.
    */
   async #publishDone(record: PredictionRecord): Promise<void> {
     const done: PredictionEvent = { type: "done", status: record.status, error: record.error };
-    await this.#js.publish(subjects.events(record.id), encode(done), { msgID: `${record.id}:done` });
+    const finished: PredictionFinished = { prediction_id: record.id, completed_at: record.completed_at ?? "" };
+    await Promise.all([
+      this.#js.publish(subjects.events(record.id), encode(done), { msgID: `${record.id}:done` }),
+      this.#js.publish(subjects.retention(), encode(finished), { msgID: `${record.id}:finished` }),
+    ]);
   }
 
   #notify(record: PredictionRecord, revision: number): void {

@@ -58,6 +58,16 @@ export async function ensureTopology(
       num_replicas: options.replicas,
     },
     {
+      name: STREAMS.retention.name,
+      subjects: [...STREAMS.retention.subjects],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      // Kept well past the window, so a janitor that was down catches up.
+      max_age: nanos(options.retentionMs * 2 + 24 * 60 * 60 * 1000),
+      duplicate_window: nanos(10 * 60 * 1000),
+      num_replicas: options.replicas,
+    },
+    {
       name: STREAMS.usage.name,
       subjects: [...STREAMS.usage.subjects],
       retention: RetentionPolicy.Limits,

@@ -5,7 +5,7 @@ import { DEMO_MODELS } from "@gantry/demo-models/catalog";
 import { freePort } from "@gantry/platform/ports";
 import { Registry } from "@gantry/platform/registry";
 import { type SeedModel, seed } from "@gantry/platform/seed";
-import { ensureTopology } from "@gantry/platform/topology";
+import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
 import { connect } from "@nats-io/transport-node";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -18,6 +18,8 @@ export interface StackOptions {
   gatewayPort?: number;
   agents?: number;
   agentSku?: string;
+  /** Data-retention window for every service (default: the platform's, one hour). */
+  retentionMs?: number;
   /** Extra environment for every service. */
   env?: Record<string, string>;
   /** Extra Node flags for every service (e.g. `--cpu-prof`). */
@@ -55,7 +57,8 @@ export function demoSeedModels(): SeedModel[] {
  */
 export async function startStack(o: StackOptions): Promise<Stack> {
   const nc = await connect({ servers: o.natsUrl });
-  const buckets = await ensureTopology(nc);
+  const topology = { ...DEFAULT_TOPOLOGY, ...(o.retentionMs ? { retentionMs: o.retentionMs } : {}) };
+  const buckets = await ensureTopology(nc, topology);
   const { versions } = await seed(new Registry(buckets), {
     devToken: o.devToken,
     devUsername: o.devUsername ?? "dev",
@@ -63,7 +66,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     now: new Date(),
   });
   const gatewayPort = o.gatewayPort ?? (await freePort());
-  const baseEnv = { ...process.env, NATS_URL: o.natsUrl, ...o.env };
+  const baseEnv = { ...process.env, NATS_URL: o.natsUrl, GANTRY_RETENTION_MS: String(topology.retentionMs), ...o.env };
   const processes = new Map<string, ChildProcess>();
   const launch = (name: string, entry: string, env: Record<string, string>) => {
     const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", entry], {
