@@ -1,0 +1,210 @@
+import { AccountRecord } from "@gantry/contracts/accounts";
+import { CreateDeploymentBody, Deployment, UpdateDeploymentBody } from "@gantry/contracts/deployments";
+import { Problem } from "@gantry/contracts/errors";
+import { HardwareListItem } from "@gantry/contracts/hardware";
+import { CreateModelPredictionBody, CreatePredictionBody, Prediction } from "@gantry/contracts/prediction";
+import { z } from "zod";
+
+type Json = Record<string, unknown>;
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" }) as Json;
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (s: Json) => ({ content: { "application/json": { schema: s } } });
+const page = (item: string) => ({
+  type: "object",
+  required: ["next", "previous", "results"],
+  properties: {
+    next: { type: ["string", "null"], format: "uri" },
+    previous: { type: ["string", "null"], format: "uri" },
+    results: { type: "array", items: ref(item) },
+  },
+});
+
+interface Op {
+  summary: string;
+  body?: Json;
+  ok: { status: number; schema?: Json; description?: string };
+  errors: number[];
+  auth?: false;
+  parameters?: Json[];
+}
+
+const problems = (codes: number[]) =>
+  Object.fromEntries(
+    codes.map((c) => [
+      String(c),
+      { description: "Problem details", content: { "application/problem+json": { schema: ref("Problem") } } },
+    ]),
+  );
+
+const op = (o: Op) => ({
+  summary: o.summary,
+  ...(o.auth === false ? { security: [] } : {}),
+  ...(o.parameters ? { parameters: o.parameters } : {}),
+  ...(o.body ? { requestBody: { required: true, ...json(o.body) } } : {}),
+  responses: {
+    [String(o.ok.status)]: { description: o.ok.description ?? "OK", ...(o.ok.schema ? json(o.ok.schema) : {}) },
+    ...problems(o.errors),
+  },
+});
+
+const header = (name: string, description: string) => ({
+  name,
+  in: "header",
+  required: false,
+  schema: { type: "string" },
+  description,
+});
+const createHeaders = [
+  header("Prefer", "`wait` or `wait=N` (1–60): hold the request until the prediction finishes"),
+  header("Cancel-After", "Duration like `30s`, `5m`, `1h30m` (≥ 5s): cancel (or abort, if not started) after this"),
+];
+const AUTHED = [401, 429];
+
+/**
+ * Gantry's own API as an OpenAPI 3.1 document, generated from the zod contracts that validate
+ * the same requests and responses, so the document cannot drift from the code.
+ */
+export function openApiDocument(serverUrl: string): Json {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Gantry HTTP API",
+      version: "1.0.0",
+      description:
+        "Replicate's HTTP API on your own hardware. The official `replicate` client works with `baseUrl` set to this server's `/v1`.",
+    },
+    servers: [{ url: `${serverUrl}/v1` }],
+    security: [{ bearerAuth: [] }],
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          description: "`Bearer <token>`; the legacy `Token <token>` is accepted too",
+        },
+      },
+      schemas: {
+        Prediction: schema(Prediction),
+        CreatePredictionBody: schema(CreatePredictionBody),
+        CreateModelPredictionBody: schema(CreateModelPredictionBody),
+        Deployment: schema(Deployment),
+        CreateDeploymentBody: schema(CreateDeploymentBody),
+        UpdateDeploymentBody: schema(UpdateDeploymentBody),
+        Hardware: schema(HardwareListItem),
+        Account: schema(AccountRecord.pick({ type: true, username: true, name: true })),
+        Problem: schema(Problem),
+      },
+    },
+    paths: {
+      "/predictions": {
+        get: op({
+          summary: "List your predictions, newest first",
+          ok: { status: 200, schema: page("Prediction") },
+          errors: [400, ...AUTHED],
+        }),
+        post: op({
+          summary: "Create a prediction",
+          body: ref("CreatePredictionBody"),
+          parameters: createHeaders,
+          ok: { status: 201, schema: ref("Prediction") },
+          errors: [400, 402, 413, 422, ...AUTHED],
+        }),
+      },
+      "/predictions/{prediction_id}": {
+        get: op({
+          summary: "Get a prediction",
+          ok: { status: 200, schema: ref("Prediction") },
+          errors: [404, ...AUTHED],
+        }),
+      },
+      "/predictions/{prediction_id}/cancel": {
+        post: op({
+          summary: "Cancel a prediction",
+          ok: { status: 200, schema: ref("Prediction") },
+          errors: [404, ...AUTHED],
+        }),
+      },
+      "/models/{owner}/{name}/predictions": {
+        post: op({
+          summary: "Create a prediction with a model's latest version",
+          body: ref("CreateModelPredictionBody"),
+          parameters: createHeaders,
+          ok: { status: 201, schema: ref("Prediction") },
+          errors: [400, 404, 413, 422, ...AUTHED],
+        }),
+      },
+      "/deployments": {
+        get: op({ summary: "List your deployments", ok: { status: 200, schema: page("Deployment") }, errors: AUTHED }),
+        post: op({
+          summary: "Create a deployment",
+          body: ref("CreateDeploymentBody"),
+          ok: { status: 200, schema: ref("Deployment") },
+          errors: [400, 409, 422, ...AUTHED],
+        }),
+      },
+      "/deployments/{owner}/{name}": {
+        get: op({
+          summary: "Get a deployment",
+          ok: { status: 200, schema: ref("Deployment") },
+          errors: [404, ...AUTHED],
+        }),
+        patch: op({
+          summary: "Update a deployment (a new release)",
+          body: ref("UpdateDeploymentBody"),
+          ok: { status: 200, schema: ref("Deployment") },
+          errors: [400, 404, 422, ...AUTHED],
+        }),
+        delete: op({
+          summary: "Delete a deployment",
+          ok: { status: 204, description: "Deleted" },
+          errors: [404, ...AUTHED],
+        }),
+      },
+      "/deployments/{owner}/{name}/predictions": {
+        post: op({
+          summary: "Create a prediction through a deployment",
+          body: ref("CreateModelPredictionBody"),
+          parameters: createHeaders,
+          ok: { status: 201, schema: ref("Prediction") },
+          errors: [400, 404, 422, ...AUTHED],
+        }),
+      },
+      "/hardware": {
+        get: op({
+          summary: "List hardware SKUs",
+          ok: { status: 200, schema: { type: "array", items: ref("Hardware") } },
+          errors: AUTHED,
+        }),
+      },
+      "/account": {
+        get: op({ summary: "The account of the token", ok: { status: 200, schema: ref("Account") }, errors: AUTHED }),
+      },
+      "/webhooks/default/secret": {
+        get: op({
+          summary: "The account's webhook signing secret",
+          ok: { status: 200, schema: { type: "object", properties: { key: { type: "string" } } } },
+          errors: AUTHED,
+        }),
+      },
+      "/streams/{prediction_id}/{token}": {
+        get: op({
+          summary: "Server-sent events of a prediction (the prediction's `urls.stream`; a capability URL)",
+          auth: false,
+          parameters: [header("Last-Event-ID", "Resume after this event id")],
+          ok: { status: 200, description: "`text/event-stream`: `output`, `logs`, `error`, `done`" },
+          errors: [400, 404],
+        }),
+      },
+      "/ws": {
+        get: op({
+          summary: 'WebSocket carrying the same events; send `{"type":"subscribe","stream":"<urls.stream>"}`',
+          auth: false,
+          ok: { status: 101, description: "Switching protocols" },
+          errors: [],
+        }),
+      },
+      "/openapi.json": { get: op({ summary: "This document", auth: false, ok: { status: 200 }, errors: [] }) },
+    },
+  };
+}
