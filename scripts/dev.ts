@@ -17,6 +17,11 @@ const stack = await startStack({
   natsUrl: nats.url,
   devToken: token,
   gatewayPort: Number(process.env.GANTRY_PORT ?? 8787),
+  // Local development: webhooks may target this machine (a receiver on localhost).
+  env: {
+    GANTRY_WEBHOOKS_ALLOW_PRIVATE: process.env.GANTRY_WEBHOOKS_ALLOW_PRIVATE ?? "1",
+    GANTRY_ALLOW_VERSION_COMMANDS: process.env.GANTRY_ALLOW_VERSION_COMMANDS ?? "1",
+  },
   onOutput: (svc, line) => {
     if (verbose || /"level":"(warn|error)"/.test(line) || !line.startsWith("{"))
       process.stderr.write(`[${svc}] ${line}\n`);

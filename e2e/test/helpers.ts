@@ -26,6 +26,8 @@ export async function startPlatform(
     natsUrl: nats.url,
     devToken: token,
     ...options,
+    // The tests' webhook receivers listen on loopback.
+    env: { GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1", GANTRY_ALLOW_VERSION_COMMANDS: "1" },
     onOutput: (svc, line) => {
       if (/"level":"error"/.test(line)) process.stderr.write(`[${svc}] ${line}\n`);
     },

@@ -1,4 +1,5 @@
 import type { Predictor } from "./cog-server.ts";
+import { fileInfoModel } from "./file-info-model.ts";
 import { testModel } from "./test-model.ts";
 
 export interface DemoModel {
@@ -20,5 +21,13 @@ export const DEMO_MODELS: DemoModel[] = [
     hardware: "cpu",
     predictor: testModel,
     argv: ["node", "--import", "tsx", "models/src/serve.ts", "test"],
+  },
+  {
+    owner: "gantry",
+    name: "file-info",
+    description: "Downloads its file input and reports its size, SHA-256 and content type.",
+    hardware: "cpu",
+    predictor: fileInfoModel,
+    argv: ["node", "--import", "tsx", "models/src/serve.ts", "file-info"],
   },
 ];

@@ -2,9 +2,14 @@ import { AppError, NOT_FOUND_DETAIL, UNAUTHENTICATED_DETAIL } from "@gantry/cont
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { parseAuthorization } from "./core/auth.ts";
+import { DeploymentService } from "./deployments-service.ts";
 import type { GatewayDeps, GatewayEnv } from "./deps.ts";
 import { PredictionService } from "./prediction-service.ts";
 import { DEFAULT_RATE_LIMITS, rateLimiter } from "./rate-limiter.ts";
+import { deploymentRoutes } from "./routes/deployments.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { fileDownloadRoutes, fileRoutes } from "./routes/files.ts";
+import { modelRoutes } from "./routes/models.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { predictionRoutes } from "./routes/predictions.ts";
 import { streamRoutes } from "./routes/streams.ts";
@@ -47,25 +52,27 @@ export function createApp(deps: GatewayDeps) {
   app.notFound(() => problem(new AppError("NOT_FOUND", NOT_FOUND_DETAIL)));
 
   app.get("/health", (c) => c.json({ ok: true }));
+  app.route("/", docsRoutes(deps.publicUrl));
 
   const v1 = new Hono<GatewayEnv>();
-  v1.use(
-    bodyLimit({
-      maxSize: MAX_JSON_BODY_BYTES,
-      onError: () => {
-        throw new AppError(
-          "PAYLOAD_TOO_LARGE",
-          `Request bodies must be smaller than ${MAX_JSON_BODY_BYTES / 1024 / 1024} MB.`,
-        );
-      },
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY_BYTES,
+    onError: () => {
+      throw new AppError(
+        "PAYLOAD_TOO_LARGE",
+        `Request bodies must be smaller than ${MAX_JSON_BODY_BYTES / 1024 / 1024} MB.`,
+      );
+    },
+  });
+  // Uploads stream to the object store and enforce their own 100 MB limit while reading (files-service.ts).
+  v1.use((c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : jsonBodyLimit(c, next)));
   v1.use(async (c, next) => {
     c.set("baseUrl", deps.publicUrl ?? new URL(c.req.url).origin);
     await next();
   });
   // Capability URLs: the URL is the credential, so no Authorization header is asked for.
   v1.route("/", streamRoutes(svc, hub, deps));
+  v1.route("/", fileDownloadRoutes(deps));
   // ── routes that need no Authorization header (capabilities, signed URLs) above this line ──
   v1.use(async (c, next) => {
     const token = parseAuthorization(c.req.header("authorization"));
@@ -83,6 +90,9 @@ export function createApp(deps: GatewayDeps) {
   v1.use(rateLimiter(deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.now));
   v1.route("/", predictionRoutes(svc));
   v1.route("/", platformRoutes(svc));
+  v1.route("/", fileRoutes(deps));
+  v1.route("/", deploymentRoutes(new DeploymentService(deps, svc), svc));
+  v1.route("/", modelRoutes(svc, deps));
   // ── authenticated routes above this line ──
   app.route("/v1", v1);
   return { app, openWebSocket: (conn: WsConnection) => openWsSession(conn, svc, hub, deps) };

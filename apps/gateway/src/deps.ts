@@ -1,5 +1,6 @@
 import type { Logger } from "@gantry/platform/logger";
 import type { Buckets } from "@gantry/platform/topology";
+import type { Lookup } from "@gantry/platform/webhook-url";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { RateLimits } from "./rate-limiter.ts";
 
@@ -18,6 +19,13 @@ export interface GatewayDeps {
   publicUrl?: string;
   /** A stream reader this many events behind is dropped (default 10,000); it can resume. */
   streamMaxLag?: number;
+  /** Webhook URL safety: private addresses refused unless allowed; `lookup` resolves names (Node). */
+  webhooks?: { allowPrivate: boolean; lookup?: Lookup };
+  /**
+   * Whether accounts may create versions that the platform starts itself (`command`, `image`).
+   * A command runs on the gateway's host (to read its schema) and on agents: trusted setups only.
+   */
+  allowVersionCommands?: boolean;
   /** Per-account request limits (default 600 creates and 3000 others per minute). */
   rateLimits?: RateLimits;
   /** How long cached tokens, models and versions live. */

@@ -12,6 +12,16 @@ const Env = z.object({
   GANTRY_RATE_LIMIT_CREATE: z.coerce.number().int().min(0).default(600),
   /** Other requests per minute per account (0 = no limit). */
   GANTRY_RATE_LIMIT_OTHER: z.coerce.number().int().min(0).default(3000),
+  /** Let webhooks reach loopback and private addresses (local development only). */
+  GANTRY_WEBHOOKS_ALLOW_PRIVATE: z
+    .enum(["0", "1", "true", "false"])
+    .default("0")
+    .transform((v) => v === "1" || v === "true"),
+  /** Let accounts create versions the platform starts itself (a command or an image): trusted setups only. */
+  GANTRY_ALLOW_VERSION_COMMANDS: z
+    .enum(["0", "1", "true", "false"])
+    .default("0")
+    .transform((v) => v === "1" || v === "true"),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
 });

@@ -1,3 +1,4 @@
+import dns from "node:dns/promises";
 import { randomId, randomToken } from "@gantry/platform/ids";
 import { createLogger } from "@gantry/platform/logger";
 import { signingSecret } from "@gantry/platform/signing-secret";
@@ -20,6 +21,11 @@ const { app, openWebSocket } = createApp({
   newToken: randomToken,
   log,
   publicUrl: env.GANTRY_PUBLIC_URL,
+  allowVersionCommands: env.GANTRY_ALLOW_VERSION_COMMANDS,
+  webhooks: {
+    allowPrivate: env.GANTRY_WEBHOOKS_ALLOW_PRIVATE,
+    lookup: async (host) => (await dns.lookup(host, { all: true })).map((a) => a.address),
+  },
   rateLimits: { createPerMinute: env.GANTRY_RATE_LIMIT_CREATE, otherPerMinute: env.GANTRY_RATE_LIMIT_OTHER },
 });
 const server = serve({ fetch: app.fetch, port: env.GANTRY_PORT, hostname: env.GANTRY_HOST }, (info) => {

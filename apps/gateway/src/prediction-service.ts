@@ -7,11 +7,14 @@ import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
+import { checkWebhookUrl } from "@gantry/platform/webhook-url";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/nats-core";
 import { inputSpec, problemDetail, validateInput } from "./core/input-schema.ts";
 import type { VersionRef } from "./core/version-ref.ts";
 import type { GatewayDeps } from "./deps.ts";
+import { resolveFileInputs } from "./file-inputs.ts";
+import { FilesService } from "./files-service.ts";
 import { indexKey } from "./prediction-list.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
@@ -27,6 +30,8 @@ export interface CreateRequest {
   via: "version" | "model";
   /** From `Cancel-After`: milliseconds after creation when the prediction is canceled. */
   cancelAfterMs?: number | null;
+  /** The API origin, by which file URLs (`urls.get`) in the input are recognised. */
+  baseUrl: string;
   /** Set when created through a deployment: its name and the hardware it runs on. */
   deployment?: { name: string; hardware: string } | null;
 }
@@ -87,12 +92,21 @@ export class PredictionService {
   }
 
   async create(req: CreateRequest): Promise<PredictionRecord> {
+    if (req.webhook) {
+      await checkWebhookUrl(req.webhook, {
+        allowPrivate: this.#d.webhooks?.allowPrivate ?? false,
+        ...(this.#d.webhooks?.lookup ? { lookup: this.#d.webhooks.lookup } : {}),
+      });
+    }
     const { model, version } = await this.resolve(req.accountId, req.ref, req.via);
     const spec = inputSpec(version.openapi_schema);
     const checked = validateInput(spec, req.input);
     if (!checked.ok) {
       throw new AppError("INPUT_VALIDATION", problemDetail(checked.problems), { invalidFields: checked.problems });
     }
+    // File URLs of the caller's uploads become signed URLs the agent can fetch without a token;
+    // the stored input keeps what the client sent.
+    const runInput = await resolveFileInputs(checked.input, req.accountId, req.baseUrl, new FilesService(this.#d));
     const now = this.#d.now();
     const record: PredictionRecord = {
       id: this.#d.newId(),
@@ -125,7 +139,7 @@ export class PredictionService {
     try {
       await this.store.create(record);
       await this.#d.buckets.predictionIndex.put(indexKey(record.account_id, record.created_at, record.id), "");
-      await this.#enqueue(record, now);
+      await this.#enqueue(record, runInput, now);
       if (!sub || !req.waitSeconds) return record;
       return (await waitForTerminal(sub, req.waitSeconds * 1000)) ?? record;
     } finally {
@@ -133,7 +147,7 @@ export class PredictionService {
     }
   }
 
-  async #enqueue(record: PredictionRecord, now: Date): Promise<void> {
+  async #enqueue(record: PredictionRecord, input: Record<string, unknown>, now: Date): Promise<void> {
     const item: WorkItem = {
       prediction_id: record.id,
       account_id: record.account_id,
@@ -141,7 +155,7 @@ export class PredictionService {
       version_id: record.version,
       hardware: record.hardware,
       streams: record.streams,
-      input: record.input,
+      input,
       deadline: record.deadline,
       enqueued_at: now.toISOString(),
     };

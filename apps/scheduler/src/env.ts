@@ -11,6 +11,14 @@ const Env = z.object({
     .positive()
     .default(30 * 60 * 1000),
   GANTRY_RETRY_DELAY_MS: z.coerce.number().int().positive().default(50),
+  /** Origin of the API, for the URLs inside webhook bodies. */
+  GANTRY_PUBLIC_URL: z.url().default("http://127.0.0.1:8787"),
+  /** Let webhooks reach loopback and private addresses (local development only). */
+  GANTRY_WEBHOOKS_ALLOW_PRIVATE: z
+    .enum(["0", "1", "true", "false"])
+    .default("0")
+    .transform((v) => v === "1" || v === "true"),
+  GANTRY_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
 });

@@ -14,6 +14,11 @@ const svc = await start({
     runTimeoutMs: env.GANTRY_RUN_TIMEOUT_MS,
     retryDelayMs: env.GANTRY_RETRY_DELAY_MS,
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
+    webhooks: {
+      publicUrl: env.GANTRY_PUBLIC_URL,
+      allowPrivate: env.GANTRY_WEBHOOKS_ALLOW_PRIVATE,
+      timeoutMs: env.GANTRY_WEBHOOK_TIMEOUT_MS,
+    },
   },
 });
 

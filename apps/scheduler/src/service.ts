@@ -11,6 +11,7 @@ import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jet
 import type { NatsConnection } from "@nats-io/nats-core";
 import { assumePlaced, rankCandidates } from "./core/placement.ts";
 import { startJanitor } from "./janitor.ts";
+import { startWebhooks, type WebhookConfig } from "./webhooks/dispatcher.ts";
 
 export interface SchedulerConfig {
   /** An agent whose last heartbeat is older than this is not placed on. */
@@ -20,6 +21,7 @@ export interface SchedulerConfig {
   /** Redelivery delay when no agent can take a prediction now. */
   retryDelayMs: number;
   topology: TopologyOptions;
+  webhooks: WebhookConfig;
 }
 
 export interface SchedulerDeps {
@@ -137,6 +139,7 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
   };
 
   const janitor = await startJanitor({ nc, store, now, log, retentionMs: config.topology.retentionMs });
+  const webhooks = await startWebhooks({ nc, buckets, store, now, log, config: config.webhooks });
 
   const loop = (async () => {
     for await (const m of messages) {
@@ -151,6 +154,7 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
   return {
     async stop() {
       await janitor.stop();
+      await webhooks.stop();
       await messages.close();
       watcher.stop();
       await loop;

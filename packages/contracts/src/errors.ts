@@ -5,6 +5,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, retryable: false, title: "Bad request" },
   UNAUTHENTICATED: { status: 401, retryable: false, title: "Unauthenticated" },
   PAYMENT_REQUIRED: { status: 402, retryable: false, title: "Billing required" },
+  FORBIDDEN: { status: 403, retryable: false, title: "Forbidden" },
   NOT_FOUND: { status: 404, retryable: false, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false, title: "Method not allowed" },
   CONFLICT: { status: 409, retryable: true, title: "Conflict" },

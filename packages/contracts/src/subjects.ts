@@ -9,6 +9,8 @@ export const STREAMS = {
   events: { name: "PREDICTION_EVENTS", subjects: ["predictions.v1.events.>"] },
   /** One message per finished prediction: when its data is due for removal. */
   retention: { name: "RETENTION", subjects: ["retention.v1.>"] },
+  /** Terminal webhooks waiting for delivery (retried with backoff, survive restarts). */
+  webhooks: { name: "WEBHOOKS", subjects: ["webhooks.v1.>"] },
   /** Usage for billing, de-duplicated by message id. */
   usage: { name: "USAGE", subjects: ["usage.v1.>"] },
 } as const;
@@ -30,12 +32,16 @@ export const BUCKETS = {
   deployments: "deployments",
   /** Metadata of uploaded files, keyed by file id; the bytes live in the `files` object store. */
   files: "files",
+  /** Webhook delivery log per prediction id. */
+  webhookDeliveries: "webhook-deliveries",
 } as const;
 
 /** NATS object stores. */
 export const OBJECT_STORES = {
   /** Uploaded files (`POST /v1/files`) and model output files. */
   files: "files",
+  /** Webhook delivery log per prediction id. */
+  webhookDeliveries: "webhook-deliveries",
 } as const;
 
 export const subjects = {
@@ -51,6 +57,8 @@ export const subjects = {
   agentCancel: (agentId: string) => `agents.v1.${agentId}.cancel`,
   /** A prediction finished: its input, output and logs are removed after the retention window. */
   retention: () => "retention.v1.predictions",
+  /** A terminal webhook to deliver. */
+  webhookCompleted: () => "webhooks.v1.completed",
   /** Usage reported by agents. */
   usage: (kind: "predict" | "uptime", agentId: string) => `usage.v1.${kind}.${agentId}`,
 } as const;

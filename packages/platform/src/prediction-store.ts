@@ -2,6 +2,7 @@ import { AppError } from "@gantry/contracts/errors";
 import type { PredictionChanged, PredictionEvent, PredictionFinished } from "@gantry/contracts/events";
 import { isTerminal, PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
+import type { WebhookJob } from "@gantry/contracts/webhooks";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -76,15 +77,21 @@ export class PredictionStore {
   /**
    * Every terminal transition ends the prediction's event stream with `done`, whoever made it
    * (the agent completing, a user canceling, the scheduler aborting): stream readers always end.
-   * It also schedules the removal of the prediction's data after the retention window.
+   * It also schedules the removal of the prediction's data after the retention window, and the
+   * terminal webhook when there is one.
    */
   async #publishDone(record: PredictionRecord): Promise<void> {
     const done: PredictionEvent = { type: "done", status: record.status, error: record.error };
     const finished: PredictionFinished = { prediction_id: record.id, completed_at: record.completed_at ?? "" };
-    await Promise.all([
+    const jobs = [
       this.#js.publish(subjects.events(record.id), encode(done), { msgID: `${record.id}:done` }),
       this.#js.publish(subjects.retention(), encode(finished), { msgID: `${record.id}:finished` }),
-    ]);
+    ];
+    if (record.webhook) {
+      const job: WebhookJob = { prediction_id: record.id, webhook_id: `msg_${record.id}` };
+      jobs.push(this.#js.publish(subjects.webhookCompleted(), encode(job), { msgID: `${record.id}:completed` }));
+    }
+    await Promise.all(jobs);
   }
 
   #notify(record: PredictionRecord, revision: number): void {

@@ -1,8 +1,16 @@
 import { AccountRecord, TokenRecord } from "@gantry/contracts/accounts";
+import { AppError } from "@gantry/contracts/errors";
 import { ModelRecord, VersionRecord } from "@gantry/contracts/models";
+import type { KV } from "@nats-io/kv";
+import type { z } from "zod";
 import { decode, encode } from "./codec.ts";
 import { sha256Hex } from "./ids.ts";
 import type { Buckets } from "./topology.ts";
+
+const MAX_CAS_ATTEMPTS = 20;
+
+/** A compare-and-set lost to another writer (`wrong last sequence`, JetStream error 10071). */
+const isWrongRevision = (err: unknown) => /wrong last sequence|10071/.test(String(err));
 
 /** KV keys may not contain every character a name may; `owner/name` is safe with our slugs. */
 export const modelKey = (owner: string, name: string) => `${owner}/${name}`;
@@ -50,5 +58,101 @@ export class Registry {
   async getVersion(id: string): Promise<VersionRecord | null> {
     const e = await this.#b.versions.get(id);
     return e?.operation === "PUT" ? decode(VersionRecord, e.value, "version") : null;
+  }
+
+  /** Stores a new model; `false` (and nothing written) when `owner/name` is taken. */
+  async createModel(model: ModelRecord): Promise<boolean> {
+    try {
+      await this.#b.models.create(modelKey(model.owner, model.name), encode(model));
+      return true;
+    } catch (err) {
+      if (isWrongRevision(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Read-modify-write of a model with compare-and-set, retried against the fresh value on
+   * conflict. `change` returns the new record, or `null` to leave it as it is. Resolves with the
+   * stored record afterwards (`null` when there is none).
+   */
+  async updateModel(
+    owner: string,
+    name: string,
+    change: (model: ModelRecord) => ModelRecord | null,
+  ): Promise<ModelRecord | null> {
+    const key = modelKey(owner, name);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const e = await this.#b.models.get(key);
+      if (e?.operation !== "PUT") return null;
+      const current = decode(ModelRecord, e.value, "model");
+      const next = change(current);
+      if (!next) return current;
+      try {
+        await this.#b.models.update(key, encode(next), e.revision);
+        return next;
+      } catch (err) {
+        if (!isWrongRevision(err)) throw err;
+      }
+    }
+    throw new AppError("CONFLICT", `model ${key}: too many concurrent writers; try again`);
+  }
+
+  /**
+   * Deletes a model if `allowed` says so about its current record (checked and deleted with
+   * compare-and-set, so no concurrent write slips between). Resolves with the record it judged.
+   */
+  async deleteModel(
+    owner: string,
+    name: string,
+    allowed: (model: ModelRecord) => void | Promise<void>,
+  ): Promise<ModelRecord | null> {
+    const key = modelKey(owner, name);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const e = await this.#b.models.get(key);
+      if (e?.operation !== "PUT") return null;
+      const current = decode(ModelRecord, e.value, "model");
+      await allowed(current);
+      try {
+        await this.#b.models.delete(key, { previousSeq: e.revision });
+        return current;
+      } catch (err) {
+        if (!isWrongRevision(err)) throw err;
+      }
+    }
+    throw new AppError("CONFLICT", `model ${key}: too many concurrent writers; try again`);
+  }
+
+  /** Every model, in no particular order. */
+  async listModels(): Promise<ModelRecord[]> {
+    return this.#all(this.#b.models, ModelRecord, "model");
+  }
+
+  /** Every version of `owner/name`, in no particular order. Scans all versions. */
+  async listVersions(owner: string, name: string): Promise<VersionRecord[]> {
+    const model = modelKey(owner, name);
+    return (await this.#all(this.#b.versions, VersionRecord, "version")).filter((v) => v.model === model);
+  }
+
+  async deleteVersion(id: string): Promise<void> {
+    await this.#b.versions.delete(id);
+  }
+
+  async #all<S extends z.ZodType>(kv: KV, schema: S, what: string): Promise<z.output<S>[]> {
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    const out: z.output<S>[] = [];
+    // A key deleted between listing and reading is left out.
+    for (let i = 0; i < keys.length; i += 64) {
+      const entries = await Promise.all(keys.slice(i, i + 64).map((k) => kv.get(k)));
+      for (const e of entries) {
+        if (e?.operation !== "PUT") continue;
+        // One unreadable record must not take the whole list down; reading it by key still reports it.
+        try {
+          out.push(decode(schema, e.value, what));
+        } catch {}
+      }
+    }
+    return out;
   }
 }

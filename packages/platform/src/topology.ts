@@ -25,6 +25,7 @@ export interface Buckets {
   predictionIndex: KV;
   deployments: KV;
   files: KV;
+  webhookDeliveries: KV;
   /** Bytes of uploaded and output files. */
   objects: ObjectStore;
 }
@@ -68,6 +69,14 @@ export async function ensureTopology(
       num_replicas: options.replicas,
     },
     {
+      name: STREAMS.webhooks.name,
+      subjects: [...STREAMS.webhooks.subjects],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(10 * 60 * 1000),
+      num_replicas: options.replicas,
+    },
+    {
       name: STREAMS.usage.name,
       subjects: [...STREAMS.usage.subjects],
       retention: RetentionPolicy.Limits,
@@ -104,6 +113,7 @@ export async function ensureTopology(
     predictionIndex: await open(BUCKETS.predictionIndex),
     deployments: await open(BUCKETS.deployments),
     files: await open(BUCKETS.files),
+    webhookDeliveries: await open(BUCKETS.webhookDeliveries, options.retentionMs * 24),
     objects: await new Objm(nc).create(OBJECT_STORES.files, { storage: StorageType.File, replicas: options.replicas }),
   };
 }

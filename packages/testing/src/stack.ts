@@ -35,6 +35,8 @@ export interface Stack extends AsyncDisposable {
   processes: Map<string, ChildProcess>;
   /** SIGKILL one service (e.g. "scheduler", "agent-0"). */
   kill(name: string): Promise<void>;
+  /** Starts a killed service again, as it was first started. */
+  restart(name: string): void;
   stop(): Promise<void>;
 }
 
@@ -68,7 +70,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const gatewayPort = o.gatewayPort ?? (await freePort());
   const baseEnv = { ...process.env, NATS_URL: o.natsUrl, GANTRY_RETENTION_MS: String(topology.retentionMs), ...o.env };
   const processes = new Map<string, ChildProcess>();
+  const launches = new Map<string, () => void>();
   const launch = (name: string, entry: string, env: Record<string, string>) => {
+    launches.set(name, () => launch(name, entry, env));
     const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", entry], {
       cwd: REPO_ROOT,
       env: { ...baseEnv, ...env },
@@ -81,7 +85,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     proc.stderr?.on("data", forward);
     processes.set(name, proc);
   };
-  launch("scheduler", "apps/scheduler/src/main.ts", {});
+  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+  launch("scheduler", "apps/scheduler/src/main.ts", { GANTRY_PUBLIC_URL: baseUrl });
   launch("billing", "apps/billing/src/main.ts", {});
   const agentCount = o.agents ?? 1;
   for (let i = 0; i < agentCount; i++) {
@@ -92,7 +97,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   }
   launch("gateway", "apps/gateway/src/node.ts", { GANTRY_PORT: String(gatewayPort) });
 
-  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     const up = await fetch(`${baseUrl}/health`).then(
@@ -133,6 +137,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       if (!p) return;
       p.kill("SIGKILL");
       await exited(p);
+    },
+    restart(name) {
+      launches.get(name)?.();
     },
     stop,
     [Symbol.asyncDispose]: stop,

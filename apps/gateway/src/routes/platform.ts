@@ -1,9 +1,9 @@
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { HARDWARE_CATALOG } from "@gantry/contracts/hardware";
+import { webhookSecret } from "@gantry/platform/webhook-secret";
 import { Hono } from "hono";
 import type { GatewayEnv } from "../deps.ts";
 import type { PredictionService } from "../prediction-service.ts";
-import { webhookSecret } from "../webhook-secret.ts";
 
 /** `/v1/account`, `/v1/hardware` and `/v1/webhooks/default/secret`. */
 export function platformRoutes(svc: PredictionService) {

@@ -1,10 +1,12 @@
 import { AppError } from "@gantry/contracts/errors";
 import { CreateModelPredictionBody, CreatePredictionBody } from "@gantry/contracts/prediction";
+import { WebhookDeliveryLog } from "@gantry/contracts/webhooks";
+import { decode } from "@gantry/platform/codec";
+import { renderPrediction } from "@gantry/platform/render-prediction";
 import { type Context, Hono } from "hono";
 import { parseBody } from "../core/body.ts";
 import { parseCancelAfter } from "../core/duration.ts";
 import { parsePreferWait } from "../core/prefer.ts";
-import { renderPrediction } from "../core/render.ts";
 import { parseVersionRef, type VersionRef } from "../core/version-ref.ts";
 import type { GatewayEnv } from "../deps.ts";
 import { listPredictions } from "../prediction-list.ts";
@@ -27,6 +29,7 @@ export async function createAndRespond(
   const record = await svc.create({
     cancelAfterMs,
     accountId: c.get("account").id,
+    baseUrl: c.get("baseUrl"),
     ref,
     input: body.input,
     webhook: body.webhook,
@@ -87,6 +90,14 @@ export function predictionRoutes(svc: PredictionService) {
   app.get("/predictions/:id", async (c) => {
     const record = await svc.get(c.get("account").id, c.req.param("id"));
     return c.json(renderPrediction(record, c.get("baseUrl")));
+  });
+
+  /** Gantry extension: the webhook delivery log of a prediction (attempts, statuses, latency). */
+  app.get("/predictions/:id/webhooks", async (c) => {
+    const record = await svc.get(c.get("account").id, c.req.param("id"));
+    const entry = await svc.deps.buckets.webhookDeliveries.get(record.id);
+    const results = entry?.operation === "PUT" ? decode(WebhookDeliveryLog, entry.value, "delivery log") : [];
+    return c.json({ results });
   });
 
   app.post("/predictions/:id/cancel", async (c) => {

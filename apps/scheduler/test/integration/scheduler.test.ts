@@ -16,6 +16,7 @@ import { describe, expect, it } from "vitest";
 import { start } from "../../src/service.ts";
 
 const VERSION = "c".repeat(64);
+const WEBHOOKS = { publicUrl: "http://127.0.0.1:8787", allowPrivate: true, timeoutMs: 5000 };
 const testModel = DEMO_MODELS.find((m) => m.name === "test")!;
 
 const record = (id: string, input: Record<string, unknown>): PredictionRecord => ({
@@ -73,7 +74,13 @@ describe("scheduler with a real agent and nats-server", () => {
       created_at: new Date().toISOString(),
     });
     const store = new PredictionStore(buckets.predictions, nc);
-    const config = { agentStaleMs: 5000, runTimeoutMs: 60_000, retryDelayMs: 20, topology: DEFAULT_TOPOLOGY };
+    const config = {
+      agentStaleMs: 5000,
+      runTimeoutMs: 60_000,
+      retryDelayMs: 20,
+      topology: DEFAULT_TOPOLOGY,
+      webhooks: WEBHOOKS,
+    };
     const conns = await Promise.all([1, 2, 3].map(() => connect({ servers: nats.url })));
     const s1 = await start({ nc: conns[0]!, now: () => new Date(), log: silentLogger, config });
     const s2 = await start({ nc: conns[1]!, now: () => new Date(), log: silentLogger, config });
@@ -136,7 +143,13 @@ describe("scheduler with a real agent and nats-server", () => {
       nc,
       now: () => new Date(),
       log: silentLogger,
-      config: { agentStaleMs: 5000, runTimeoutMs: 60_000, retryDelayMs: 20, topology: DEFAULT_TOPOLOGY },
+      config: {
+        agentStaleMs: 5000,
+        runTimeoutMs: 60_000,
+        retryDelayMs: 20,
+        topology: DEFAULT_TOPOLOGY,
+        webhooks: WEBHOOKS,
+      },
     });
     try {
       const id = "late0000000000000000000000";

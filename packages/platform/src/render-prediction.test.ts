@@ -1,6 +1,6 @@
 import { Prediction, type PredictionRecord } from "@gantry/contracts/prediction";
 import { describe, expect, it } from "vitest";
-import { REDACTED, renderPrediction } from "./render.ts";
+import { REDACTED, renderPrediction } from "./render-prediction.ts";
 
 const BASE = "http://127.0.0.1:8787";
 const ID = "gm3qorzdhgbfurvjtvhg6dckhu";

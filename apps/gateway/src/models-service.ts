@@ -1,0 +1,304 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
+import {
+  type CreateModelBody,
+  CreateVersionBody,
+  type Model,
+  type ModelRecord,
+  type ModelRuntime,
+  type OpenApiSchema,
+  type UpdateModelBody,
+  type VersionRecord,
+} from "@gantry/contracts/models";
+import { freePort } from "@gantry/platform/ports";
+import { modelKey } from "@gantry/platform/registry";
+import { parseBody } from "./core/body.ts";
+import {
+  canSee,
+  matchesQuery,
+  modelPosition,
+  newModelRecord,
+  renderModel,
+  versionPosition,
+} from "./core/model-render.ts";
+import {
+  checkOpenApi,
+  deleteRefusal,
+  Forbidden,
+  isModelPath,
+  isVersionId,
+  launchArgv,
+  modelVersionId,
+  runtimeFor,
+} from "./core/model-validation.ts";
+import { compareNewestFirst, type Page, paginate } from "./core/pagination.ts";
+import type { GatewayDeps } from "./deps.ts";
+import type { PredictionService } from "./prediction-service.ts";
+
+export interface ModelsServiceOptions {
+  /** Where `command` versions run while their schema is read (argv is relative to it). */
+  cwd?: string;
+  /** How long a started model server may take to become READY. */
+  probeTimeoutMs?: number;
+  /** Model servers started at once to read schemas; more answer 429. */
+  maxProbes?: number;
+}
+
+const notFound = () => new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+const unusable = (detail: string) => new AppError("UNPROCESSABLE", detail, { title: "Invalid model server" });
+
+/** Models and versions: the I/O behind the model routes. Reads go to the registry, uncached. */
+export class ModelsService {
+  readonly #svc: PredictionService;
+  readonly #d: GatewayDeps;
+  readonly #o: Required<ModelsServiceOptions>;
+  #probes = 0;
+
+  constructor(svc: PredictionService, deps: GatewayDeps, options: ModelsServiceOptions = {}) {
+    this.#svc = svc;
+    this.#d = deps;
+    this.#o = { cwd: process.cwd(), probeTimeoutMs: 60_000, maxProbes: 4, ...options };
+  }
+
+  get #registry() {
+    return this.#svc.registry;
+  }
+
+  /** A model the caller may see; another account's private model is a 404 like a missing one. */
+  async visible(accountId: string, owner: string, name: string): Promise<ModelRecord> {
+    const m = isModelPath(owner, name) ? await this.#registry.getModel(owner, name) : null;
+    if (!m || !canSee(m, accountId)) throw notFound();
+    return m;
+  }
+
+  async #own(accountId: string, owner: string, name: string): Promise<ModelRecord> {
+    const m = await this.visible(accountId, owner, name);
+    if (m.account_id !== accountId) throw new Forbidden(`Only the owner of ${owner}/${name} can change it.`);
+    return m;
+  }
+
+  async render(m: ModelRecord, baseUrl: string): Promise<Model> {
+    const id = m.latest_version_id;
+    const v = id ? ((await this.#svc.version(id)) ?? (await this.#registry.getVersion(id))) : null;
+    return renderModel(m, v && v.model === modelKey(m.owner, m.name) ? v : null, baseUrl);
+  }
+
+  async create(accountId: string, body: CreateModelBody): Promise<ModelRecord> {
+    const record = newModelRecord(body, accountId, this.#d.now().toISOString());
+    if (!(await this.#registry.createModel(record))) {
+      throw new AppError("CONFLICT", `A model named ${body.owner}/${body.name} already exists.`, {
+        title: "Model already exists",
+      });
+    }
+    return record;
+  }
+
+  async username(accountId: string): Promise<string> {
+    const account = await this.#registry.getAccount(accountId);
+    if (!account) throw notFound();
+    return account.username;
+  }
+
+  /** The models the caller may see whose name or description contains `query`, a page of them. */
+  async list(
+    accountId: string,
+    query: string,
+    cursor: string | undefined,
+    urlFor: (cursor: string) => string,
+    baseUrl: string,
+  ): Promise<Page<Model>> {
+    const models = (await this.#registry.listModels()).filter((m) => canSee(m, accountId) && matchesQuery(m, query));
+    const page = paginate(
+      models.map((m) => ({ ...modelPosition(m), m })),
+      cursor,
+      urlFor,
+    );
+    return { ...page, results: await Promise.all(page.results.map((x) => this.render(x.m, baseUrl))) };
+  }
+
+  async update(accountId: string, owner: string, name: string, body: UpdateModelBody): Promise<ModelRecord> {
+    await this.#own(accountId, owner, name);
+    const changes = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+    const updated = await this.#registry.updateModel(owner, name, (m) => ({ ...m, ...changes }));
+    if (!updated) throw notFound();
+    return updated;
+  }
+
+  async delete(accountId: string, owner: string, name: string): Promise<void> {
+    await this.#own(accountId, owner, name);
+    const deleted = await this.#registry.deleteModel(owner, name, async (m) => {
+      const refusal = deleteRefusal(m.visibility, (await this.#registry.listVersions(owner, name)).length);
+      if (refusal) throw refusal;
+    });
+    if (!deleted) throw notFound();
+  }
+
+  async versions(
+    accountId: string,
+    owner: string,
+    name: string,
+    cursor: string | undefined,
+    urlFor: (cursor: string) => string,
+  ): Promise<Page<VersionRecord>> {
+    await this.visible(accountId, owner, name);
+    const all = await this.#registry.listVersions(owner, name);
+    const page = paginate(
+      all.map((v) => ({ ...versionPosition(v), v })),
+      cursor,
+      urlFor,
+    );
+    return { ...page, results: page.results.map((x) => x.v) };
+  }
+
+  async version(accountId: string, owner: string, name: string, id: string): Promise<VersionRecord> {
+    await this.visible(accountId, owner, name);
+    const v = isVersionId(id) ? await this.#registry.getVersion(id) : null;
+    if (!v || v.model !== modelKey(owner, name)) throw notFound();
+    return v;
+  }
+
+  /** Deletes a version; when it was the latest, the next newest (or none) becomes the latest. */
+  async deleteVersion(accountId: string, owner: string, name: string, id: string): Promise<void> {
+    await this.#own(accountId, owner, name);
+    await this.version(accountId, owner, name, id);
+    // The model stops naming it first, so no prediction by model name meets a missing version.
+    const rest = (await this.#registry.listVersions(owner, name))
+      .filter((v) => v.id !== id)
+      .sort((a, b) => compareNewestFirst(versionPosition(a), versionPosition(b)));
+    await this.#registry.updateModel(owner, name, (m) =>
+      m.latest_version_id === id ? { ...m, latest_version_id: rest[0]?.id ?? null } : null,
+    );
+    await this.#registry.deleteVersion(id);
+  }
+
+  /** Reads the schema of the model server a body names, stores the version and makes it the latest. */
+  async createVersion(accountId: string, owner: string, name: string, text: string): Promise<VersionRecord> {
+    await this.#own(accountId, owner, name);
+    const body = parseBody(CreateVersionBody, text);
+    const runtime = runtimeFor(body);
+    if (runtime.kind !== "url" && !this.#d.allowVersionCommands) {
+      throw new AppError(
+        "FORBIDDEN",
+        "This server does not start model commands or images for accounts (GANTRY_ALLOW_VERSION_COMMANDS is off); create the version from the URL of a running Cog server.",
+      );
+    }
+    const { openapi, cogVersion } = await this.#probe(runtime);
+    const key = modelKey(owner, name);
+    const id = modelVersionId(key, openapi, runtime);
+    const existing = await this.#registry.getVersion(id);
+    const version: VersionRecord = {
+      id,
+      model: key,
+      account_id: accountId,
+      cog_version: cogVersion,
+      openapi_schema: openapi,
+      runtime,
+      concurrency: body.concurrency,
+      created_at: existing?.model === key ? existing.created_at : this.#d.now().toISOString(),
+    };
+    await this.#registry.putVersion(version);
+    const model = await this.#registry.updateModel(owner, name, (m) => ({ ...m, latest_version_id: id }));
+    if (!model) {
+      // The model was deleted while its schema was read: leave no orphan version behind.
+      await this.#registry.deleteVersion(id);
+      throw notFound();
+    }
+    return version;
+  }
+
+  async #probe(runtime: ModelRuntime): Promise<{ openapi: OpenApiSchema; cogVersion: string | null }> {
+    if (runtime.kind === "url") return readSchema(runtime.url.replace(/\/+$/, ""), `the server at ${runtime.url}`);
+    if (this.#probes >= this.#o.maxProbes) {
+      throw new AppError("RATE_LIMITED", "Too many versions are being created at once; try again shortly.", {
+        retryAfter: 5,
+      });
+    }
+    this.#probes++;
+    try {
+      return await this.#start(runtime, await freePort());
+    } finally {
+      this.#probes--;
+    }
+  }
+
+  /** Starts the model server on `port` (as an agent would), reads its schema, and stops it. */
+  async #start(runtime: ModelRuntime & { kind: "command" | "image" }, port: number) {
+    const argv = launchArgv(runtime, port);
+    const what = runtime.kind === "command" ? `the command ${JSON.stringify(argv)}` : `the image ${runtime.image}`;
+    const [cmd = "", ...args] = argv;
+    const proc = spawn(cmd, args, {
+      cwd: this.#o.cwd,
+      // biome-ignore lint/style/noProcessEnv: the model server inherits the gateway's environment plus its PORT, as agents start it
+      env: { ...process.env, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const capture = (d: Buffer) => {
+      output = (output + d.toString()).slice(-2000);
+    };
+    proc.stdout?.on("data", capture);
+    proc.stderr?.on("data", capture);
+    let spawnError: NodeJS.ErrnoException | null = null;
+    proc.once("error", (err) => {
+      spawnError = err;
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + this.#o.probeTimeoutMs;
+      for (;;) {
+        const failed = spawnError as NodeJS.ErrnoException | null;
+        if (failed) {
+          if (runtime.kind === "image" && failed.code === "ENOENT") {
+            throw unusable("Docker is not installed on this gateway's host, so image versions cannot be read here.");
+          }
+          throw unusable(`${what} could not be started: ${failed.code ?? failed.message}`);
+        }
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          const how = proc.signalCode ?? `code ${proc.exitCode}`;
+          throw unusable(`${what} exited (${how}) before it was ready: ${output.trim()}`);
+        }
+        const health = await getJson(`${base}/health-check`, 2000).catch(() => null);
+        const status = (health as { status?: unknown } | null)?.status;
+        if (status === "READY") break;
+        if (status === "SETUP_FAILED" || status === "DEFUNCT") {
+          throw unusable(`${what}: model setup failed (${status}): ${output.trim()}`);
+        }
+        if (Date.now() > deadline) throw unusable(`${what} was not ready within ${this.#o.probeTimeoutMs / 1000} s.`);
+        await sleep(100);
+      }
+      return await readSchema(base, what);
+    } finally {
+      await stop(proc);
+    }
+  }
+}
+
+async function getJson(url: string, timeoutMs: number): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+  return res.json();
+}
+
+/** A Cog server's `/openapi.json`, and its Cog version from `GET /` when it says. */
+async function readSchema(base: string, what: string): Promise<{ openapi: OpenApiSchema; cogVersion: string | null }> {
+  let doc: unknown;
+  try {
+    doc = await getJson(`${base}/openapi.json`, 10_000);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    throw unusable(`${what}: could not read /openapi.json (${cause ?? String(err)})`);
+  }
+  const openapi = checkOpenApi(doc, what);
+  const root = await getJson(`${base}/`, 5000).catch(() => null);
+  const cogVersion = (root as { cog_version?: unknown } | null)?.cog_version;
+  return { openapi, cogVersion: typeof cogVersion === "string" ? cogVersion : null };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  proc.kill("SIGTERM");
+  const done = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
+  if (!done) proc.kill("SIGKILL");
+}

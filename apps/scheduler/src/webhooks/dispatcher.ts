@@ -1,0 +1,188 @@
+import { PredictionChanged } from "@gantry/contracts/events";
+import type { PredictionRecord, WebhookEventType } from "@gantry/contracts/prediction";
+import { STREAMS } from "@gantry/contracts/subjects";
+import { type WebhookDelivery, WebhookDeliveryLog, WebhookJob } from "@gantry/contracts/webhooks";
+import { decode, encode } from "@gantry/platform/codec";
+import type { Logger } from "@gantry/platform/logger";
+import type { PredictionStore } from "@gantry/platform/prediction-store";
+import { renderPrediction } from "@gantry/platform/render-prediction";
+import type { Buckets } from "@gantry/platform/topology";
+import { webhookSecret } from "@gantry/platform/webhook-secret";
+import { webhookHeaders } from "@gantry/platform/webhook-signing";
+import { checkWebhookUrl } from "@gantry/platform/webhook-url";
+import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { newEvents, RETRY_DELAYS_MS, type SentState, sentStateOf, THROTTLE_MS } from "../core/webhook-events.ts";
+import { type DeliveryResult, postWebhook } from "./http.ts";
+
+export interface WebhookConfig {
+  /** Origin of the API, for the URLs inside the prediction a webhook carries. */
+  publicUrl: string;
+  /** Lets webhooks reach loopback and private addresses (local development only). */
+  allowPrivate: boolean;
+  timeoutMs: number;
+}
+
+const CONSUMER = "webhooks";
+const MAX_LOG = 200;
+
+/**
+ * Webhook delivery. Progress (`start`, `output`, `logs`) follows the store's change notices in a
+ * queue group shared by the schedulers: sent as it happens, `output`/`logs` at most once per
+ * 500 ms per prediction (the last state always follows), never retried. `completed` comes from
+ * the durable `WEBHOOKS` queue the store fills at the terminal write: retried with backoff for
+ * about a minute under the same `webhook-id`, and it survives restarts of every process.
+ */
+export async function startWebhooks(deps: {
+  nc: NatsConnection;
+  buckets: Buckets;
+  store: PredictionStore;
+  now: () => Date;
+  log: Logger;
+  config: WebhookConfig;
+}): Promise<{ stop(): Promise<void> }> {
+  const { nc, buckets, store, now, log, config } = deps;
+  const secrets = new Map<string, string>();
+  const sent = new Map<string, SentState & { lastAt: number; timer?: NodeJS.Timeout; latest?: PredictionRecord }>();
+
+  const secretOf = async (accountId: string) => {
+    const cached = secrets.get(accountId);
+    if (cached) return cached;
+    const s = await webhookSecret(buckets.accounts, accountId);
+    secrets.set(accountId, s);
+    return s;
+  };
+
+  const appendLog = async (id: string, entry: WebhookDelivery) => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await buckets.webhookDeliveries.get(id);
+      const list = current?.operation === "PUT" ? decode(WebhookDeliveryLog, current.value, "delivery log") : [];
+      const next = [...list, entry].slice(-MAX_LOG);
+      try {
+        if (current?.operation === "PUT") await buckets.webhookDeliveries.update(id, encode(next), current.revision);
+        else await buckets.webhookDeliveries.create(id, encode(next));
+        return;
+      } catch {
+        // raced another writer: read again
+      }
+    }
+  };
+
+  const deliver = async (record: PredictionRecord, event: WebhookEventType, webhookId: string, attempt: number) => {
+    const at = now();
+    let result: DeliveryResult;
+    let url = record.webhook ?? "";
+    try {
+      const checked = await checkWebhookUrl(url, { allowPrivate: config.allowPrivate });
+      url = checked.href;
+      const body = JSON.stringify(renderPrediction(record, config.publicUrl));
+      const headers = await webhookHeaders(
+        await secretOf(record.account_id),
+        webhookId,
+        Math.floor(at.getTime() / 1000),
+        body,
+      );
+      result = await postWebhook(checked, body, headers, {
+        allowPrivate: config.allowPrivate,
+        timeoutMs: config.timeoutMs,
+      });
+    } catch (err) {
+      result = { status: null, error: err instanceof Error ? err.message : String(err), latencyMs: 0 };
+    }
+    await appendLog(record.id, {
+      webhook_id: webhookId,
+      event,
+      url,
+      attempt,
+      status: result.status,
+      error: result.error,
+      latency_ms: result.latencyMs,
+      at: at.toISOString(),
+    });
+    return result;
+  };
+
+  const progress = (record: PredictionRecord) => {
+    if (!record.webhook) return;
+    const state = sent.get(record.id) ?? { started: false, outputCount: 0, logsLength: 0, lastAt: 0 };
+    sent.set(record.id, state);
+    if (record.status !== "starting" && record.status !== "processing") {
+      clearTimeout(state.timer);
+      sent.delete(record.id);
+      return;
+    }
+    const events = newEvents(state, record, record.webhook_events_filter);
+    if (events.length === 0) return;
+    const throttled = events.every((e) => e !== "start") && now().getTime() - state.lastAt < THROTTLE_MS;
+    state.latest = record;
+    if (throttled) {
+      state.timer ??= setTimeout(
+        () => {
+          state.timer = undefined;
+          if (state.latest && sent.has(record.id)) progress(state.latest);
+        },
+        THROTTLE_MS - (now().getTime() - state.lastAt),
+      );
+      return;
+    }
+    Object.assign(state, sentStateOf(record), { lastAt: now().getTime() });
+    const event = events.includes("start") ? "start" : (events[0] ?? "output");
+    void deliver(record, event, `msg_${record.id}_${event}_${state.lastAt}`, 1);
+  };
+
+  const changes = nc.subscribe("predictions.v1.changed.*", {
+    queue: "webhooks",
+    callback: (_err, m) => {
+      try {
+        progress(decode(PredictionChanged, m.data, "prediction change").record);
+      } catch (err) {
+        log.warn("bad change notice", { err: String(err) });
+      }
+    },
+  });
+
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers
+    .add(STREAMS.webhooks.name, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000 })
+    .catch((err: unknown) => {
+      if (!String(err).includes("already in use")) throw err;
+    });
+  const consumer = await jetstream(nc).consumers.get(STREAMS.webhooks.name, CONSUMER);
+  const jobs = await consumer.consume({ max_messages: 64 });
+
+  const completed = async (m: JsMsg) => {
+    const job = decode(WebhookJob, m.data, "webhook job");
+    const stored = await store.get(job.prediction_id);
+    const record = stored?.record;
+    if (!record?.webhook) return m.ack();
+    const filter = record.webhook_events_filter;
+    if (filter && !filter.includes("completed")) return m.ack();
+    const attempt = m.info.deliveryCount;
+    const result = await deliver(record, "completed", job.webhook_id, attempt);
+    if (result.status !== null && result.status >= 200 && result.status < 300) return m.ack();
+    const delay = RETRY_DELAYS_MS[attempt - 1];
+    if (delay === undefined) {
+      log.warn("webhook gave up", { id: record.id, attempts: attempt });
+      return m.term();
+    }
+    m.nak(delay);
+  };
+
+  const loop = (async () => {
+    for await (const m of jobs) {
+      completed(m).catch((err: unknown) => {
+        log.warn("webhook delivery failed", { err: String(err) });
+        m.nak(RETRY_DELAYS_MS[0]);
+      });
+    }
+  })();
+
+  return {
+    async stop() {
+      changes.unsubscribe();
+      for (const s of sent.values()) clearTimeout(s.timer);
+      await jobs.close();
+      await loop;
+    },
+  };
+}
