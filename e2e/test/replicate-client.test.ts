@@ -91,6 +91,9 @@ describe("the official replicate client, with only baseUrl changed", () => {
     expect(first.key).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect((await p.replicate.webhooks.default.secret.get()).key).toBe(first.key);
     expect(await p.replicate.accounts.current()).toEqual({ type: "user", username: "dev", name: "dev" });
+    const hardware = await p.replicate.hardware.list();
+    expect(hardware).toContainEqual({ name: "Nvidia H100 GPU", sku: "gpu-h100" });
+    expect(hardware).toContainEqual({ name: "CPU", sku: "cpu" });
   });
 
   it("accepts the legacy Token authorization scheme", async () => {

@@ -1,7 +1,9 @@
 import { AccountRecord } from "@gantry/contracts/accounts";
 import { CreateDeploymentBody, Deployment, UpdateDeploymentBody } from "@gantry/contracts/deployments";
 import { Problem } from "@gantry/contracts/errors";
+import { FileObject } from "@gantry/contracts/files";
 import { HardwareListItem } from "@gantry/contracts/hardware";
+import { CreateModelBody, CreateVersionBody, Model, UpdateModelBody, Version } from "@gantry/contracts/models";
 import { CreateModelPredictionBody, CreatePredictionBody, Prediction } from "@gantry/contracts/prediction";
 import { z } from "zod";
 
@@ -93,6 +95,12 @@ export function openApiDocument(serverUrl: string): Json {
         UpdateDeploymentBody: schema(UpdateDeploymentBody),
         Hardware: schema(HardwareListItem),
         Account: schema(AccountRecord.pick({ type: true, username: true, name: true })),
+        Model: schema(Model),
+        CreateModelBody: schema(CreateModelBody),
+        UpdateModelBody: schema(UpdateModelBody),
+        Version: schema(Version),
+        CreateVersionBody: schema(CreateVersionBody),
+        File: schema(FileObject),
         Problem: schema(Problem),
       },
     },
@@ -169,6 +177,84 @@ export function openApiDocument(serverUrl: string): Json {
           ok: { status: 201, schema: ref("Prediction") },
           errors: [400, 404, 422, ...AUTHED],
         }),
+      },
+      "/models": {
+        get: op({
+          summary: "List models: public ones and your own",
+          ok: { status: 200, schema: page("Model") },
+          errors: [400, ...AUTHED],
+        }),
+        post: op({
+          summary: "Create a model",
+          body: ref("CreateModelBody"),
+          ok: { status: 201, schema: ref("Model") },
+          errors: [400, 409, 422, ...AUTHED],
+        }),
+      },
+      "/models/{owner}/{name}": {
+        get: op({ summary: "Get a model", ok: { status: 200, schema: ref("Model") }, errors: [404, ...AUTHED] }),
+        patch: op({
+          summary: "Update your model",
+          body: ref("UpdateModelBody"),
+          ok: { status: 200, schema: ref("Model") },
+          errors: [403, 404, 422, ...AUTHED],
+        }),
+        delete: op({
+          summary: "Delete your private model with no versions",
+          ok: { status: 204, description: "Deleted" },
+          errors: [400, 403, 404, 409, ...AUTHED],
+        }),
+      },
+      "/models/{owner}/{name}/readme": {
+        get: op({
+          summary: "A model's README (text/plain)",
+          ok: { status: 200, description: "Markdown" },
+          errors: [404, ...AUTHED],
+        }),
+      },
+      "/models/{owner}/{name}/versions": {
+        get: op({
+          summary: "List a model's versions",
+          ok: { status: 200, schema: page("Version") },
+          errors: [404, ...AUTHED],
+        }),
+        post: op({
+          summary: "Create a version from a Cog model server (its URL, or a command/image when allowed)",
+          body: ref("CreateVersionBody"),
+          ok: { status: 201, schema: ref("Version") },
+          errors: [403, 404, 422, ...AUTHED],
+        }),
+      },
+      "/models/{owner}/{name}/versions/{version_id}": {
+        get: op({ summary: "Get a version", ok: { status: 200, schema: ref("Version") }, errors: [404, ...AUTHED] }),
+        delete: op({
+          summary: "Delete a version of your model",
+          ok: { status: 202, description: "Deleted" },
+          errors: [403, 404, ...AUTHED],
+        }),
+      },
+      "/files": {
+        get: op({ summary: "List your files", ok: { status: 200, schema: page("File") }, errors: [400, ...AUTHED] }),
+        post: op({
+          summary: "Upload a file (multipart: content, type, filename, metadata)",
+          ok: { status: 201, schema: ref("File") },
+          errors: [413, 415, 422, ...AUTHED],
+        }),
+      },
+      "/files/{file_id}": {
+        get: op({ summary: "Get a file", ok: { status: 200, schema: ref("File") }, errors: [404, ...AUTHED] }),
+        delete: op({ summary: "Delete a file", ok: { status: 204, description: "Deleted" }, errors: [404, ...AUTHED] }),
+      },
+      "/files/{file_id}/download": {
+        get: op({
+          summary: "Download a file with a signed URL (owner, expiry, signature)",
+          auth: false,
+          ok: { status: 200, description: "The bytes" },
+          errors: [404],
+        }),
+      },
+      "/predictions/{prediction_id}/webhooks": {
+        get: op({ summary: "The webhook delivery log of a prediction", ok: { status: 200 }, errors: [404, ...AUTHED] }),
       },
       "/hardware": {
         get: op({

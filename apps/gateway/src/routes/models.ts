@@ -65,6 +65,13 @@ export function modelRoutes(svc: PredictionService, deps: GatewayDeps, options: 
     return c.text(readme, 200, { "content-type": "text/plain; charset=utf-8" });
   });
 
+  /** Example predictions: Gantry keeps none yet, so a visible model's page is empty (not a 404). */
+  app.get("/models/:owner/:name/examples", async (c) => {
+    const { owner, name } = param(c);
+    await models.visible(who(c), owner, name);
+    return c.json({ next: null, previous: null, results: [] });
+  });
+
   app.get("/models/:owner/:name/versions", async (c) => {
     const { owner, name } = param(c);
     const url = listUrl(c, `/models/${owner}/${name}/versions`, {});
