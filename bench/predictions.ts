@@ -1,18 +1,30 @@
 import { spawn } from "node:child_process";
 import { startNatsServer } from "@gantry/testing/nats-server";
-import { REPO_ROOT, startStack } from "@gantry/testing/stack";
+import { REPO_ROOT, type Stack, startStack } from "@gantry/testing/stack";
 import { connect } from "@nats-io/transport-node";
 import { measure, type Row, table } from "./stats.ts";
 
+const TOKEN = "r8_bench_token";
+
+function creator(stack: Stack) {
+  return async () => {
+    const res = await fetch(`${stack.baseUrl}/v1/models/gantry/test/predictions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", prefer: "wait" },
+      body: JSON.stringify({ input: { tokens: 0 } }),
+    });
+    const body = (await res.json()) as { status: string };
+    if (body.status !== "succeeded") throw new Error(`prediction ended ${body.status}`);
+  };
+}
+
 /**
- * No-op prediction create → succeeded through `Prefer: wait`, beside a raw NATS request/reply
- * round trip measured against the same nats-server in the same run.
+ * No-op prediction create → succeeded through `Prefer: wait`, on the Node gateway and on the
+ * workerd gateway (`wrangler dev`), beside a raw NATS request/reply round trip measured against
+ * the same nats-server in the same run.
  */
 export async function benchPredictions(): Promise<string> {
-  await using nats = await startNatsServer();
-  const token = "r8_bench_token";
-  await using stack = await startStack({ natsUrl: nats.url, devToken: token, env: { GANTRY_RATE_LIMIT_CREATE: "0" } });
-
+  await using nats = await startNatsServer({ websocket: true });
   // The echo responder runs in its own process, as every service does.
   const responder = spawn(process.execPath, ["--import", "tsx", "bench/echo-responder.ts", nats.url], {
     cwd: REPO_ROOT,
@@ -22,28 +34,27 @@ export async function benchPredictions(): Promise<string> {
   const requester = await connect({ servers: nats.url, noAsyncTraces: true });
   const payload = new TextEncoder().encode(JSON.stringify({ input: { tokens: 0 } }));
   const nats1 = () => requester.request("bench.echo", payload, { timeout: 5000 }).then(() => {});
-
-  const create = async () => {
-    const res = await fetch(`${stack.baseUrl}/v1/models/gantry/test/predictions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", prefer: "wait" },
-      body: JSON.stringify({ input: { tokens: 0 } }),
-    });
-    const body = (await res.json()) as { status: string };
-    if (body.status !== "succeeded") throw new Error(`prediction ended ${body.status}`);
-  };
-
-  // Warm up: cold boot the model server, JIT the hot paths.
-  for (let i = 0; i < 50; i++) await create();
   for (let i = 0; i < 200; i++) await nats1();
-
   const rows: Row[] = [
     await measure("raw NATS request/reply (other process)", 2000, 1, nats1),
     await measure("raw NATS request/reply (other process)", 20000, 32, nats1),
-    await measure("prediction create → succeeded (Prefer: wait)", 500, 1, create),
-    await measure("prediction create → succeeded (Prefer: wait)", 2000, 32, create),
   ];
   responder.kill("SIGTERM");
   await requester.close();
+
+  for (const runtime of ["node", "workerd"] as const) {
+    await using stack = await startStack({
+      natsUrl: nats.url,
+      natsWsUrl: nats.wsUrl,
+      devToken: TOKEN,
+      gatewayRuntime: runtime,
+      env: { GANTRY_RATE_LIMIT_CREATE: "0" },
+    });
+    const create = creator(stack);
+    // Warm up: cold boot the model server, JIT the hot paths.
+    for (let i = 0; i < 50; i++) await create();
+    const what = `prediction create → succeeded, gateway on ${runtime}`;
+    rows.push(await measure(what, 500, 1, create), await measure(what, 2000, 32, create));
+  }
   return table("No-op prediction, end to end over HTTP (gateway → NATS → scheduler → agent → Cog server → back)", rows);
 }

@@ -1,5 +1,7 @@
+import { execFileSync, spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomToken } from "@gantry/platform/ids";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT, startStack } from "@gantry/testing/stack";
@@ -15,6 +17,7 @@ const token = process.env.GANTRY_DEV_TOKEN || randomToken();
 const verbose = process.env.GANTRY_VERBOSE === "1";
 const stack = await startStack({
   natsUrl: nats.url,
+  natsWsUrl: nats.wsUrl,
   devToken: token,
   gatewayPort: Number(process.env.GANTRY_PORT ?? 8787),
   // Local development: webhooks may target this machine (a receiver on localhost).
@@ -28,14 +31,55 @@ const stack = await startStack({
   },
 });
 
+// The admin console and the playground: built once, then served by their own process.
+const adminToken = process.env.GANTRY_ADMIN_TOKEN || randomToken();
+const adminPort = Number(process.env.GANTRY_ADMIN_PORT ?? 8790);
+execFileSync("npm", ["run", "build", "--workspace", "@gantry/admin", "--silent"], {
+  cwd: REPO_ROOT,
+  stdio: ["ignore", "ignore", "inherit"],
+});
+const admin = spawn(process.execPath, ["--import", "tsx", "apps/admin/src/server/main.ts"], {
+  cwd: REPO_ROOT,
+  env: {
+    ...process.env,
+    NATS_URL: nats.url,
+    GANTRY_API_URL: stack.baseUrl,
+    GANTRY_ADMIN_TOKEN: adminToken,
+    GANTRY_ADMIN_PORT: String(adminPort),
+  },
+  stdio: ["ignore", "pipe", "pipe"],
+});
+admin.stderr?.on("data", (d: Buffer) => {
+  for (const line of d.toString().split("\n")) {
+    if (line && (verbose || /"level":"(warn|error)"/.test(line) || !line.startsWith("{"))) {
+      process.stderr.write(`[admin] ${line}\n`);
+    }
+  }
+});
+const adminUrl = `http://127.0.0.1:${adminPort}`;
+for (
+  let i = 0;
+  !(await fetch(`${adminUrl}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  ));
+  i++
+) {
+  if (admin.exitCode !== null || i > 300) throw new Error("the admin server did not start");
+  await sleep(50);
+}
+
 process.stdout.write(
   [
     "",
     "Gantry is running.",
-    `  API base URL   ${stack.baseUrl}/v1`,
+    `  API base URL   ${stack.baseUrl}/v1   (gateway on ${process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? "workerd" : "Node"})`,
+    `  API reference  ${stack.baseUrl}/docs`,
     `  API token      ${token}${process.env.GANTRY_DEV_TOKEN ? "" : "   (generated; set GANTRY_DEV_TOKEN to choose one)"}`,
     `  NATS           ${nats.url}   (WebSocket ${nats.wsUrl})`,
     `  Demo models    ${Object.keys(stack.versions).join(", ")}`,
+    `  Admin console  ${adminUrl}/admin   (admin token ${adminToken}${process.env.GANTRY_ADMIN_TOKEN ? "" : ", generated"})`,
+    `  Playground     ${adminUrl}/playground   (dashboard ${adminUrl}/dashboard; use the API token)`,
     "",
     "Try it:",
     `  curl -s -X POST ${stack.baseUrl}/v1/models/gantry/test/predictions \\`,
@@ -52,6 +96,7 @@ const shutdown = async () => {
   if (stopping) return;
   stopping = true;
   process.stdout.write("\nStopping…\n");
+  admin.kill("SIGTERM");
   await stack.stop();
   await nats.stop();
   process.exit(0);

@@ -17,18 +17,40 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const workspaces = ["apps", "packages"]
   .flatMap((d) => readdirSync(join(root, d)).map((p) => join(root, d, p)))
   .concat([join(root, "models"), join(root, "e2e")]);
-const reportOf = (dir) => join(dir, "test-results", "vitest.json");
-for (const dir of workspaces) rmSync(reportOf(dir), { force: true });
+const resultsOf = (dir) => join(dir, "test-results");
+const reportsOf = (dir) =>
+  existsSync(resultsOf(dir))
+    ? readdirSync(resultsOf(dir))
+        .filter((f) => /^vitest.*\.json$/.test(f))
+        .map((f) => join(resultsOf(dir), f))
+    : [];
+for (const dir of workspaces) for (const f of reportsOf(dir)) rmSync(f, { force: true });
 
 const steps = [
   ["lint", bin("biome"), ["ci", "."]],
   ["typecheck", bin("turbo"), ["run", "typecheck", "--env-mode=loose"]],
+  // The Worker bundles as it would deploy (no network needed for a dry run).
+  ["bundle the gateway Worker", "npm", ["run", "build:worker", "--workspace", "@gantry/gateway"]],
   ["test", bin("turbo"), ["run", "test", "--concurrency=1", "--env-mode=loose"]],
+  // The same end-to-end suites again, with the gateway under workerd (wrangler dev) instead of Node.
+  [
+    "e2e (gateway on workerd)",
+    bin("vitest"),
+    [
+      "run",
+      "--root",
+      "e2e",
+      "--reporter=default",
+      "--reporter=json",
+      "--outputFile.json=test-results/vitest-workerd.json",
+    ],
+    { GANTRY_GATEWAY_RUNTIME: "workerd" },
+  ],
 ];
 let failedStep = null;
-for (const [name, cmd, args] of steps) {
+for (const [name, cmd, args, extraEnv] of steps) {
   console.log(`\n▶ ${name}`);
-  const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
+  const r = spawnSync(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: "inherit" });
   if (r.status !== 0) {
     failedStep = name;
     break;
@@ -37,9 +59,7 @@ for (const [name, cmd, args] of steps) {
 
 let passed = 0;
 let failed = 0;
-for (const dir of workspaces) {
-  const file = reportOf(dir);
-  if (!existsSync(file)) continue;
+for (const file of workspaces.flatMap(reportsOf)) {
   const report = JSON.parse(readFileSync(file, "utf8"));
   passed += report.numPassedTests ?? 0;
   failed += (report.numFailedTests ?? 0) + (report.numTodoTests ?? 0);

@@ -19,21 +19,28 @@ export interface Platform {
 
 export async function startPlatform(
   token = "r8_e2e_dev_token",
-  options: { retentionMs?: number } = {},
+  options: { retentionMs?: number; agents?: number; env?: Record<string, string> } = {},
 ): Promise<Platform> {
   const nats = await startNatsServer({ websocket: true });
   const stack = await startStack({
     natsUrl: nats.url,
     devToken: token,
+    natsWsUrl: nats.wsUrl,
     ...options,
     // The tests' webhook receivers listen on loopback.
-    env: { GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1", GANTRY_ALLOW_VERSION_COMMANDS: "1" },
+    env: { GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1", GANTRY_ALLOW_VERSION_COMMANDS: "1", ...options.env },
     onOutput: (svc, line) => {
       if (/"level":"error"/.test(line)) process.stderr.write(`[${svc}] ${line}\n`);
     },
   });
+  const health = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { runtime: string };
+  const expected = process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? "workerd" : "node";
+  if (health.runtime !== expected) throw new Error(`gateway runs on ${health.runtime}, expected ${expected}`);
   const nc = await connect({ servers: nats.url });
-  const buckets = await ensureTopology(nc, { ...DEFAULT_TOPOLOGY, ...options });
+  const buckets = await ensureTopology(nc, {
+    ...DEFAULT_TOPOLOGY,
+    ...(options.retentionMs ? { retentionMs: options.retentionMs } : {}),
+  });
   const jsm = await jetstreamManager(nc);
   const replicate = new Replicate({ auth: token, baseUrl: `${stack.baseUrl}/v1` });
   return {

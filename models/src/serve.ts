@@ -1,19 +1,31 @@
+import type { Server } from "node:http";
 import { DEMO_MODELS } from "./catalog.ts";
+import { createCogFixture, fixtureOptionsFromArgs } from "./cog-fixture.ts";
 import { createCogServer } from "./cog-server.ts";
+import { TEST_MODELS } from "./test-models.ts";
 
-/** Entry: `tsx models/src/serve.ts <model>` serves one demo model on `$PORT` (default 5000). */
-const name = process.argv[2] ?? "";
-const model = DEMO_MODELS.find((m) => m.name === name);
-if (!model) {
-  process.stderr.write(`unknown demo model "${name}"; known: ${DEMO_MODELS.map((m) => m.name).join(", ")}\n`);
-  process.exit(2);
+/**
+ * Entry: `tsx models/src/serve.ts <model>` serves one demo (or test) model on `$PORT` (default
+ * 5000); `tsx models/src/serve.ts cog-fixture <python|coglet> [flags]` serves the Cog-protocol
+ * fixture (see `cog-fixture.ts`). `COG_MAX_CONCURRENCY` and `COG_THROTTLE_RESPONSE_INTERVAL` are
+ * read as Cog reads them.
+ */
+const [name = "", ...rest] = process.argv.slice(2);
+const concurrency = Number(process.env.COG_MAX_CONCURRENCY ?? 1);
+const throttleMs = Number(process.env.COG_THROTTLE_RESPONSE_INTERVAL ?? 0.5) * 1000;
+const known = [...DEMO_MODELS, ...TEST_MODELS];
+let server: Server;
+if (name === "cog-fixture") {
+  server = createCogFixture({ ...fixtureOptionsFromArgs(rest), concurrency, throttleMs });
+} else {
+  const model = known.find((m) => m.name === name);
+  if (!model) {
+    process.stderr.write(`unknown demo model "${name}"; known: ${known.map((m) => m.name).join(", ")}, cog-fixture\n`);
+    process.exit(2);
+  }
+  server = createCogServer(model.predictor, { concurrency, throttleMs });
 }
-const port = Number(process.env.PORT ?? 5000);
-const server = createCogServer(model.predictor, {
-  concurrency: Number(process.env.COG_MAX_CONCURRENCY ?? 1),
-  throttleMs: Number(process.env.COG_THROTTLE_RESPONSE_INTERVAL ?? 0.5) * 1000,
-});
-server.listen(port, "127.0.0.1");
+server.listen(Number(process.env.PORT ?? 5000), "127.0.0.1");
 const stop = () => server.close(() => process.exit(0));
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);

@@ -51,7 +51,7 @@ export function createApp(deps: GatewayDeps) {
   });
   app.notFound(() => problem(new AppError("NOT_FOUND", NOT_FOUND_DETAIL)));
 
-  app.get("/health", (c) => c.json({ ok: true }));
+  app.get("/health", (c) => c.json({ ok: true, runtime: deps.runtime ?? "node" }));
   app.route("/", docsRoutes(deps.publicUrl));
 
   const v1 = new Hono<GatewayEnv>();

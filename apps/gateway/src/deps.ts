@@ -6,6 +6,8 @@ import type { RateLimits } from "./rate-limiter.ts";
 
 /** Everything the gateway app needs from outside; the runtime adapters build it. */
 export interface GatewayDeps {
+  /** Which adapter runs this app (shown by `/health`). */
+  runtime?: "node" | "workerd";
   nc: NatsConnection;
   buckets: Buckets;
   now: () => Date;

@@ -10,9 +10,9 @@ import {
   MAX_FILE_BYTES,
 } from "@gantry/contracts/files";
 import { decode, encode } from "@gantry/platform/codec";
+import { type DownloadGrant, signedDownloadUrl, verifyDownload } from "@gantry/platform/signed-url";
 import { multipartBoundary, readMultipart } from "./core/multipart.ts";
 import { type FormFields, readFormFields } from "./core/multipart-form.ts";
-import { type DownloadGrant, signedDownloadUrl, verifyDownload } from "./core/signed-url.ts";
 import type { GatewayDeps } from "./deps.ts";
 import type { FileLookup } from "./file-inputs.ts";
 

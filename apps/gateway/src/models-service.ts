@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { setTimeout as sleep } from "node:timers/promises";
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
+import { ProbeReply, type ProbeRequest } from "@gantry/contracts/jobs";
 import {
   type CreateModelBody,
   CreateVersionBody,
@@ -11,7 +10,8 @@ import {
   type UpdateModelBody,
   type VersionRecord,
 } from "@gantry/contracts/models";
-import { freePort } from "@gantry/platform/ports";
+import { subjects } from "@gantry/contracts/subjects";
+import { decode, encode } from "@gantry/platform/codec";
 import { modelKey } from "@gantry/platform/registry";
 import { parseBody } from "./core/body.ts";
 import {
@@ -28,7 +28,6 @@ import {
   Forbidden,
   isModelPath,
   isVersionId,
-  launchArgv,
   modelVersionId,
   runtimeFor,
 } from "./core/model-validation.ts";
@@ -37,8 +36,6 @@ import type { GatewayDeps } from "./deps.ts";
 import type { PredictionService } from "./prediction-service.ts";
 
 export interface ModelsServiceOptions {
-  /** Where `command` versions run while their schema is read (argv is relative to it). */
-  cwd?: string;
   /** How long a started model server may take to become READY. */
   probeTimeoutMs?: number;
   /** Model servers started at once to read schemas; more answer 429. */
@@ -58,7 +55,7 @@ export class ModelsService {
   constructor(svc: PredictionService, deps: GatewayDeps, options: ModelsServiceOptions = {}) {
     this.#svc = svc;
     this.#d = deps;
-    this.#o = { cwd: process.cwd(), probeTimeoutMs: 60_000, maxProbes: 4, ...options };
+    this.#o = { probeTimeoutMs: 120_000, maxProbes: 4, ...options };
   }
 
   get #registry() {
@@ -216,61 +213,31 @@ export class ModelsService {
     }
     this.#probes++;
     try {
-      return await this.#start(runtime, await freePort());
+      return await this.#askAgent(runtime);
     } finally {
       this.#probes--;
     }
   }
 
-  /** Starts the model server on `port` (as an agent would), reads its schema, and stops it. */
-  async #start(runtime: ModelRuntime & { kind: "command" | "image" }, port: number) {
-    const argv = launchArgv(runtime, port);
-    const what = runtime.kind === "command" ? `the command ${JSON.stringify(argv)}` : `the image ${runtime.image}`;
-    const [cmd = "", ...args] = argv;
-    const proc = spawn(cmd, args, {
-      cwd: this.#o.cwd,
-      // biome-ignore lint/style/noProcessEnv: the model server inherits the gateway's environment plus its PORT, as agents start it
-      env: { ...process.env, PORT: String(port) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const capture = (d: Buffer) => {
-      output = (output + d.toString()).slice(-2000);
-    };
-    proc.stdout?.on("data", capture);
-    proc.stderr?.on("data", capture);
-    let spawnError: NodeJS.ErrnoException | null = null;
-    proc.once("error", (err) => {
-      spawnError = err;
-    });
+  /** An agent starts the runtime where models run, reads its schema and stops it. */
+  async #askAgent(runtime: ModelRuntime & { kind: "command" | "image" }) {
+    const what =
+      runtime.kind === "command" ? `the command ${JSON.stringify(runtime.argv)}` : `the image ${runtime.image}`;
+    const request: ProbeRequest = { runtime };
+    let reply: ProbeReply;
     try {
-      const base = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + this.#o.probeTimeoutMs;
-      for (;;) {
-        const failed = spawnError as NodeJS.ErrnoException | null;
-        if (failed) {
-          if (runtime.kind === "image" && failed.code === "ENOENT") {
-            throw unusable("Docker is not installed on this gateway's host, so image versions cannot be read here.");
-          }
-          throw unusable(`${what} could not be started: ${failed.code ?? failed.message}`);
-        }
-        if (proc.exitCode !== null || proc.signalCode !== null) {
-          const how = proc.signalCode ?? `code ${proc.exitCode}`;
-          throw unusable(`${what} exited (${how}) before it was ready: ${output.trim()}`);
-        }
-        const health = await getJson(`${base}/health-check`, 2000).catch(() => null);
-        const status = (health as { status?: unknown } | null)?.status;
-        if (status === "READY") break;
-        if (status === "SETUP_FAILED" || status === "DEFUNCT") {
-          throw unusable(`${what}: model setup failed (${status}): ${output.trim()}`);
-        }
-        if (Date.now() > deadline) throw unusable(`${what} was not ready within ${this.#o.probeTimeoutMs / 1000} s.`);
-        await sleep(100);
-      }
-      return await readSchema(base, what);
-    } finally {
-      await stop(proc);
+      const res = await this.#d.nc.request(subjects.agentProbe(), encode(request), { timeout: this.#o.probeTimeoutMs });
+      reply = decode(ProbeReply, res.data, "probe reply");
+    } catch (cause) {
+      throw new AppError(
+        "UNAVAILABLE",
+        `No agent could start ${what} to read its schema; try again when an agent is up.`,
+        { cause },
+      );
     }
+    if (!reply.ok) throw unusable(`${what}: ${reply.error}`);
+    const root = { cog_version: reply.cog_version };
+    return { openapi: checkOpenApi(reply.openapi, what), cogVersion: root.cog_version };
   }
 }
 
@@ -293,12 +260,4 @@ async function readSchema(base: string, what: string): Promise<{ openapi: OpenAp
   const root = await getJson(`${base}/`, 5000).catch(() => null);
   const cogVersion = (root as { cog_version?: unknown } | null)?.cog_version;
   return { openapi, cogVersion: typeof cogVersion === "string" ? cogVersion : null };
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-  proc.kill("SIGTERM");
-  const done = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
-  if (!done) proc.kill("SIGKILL");
 }

@@ -13,6 +13,7 @@ const log = createLogger({ svc: "gateway" });
 const nc = await connect({ servers: env.NATS_URL, name: "gateway", maxReconnectAttempts: -1, noAsyncTraces: true });
 const buckets = await ensureTopology(nc, { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS });
 const { app, openWebSocket } = createApp({
+  runtime: "node",
   nc,
   buckets,
   signingSecret: await signingSecret(buckets.accounts, env.GANTRY_SIGNING_SECRET),

@@ -13,10 +13,18 @@ const Env = z.object({
   GANTRY_AGENT_SLOTS: z.coerce.number().int().positive().default(4),
   GANTRY_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   GANTRY_MODELS_DIR: z.string().default(process.cwd()),
+  /** Stop model servers idle this long (and not kept warm by a deployment). */
+  GANTRY_IDLE_STOP_MS: z.coerce.number().int().positive().default(300_000),
   GANTRY_HEARTBEAT_MS: z.coerce.number().int().positive().default(1000),
   GANTRY_SETUP_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  /** After a cancel or timeout, how long a model server has to stop before it is killed. */
+  GANTRY_CANCEL_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
+  /** The API's public origin: output files' download URLs point at it. */
+  GANTRY_PUBLIC_URL: z.url().default("http://127.0.0.1:8787"),
+  /** The gateways' URL-signing key, when configured there too; otherwise shared through NATS. */
+  GANTRY_SIGNING_SECRET: z.string().min(1).optional(),
 });
 
 export const env = Env.parse(process.env);

@@ -1,7 +1,8 @@
 import { createLogger } from "@gantry/platform/logger";
 import { connect } from "@nats-io/transport-node";
-import { detectHardware } from "./detect.ts";
+import { detectHardware, readGpuMemoryUsed } from "./detect.ts";
 import { defaultAgentId, env } from "./env.ts";
+import { startProbeResponder } from "./probe.ts";
 import { start } from "./service.ts";
 
 const agentId = env.GANTRY_AGENT_ID ?? defaultAgentId();
@@ -24,12 +25,27 @@ const svc = await start({
     webhookPort: env.GANTRY_AGENT_PORT,
     modelsDir: env.GANTRY_MODELS_DIR,
     heartbeatMs: env.GANTRY_HEARTBEAT_MS,
+    idleStopMs: env.GANTRY_IDLE_STOP_MS,
     setupTimeoutMs: env.GANTRY_SETUP_TIMEOUT_MS,
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
+    publicUrl: env.GANTRY_PUBLIC_URL,
+    cancelGraceMs: env.GANTRY_CANCEL_GRACE_MS,
+    gpuMemoryUsed: readGpuMemoryUsed,
+    ...(env.GANTRY_SIGNING_SECRET ? { signingSecret: env.GANTRY_SIGNING_SECRET } : {}),
   },
 });
 
+// Versions created from a command or an image are read here, where they will run.
+const probes = startProbeResponder({
+  nc,
+  log,
+  now: () => new Date(),
+  cwd: env.GANTRY_MODELS_DIR,
+  timeoutMs: Math.min(env.GANTRY_SETUP_TIMEOUT_MS, 120_000),
+});
+
 const shutdown = async () => {
+  probes.unsubscribe();
   await svc.stop();
   await nc.drain();
   process.exit(0);

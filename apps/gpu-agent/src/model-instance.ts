@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InstanceState } from "@gantry/contracts/agents";
 import type { ModelRuntime } from "@gantry/contracts/models";
@@ -13,37 +14,68 @@ export interface InstanceOptions {
   /** Working directory for `command` runtimes. */
   cwd: string;
   setupTimeoutMs: number;
+  /** How often a ready server's `/health-check` is read to notice a DEFUNCT or vanished server. */
+  healthIntervalMs: number;
+  /** Give `image` runtimes the host's GPUs (`docker run --gpus all`). */
+  gpus: boolean;
+  /** How many servers of this version died and were replaced before this one. */
+  restarts?: number;
   log: Logger;
   now: () => Date;
-  /** Called when the server process exits on its own (crash), with what was running. */
+  /** Called once when a server that was not being stopped goes away (crash, kill, DEFUNCT). */
   onExit: (instance: ModelInstance, reason: string) => void;
 }
 
+/** How much of a server's setup logs or output goes into an error message. */
+const LOG_TAIL = 4000;
+const tail = (text: string) => (text.length > LOG_TAIL ? `…${text.slice(-LOG_TAIL)}` : text).trim();
+
 /**
  * One model server and its lifecycle: start (command, image or URL), poll `/health-check` through
- * STARTING to READY, track running predictions against `concurrency.max`, stop.
+ * STARTING to READY, track running predictions against `concurrency.max`, watch it, stop.
  */
 export class ModelInstance {
+  readonly id: string;
   readonly versionId: string;
+  readonly runtime: ModelRuntime;
   readonly concurrency: number;
+  readonly restarts: number;
   readonly running = new Set<string>();
   state: InstanceState = "booting";
   bootedAt: Date | null = null;
+  /** Launch to READY, in milliseconds. */
+  bootMs: number | null = null;
+  /** Why it failed: the setup failure (with its logs) or how it died. */
+  error: string | null = null;
   setupLogs = "";
+  /** The end of what the server process wrote to stdout and stderr. */
+  output = "";
   lastUsed: Date;
   client: CogClient | null = null;
   readonly ready: Promise<void>;
   #proc: ChildProcess | null = null;
   #stopping = false;
+  #gone = false;
+  #killReason: string | null = null;
+  #spawnError: string | null = null;
+  #watch: NodeJS.Timeout | undefined;
   readonly #o: InstanceOptions;
 
   constructor(options: InstanceOptions) {
     this.#o = options;
+    this.id = `${options.versionId.slice(0, 12)}-${randomBytes(4).toString("hex")}`;
     this.versionId = options.versionId;
+    this.runtime = options.runtime;
     this.concurrency = options.concurrency;
+    this.restarts = options.restarts ?? 0;
     this.lastUsed = options.now();
     this.ready = this.#boot();
     this.ready.catch(() => {});
+  }
+
+  /** The server process (for `image` runtimes, the `docker run` client); null for `url` runtimes. */
+  get pid(): number | null {
+    return this.#proc?.pid ?? null;
   }
 
   get free(): number {
@@ -52,29 +84,47 @@ export class ModelInstance {
       : 0;
   }
 
+  get #name(): string {
+    return `gantry-${this.id}`;
+  }
+
   async #boot(): Promise<void> {
     const started = this.#o.now().getTime();
     try {
       this.client = new CogClient(await this.#launch());
       const deadline = started + this.#o.setupTimeoutMs;
       for (;;) {
-        if (this.#proc && this.#proc.exitCode !== null)
-          throw new Error(`model server exited during setup (code ${this.#proc.exitCode})`);
+        if (this.#stopping) throw new Error("The model server was stopped during setup.");
+        if (this.#spawnError) throw new Error(`The model server could not be started (${this.#spawnError}).`);
+        const proc = this.#proc;
+        if (proc && (proc.exitCode !== null || proc.signalCode !== null)) {
+          const how = proc.signalCode ?? `code ${proc.exitCode}`;
+          const said = tail(this.setupLogs || this.output);
+          throw new Error(`The model server exited during setup (${how}).${said ? ` Its output:\n${said}` : ""}`);
+        }
         const h = await this.client.health();
         if (h?.status === "READY" || h?.status === "BUSY") break;
         if (h?.status === "SETUP_FAILED" || h?.status === "DEFUNCT") {
-          this.setupLogs = h.setup?.logs ?? "";
-          throw new Error(`model setup failed: ${this.setupLogs.trim() || h.status}`);
+          this.setupLogs = h.setup?.logs ?? this.output;
+          const logs = tail(this.setupLogs);
+          throw new Error(`Model setup failed (${h.status}).${logs ? ` Setup logs:\n${logs}` : ""}`);
         }
-        if (this.#o.now().getTime() > deadline)
-          throw new Error(`model setup timed out after ${this.#o.setupTimeoutMs} ms`);
+        if (this.#o.now().getTime() > deadline) {
+          const logs = tail(h?.setup?.logs ?? this.output);
+          throw new Error(
+            `Model setup did not finish within ${Math.round(this.#o.setupTimeoutMs / 1000)} s.${logs ? ` Setup logs:\n${logs}` : ""}`,
+          );
+        }
         await sleep(25);
       }
       this.state = "ready";
       this.bootedAt = this.#o.now();
-      this.#o.log.info("model server ready", { version: this.versionId, boot_ms: this.bootedAt.getTime() - started });
+      this.bootMs = this.bootedAt.getTime() - started;
+      this.#o.log.info("model server ready", { version: this.versionId, instance: this.id, boot_ms: this.bootMs });
+      this.#scheduleWatch();
     } catch (err) {
       this.state = "failed";
+      this.error = err instanceof Error ? err.message : String(err);
       await this.stop();
       throw err;
     }
@@ -84,42 +134,111 @@ export class ModelInstance {
     const rt = this.#o.runtime;
     if (rt.kind === "url") return rt.url;
     const port = await freePort();
+    const env = {
+      PORT: String(port),
+      COG_MAX_CONCURRENCY: String(this.concurrency),
+      // Token-level webhooks (reference §7, step 1).
+      COG_THROTTLE_RESPONSE_INTERVAL: "0",
+    };
     const argv =
       rt.kind === "command"
         ? rt.argv
-        : ["docker", "run", "--rm", "-p", `127.0.0.1:${port}:5000`, "-e", "COG_THROTTLE_RESPONSE_INTERVAL=0", rt.image];
+        : [
+            "docker",
+            "run",
+            "--rm",
+            "--name",
+            this.#name,
+            // Host networking: the server's webhooks reach the agent's loopback listener.
+            "--network",
+            "host",
+            ...(this.#o.gpus ? ["--gpus", "all"] : []),
+            "-e",
+            `PORT=${port}`,
+            "-e",
+            `COG_MAX_CONCURRENCY=${env.COG_MAX_CONCURRENCY}`,
+            "-e",
+            `COG_THROTTLE_RESPONSE_INTERVAL=${env.COG_THROTTLE_RESPONSE_INTERVAL}`,
+            rt.image,
+          ];
     const [cmd = "", ...args] = argv;
     const proc = spawn(cmd, args, {
       cwd: this.#o.cwd,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        COG_MAX_CONCURRENCY: String(this.concurrency),
-        COG_THROTTLE_RESPONSE_INTERVAL: "0",
-      },
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.#proc = proc;
     const capture = (d: Buffer) => {
-      this.setupLogs = (this.setupLogs + d.toString()).slice(-16_000);
+      this.output = (this.output + d.toString()).slice(-16_000);
     };
     proc.stdout?.on("data", capture);
     proc.stderr?.on("data", capture);
+    proc.once("error", (err) => {
+      this.#spawnError = `${cmd}: ${err.message}`;
+      capture(Buffer.from(`${err.message}\n`));
+    });
     proc.once("exit", (code, signal) => {
-      if (this.#stopping) return;
-      this.state = "failed";
-      this.#o.onExit(this, `model server exited unexpectedly (${signal ?? `code ${code}`})`);
+      // During setup the boot loop sees the exit and reports it with the setup output.
+      if (this.#stopping || this.state === "booting") return;
+      const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+      this.#die(this.#killReason ?? `The model server exited unexpectedly (${how})`);
     });
     return `http://127.0.0.1:${port}`;
   }
 
+  /** Reads `/health-check` of a ready server: DEFUNCT, or no answer three times, ends it. */
+  #scheduleWatch(misses = 0): void {
+    if (this.#o.healthIntervalMs <= 0 || this.#stopping || this.#gone) return;
+    this.#watch = setTimeout(async () => {
+      const h = await this.client?.health();
+      if (this.#stopping || this.#gone) return;
+      if (h?.status === "DEFUNCT") return this.kill("The model server became DEFUNCT (its worker process died)");
+      if (!h && misses + 1 >= 3) return this.kill("The model server stopped answering its health check");
+      this.#scheduleWatch(h ? 0 : misses + 1);
+    }, this.#o.healthIntervalMs);
+    this.#watch.unref();
+  }
+
+  #die(reason: string): void {
+    if (this.#gone || this.#stopping) return;
+    this.#gone = true;
+    clearTimeout(this.#watch);
+    this.state = "failed";
+    this.error = reason;
+    this.#o.onExit(this, reason);
+  }
+
+  /**
+   * Ends a server that cannot be trusted any more (a cancel it ignored, DEFUNCT): SIGKILL, then
+   * the same path as a crash, with `reason` as the error of what ran on it.
+   */
+  kill(reason: string): void {
+    const proc = this.#proc;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      this.#killReason = reason;
+      proc.kill("SIGKILL");
+      this.#removeContainer();
+    } else {
+      // A `url` runtime: nothing to kill here, but nothing more goes to it either.
+      this.#die(reason);
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopping = true;
+    clearTimeout(this.#watch);
     const proc = this.#proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return this.#removeContainer();
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     proc.kill("SIGTERM");
     const killed = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
     if (!killed) proc.kill("SIGKILL");
+    this.#removeContainer();
+  }
+
+  /** `docker run` forwards SIGTERM to the container, but not SIGKILL: remove it by name. */
+  #removeContainer(): void {
+    if (this.#o.runtime.kind !== "image") return;
+    spawn("docker", ["rm", "-f", this.#name], { stdio: "ignore" }).once("error", () => {});
   }
 }

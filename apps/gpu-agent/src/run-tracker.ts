@@ -22,7 +22,9 @@ export interface RunContext {
   now: () => Date;
   /** How often, at most, progress is written to the stored record. */
   progressIntervalMs: number;
-  onDone: () => void;
+  /** Turns file outputs (`data:` URLs) into stored files' URLs; without it output is kept as sent. */
+  files?: { replace(output: unknown): Promise<unknown> };
+  onDone?: () => void;
 }
 
 /**
@@ -84,17 +86,26 @@ export class RunTracker {
     return this.#gate.then(() =>
       this.#enqueue(async () => {
         if (this.#done) return;
-        const diff = diffSnapshot(snap, this.#published, this.#c.streams);
+        let output: unknown;
+        try {
+          output = this.#c.files ? await this.#c.files.replace(snap.output) : snap.output;
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          await this.#finish("failed", null, snap.logs, `Could not store an output file: ${why}`);
+          return;
+        }
+        const stored: CogSnapshot = { ...snap, output };
+        const diff = diffSnapshot(stored, this.#published, this.#c.streams);
         this.#published = diff.published;
         for (const ev of diff.events) await this.#publish(ev);
-        if (isTerminalCogStatus(snap.status)) {
-          await this.#finish(snap.status, snap.output, snap.logs, snap.error);
+        if (isTerminalCogStatus(stored.status)) {
+          await this.#finish(stored.status, stored.output, stored.logs, stored.error);
           return;
         }
         const now = this.#c.now();
         if (now.getTime() - this.#lastProgress >= this.#c.progressIntervalMs) {
           this.#lastProgress = now.getTime();
-          await this.#store({ type: "progress", at: now, output: snap.output, logs: snap.logs });
+          await this.#store({ type: "progress", at: now, output: stored.output, logs: stored.logs });
         }
       }),
     );
@@ -107,11 +118,20 @@ export class RunTracker {
 
   /** The run ended without a terminal snapshot (crash, timeout, setup failure). */
   fail(error: string): Promise<void> {
+    return this.#end("failed", error);
+  }
+
+  /** Canceled before the model server had it: ends `canceled` with what was stored so far. */
+  canceled(): Promise<void> {
+    return this.#end("canceled", null);
+  }
+
+  #end(status: "failed" | "canceled", error: string | null): Promise<void> {
     this.#open();
     return this.#enqueue(async () => {
       if (this.#done) return;
       const current = this.#known ?? (await this.#c.store.get(this.#c.predictionId)) ?? undefined;
-      await this.#finish("failed", current?.record.output ?? null, current?.record.logs ?? "", error);
+      await this.#finish(status, current?.record.output ?? null, current?.record.logs ?? "", error);
     });
   }
 
@@ -143,7 +163,7 @@ export class RunTracker {
     await this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), {
       msgID: `predict:${this.#c.predictionId}`,
     });
-    this.#c.onDone();
+    this.#c.onDone?.();
   }
 
   async #store(t: Transition): Promise<void> {

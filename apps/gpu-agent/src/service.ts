@@ -1,15 +1,27 @@
 import type { AgentHeartbeat, GpuInfo } from "@gantry/contracts/agents";
-import { type CancelReply, CancelRequest, type RunReply, RunRequest } from "@gantry/contracts/jobs";
+import {
+  type CancelReply,
+  CancelRequest,
+  type RunReply,
+  RunRequest,
+  type WarmReply,
+  WarmRequest,
+} from "@gantry/contracts/jobs";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
+import { signingSecret } from "@gantry/platform/signing-secret";
 import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { jetstream } from "@nats-io/jetstream";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
-import { parseSnapshot } from "./core/snapshot.ts";
-import { ModelInstance } from "./model-instance.ts";
+import { withMemoryUsed } from "./core/hardware.ts";
+import { isTerminalCogStatus, parseSnapshot } from "./core/snapshot.ts";
+import { InstancePool } from "./instance-pool.ts";
+import type { ModelInstance } from "./model-instance.ts";
+import { OutputFiles } from "./output-files.ts";
 import { RunTracker } from "./run-tracker.ts";
+import { type Run, Runner } from "./runner.ts";
 import { startWebhookServer } from "./webhook-server.ts";
 
 export interface AgentConfig {
@@ -24,8 +36,20 @@ export interface AgentConfig {
   /** Working directory of `command` runtimes. */
   modelsDir: string;
   heartbeatMs: number;
+  /** A model server that ran nothing for this long (and is not kept warm) is stopped. */
+  idleStopMs: number;
   setupTimeoutMs: number;
   topology: TopologyOptions;
+  /** The API's public origin, for the download URLs of output files (default http://127.0.0.1:8787). */
+  publicUrl?: string;
+  /** The URL-signing key when configured; otherwise the one shared through the `accounts` bucket. */
+  signingSecret?: string;
+  /** After a cancel (or timeout), how long a model server has to end the prediction before it is killed. */
+  cancelGraceMs?: number;
+  /** How often ready model servers' `/health-check` is read (0 = never). */
+  healthIntervalMs?: number;
+  /** Reads GPU memory in use for heartbeats (GPU hosts). */
+  gpuMemoryUsed?: () => Promise<Map<number, number>>;
 }
 
 export interface AgentDeps {
@@ -35,129 +59,105 @@ export interface AgentDeps {
   config: AgentConfig;
 }
 
-interface Run {
-  tracker: RunTracker;
-  instance: ModelInstance;
-  timer: NodeJS.Timeout | undefined;
-  deadlineTimer?: NodeJS.Timeout;
+export interface Agent {
+  /** The model servers of this host (for tests and diagnostics). */
+  instances(): readonly ModelInstance[];
+  stop(): Promise<void>;
 }
 
-const BUSY_RETRIES = 50;
-
 /** The GPU agent: turns this host into capacity, runs predictions on Cog model servers. */
-export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop(): Promise<void> }> {
+export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent> {
   const buckets = await ensureTopology(nc, config.topology);
   const store = new PredictionStore(buckets.predictions, nc);
   const js = jetstream(nc);
-  const instances: ModelInstance[] = [];
+  const fileDeps = {
+    objects: buckets.objects,
+    files: buckets.files,
+    secret: await signingSecret(buckets.accounts, config.signingSecret),
+    publicUrl: config.publicUrl ?? "http://127.0.0.1:8787",
+    retentionMs: config.topology.retentionMs,
+    now,
+  };
   const runs = new Map<string, Run>();
+  const pool = new InstancePool({
+    slots: config.slots,
+    maxRestarts: 5,
+    restartWindowMs: 60_000,
+    instance: {
+      cwd: config.modelsDir,
+      setupTimeoutMs: config.setupTimeoutMs,
+      healthIntervalMs: config.healthIntervalMs ?? 2000,
+      gpus: config.gpus.length > 0,
+    },
+    log,
+    now,
+    onLost: (instance, reason) => {
+      for (const id of [...instance.running]) {
+        const run = runs.get(id);
+        if (run) void runner.end(run, `${reason} while the prediction was running.`);
+      }
+    },
+  });
 
   const webhooks = await startWebhookServer(config.webhookPort, (id, body) => {
     const run = runs.get(id);
     const snap = parseSnapshot(body);
-    if (run && snap) void run.tracker.snapshot(snap);
+    if (!run || !snap) return;
+    void run.tracker.snapshot(snap);
+    // The server is done with it: its slot is free again.
+    if (isTerminalCogStatus(snap.status)) runner.release(run);
+  });
+  const runner = new Runner({
+    runs,
+    now,
+    log,
+    webhookUrl: webhooks.url,
+    cancelGraceMs: config.cancelGraceMs ?? 10_000,
   });
 
+  let gpus = config.gpus;
+  let memoryReadAt = 0;
   const heartbeat = async () => {
+    // `nvidia-smi` costs a process start: GPU memory is read every 10 s at most.
+    if (config.gpuMemoryUsed && gpus.length > 0 && now().getTime() - memoryReadAt >= 10_000) {
+      memoryReadAt = now().getTime();
+      gpus = withMemoryUsed(gpus, await config.gpuMemoryUsed());
+    }
     const hb: AgentHeartbeat = {
       agent_id: config.agentId,
       sku: config.sku,
       emulated: config.emulated,
-      gpus: config.gpus,
+      gpus,
       slots: config.slots,
-      instances: instances.map((i) => ({
-        version_id: i.versionId,
-        state: i.state === "ready" && i.running.size >= i.concurrency ? "busy" : i.state,
-        concurrency: i.concurrency,
-        running: i.running.size,
-        booted_at: i.bootedAt?.toISOString() ?? null,
-      })),
+      instances: pool.statuses(),
       at: now().toISOString(),
     };
     await buckets.agents.put(config.agentId, encode(hb));
   };
 
-  const onInstanceExit = (instance: ModelInstance, reason: string) => {
-    log.warn("model server died", { version: instance.versionId, reason });
-    remove(instance);
-    for (const id of instance.running) void runs.get(id)?.tracker.fail(reason);
-  };
-
-  const remove = (instance: ModelInstance) => {
-    const i = instances.indexOf(instance);
-    if (i >= 0) instances.splice(i, 1);
-  };
-
-  /** A warm instance with a free slot, else a new one in a free (or idle, evicted) slot. */
-  const place = async (req: RunRequest): Promise<{ instance: ModelInstance; cold: boolean } | null> => {
-    const warm = instances.find((i) => i.versionId === req.version_id && i.free > 0);
-    if (warm) return { instance: warm, cold: false };
-    if (instances.length >= config.slots) {
-      const idle = instances
-        .filter((i) => i.running.size === 0 && i.state !== "booting")
-        .sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime())[0];
-      if (!idle) return null;
-      remove(idle);
-      await idle.stop();
-    }
-    const instance = new ModelInstance({
+  const newRun = (req: RunRequest, instance: ModelInstance): Run => ({
+    req,
+    instance,
+    timers: [],
+    onServer: false,
+    released: false,
+    cancelRequested: false,
+    tracker: new RunTracker({
+      predictionId: req.prediction_id,
+      accountId: req.account_id,
+      model: req.model,
       versionId: req.version_id,
-      runtime: req.runtime,
-      concurrency: req.concurrency,
-      cwd: config.modelsDir,
-      setupTimeoutMs: config.setupTimeoutMs,
+      agentId: config.agentId,
+      hardware: req.hardware,
+      streams: req.streams,
+      store,
+      js,
       log,
       now,
-      onExit: onInstanceExit,
-    });
-    instances.push(instance);
-    return { instance, cold: true };
-  };
-
-  const execute = async (req: RunRequest, run: Run) => {
-    const { instance, tracker } = run;
-    try {
-      await instance.ready;
-    } catch (err) {
-      remove(instance);
-      return tracker.fail(`model setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    for (let attempt = 0; attempt <= BUSY_RETRIES; attempt++) {
-      if (tracker.done) return;
-      const client = instance.client;
-      if (!client) return tracker.fail("model server is not running");
-      const res = await client
-        .start(req.prediction_id, req.input, webhooks.url(req.prediction_id))
-        .catch((err: unknown) => ({ status: 0, body: String(err) }));
-      if (res.status === 200 || res.status === 202) {
-        run.timer = setTimeout(() => void timeout(req.prediction_id, req.timeout_ms), req.timeout_ms);
-        if (req.deadline) {
-          const left = Math.max(0, Date.parse(req.deadline) - now().getTime());
-          run.deadlineTimer = setTimeout(() => void deadline(req.prediction_id), left);
-        }
-        if (!(await tracker.started())) await client.cancel(req.prediction_id);
-        return;
-      }
-      if (res.status === 422) return tracker.fail(`model rejected the input: ${JSON.stringify(res.body)}`);
-      // 409 busy, 503 not ready: the work stays ours, try again shortly.
-      await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
-    }
-    return tracker.fail("model server stayed busy");
-  };
-
-  const deadline = async (id: string) => {
-    const run = runs.get(id);
-    if (!run || run.tracker.done) return;
-    await run.tracker.deadlineReached();
-    await run.instance.client?.cancel(id);
-  };
-
-  const timeout = async (id: string, ms: number) => {
-    const run = runs.get(id);
-    if (!run || run.tracker.done) return;
-    await run.instance.client?.cancel(id);
-    await run.tracker.fail(`Prediction timed out after ${Math.round(ms / 1000)} seconds`);
-  };
+      progressIntervalMs: 250,
+      files: new OutputFiles(fileDeps, req.account_id, req.prediction_id),
+    }),
+  });
 
   const onRun = async (msg: Msg) => {
     let reply: RunReply;
@@ -166,46 +166,16 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
       if (runs.has(req.prediction_id)) {
         reply = { accepted: true, cold_boot: false };
       } else {
-        const placed = await place(req);
+        const placed = await pool.place(req);
         if (!placed) {
           reply = { accepted: false, reason: "no free slot" };
         } else {
           placed.instance.running.add(req.prediction_id);
           placed.instance.lastUsed = now();
-          const run: Run = {
-            instance: placed.instance,
-            timer: undefined,
-            tracker: new RunTracker({
-              predictionId: req.prediction_id,
-              accountId: req.account_id,
-              model: req.model,
-              versionId: req.version_id,
-              agentId: config.agentId,
-              hardware: req.hardware,
-              streams: req.streams,
-              store,
-              js,
-              log,
-              now,
-              progressIntervalMs: 250,
-              onDone: () => {
-                clearTimeout(run.timer);
-                clearTimeout(run.deadlineTimer);
-                placed.instance.running.delete(req.prediction_id);
-                placed.instance.lastUsed = now();
-                runs.delete(req.prediction_id);
-              },
-            }),
-          };
+          const run = newRun(req, placed.instance);
           runs.set(req.prediction_id, run);
-          if (placed.cold) {
-            // Booting takes a while: record the placement now, start when the server is ready.
-            await run.tracker.assigned();
-            void execute(req, run);
-          } else {
-            // Warm: answer once the model server has it and the start is stored (one write).
-            await execute(req, run);
-          }
+          // Answered once the model server has it, or as soon as the agent knows it must wait for it.
+          await runner.execute(run);
           reply = { accepted: true, cold_boot: placed.cold };
         }
       }
@@ -221,14 +191,30 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
     try {
       const { prediction_id: id } = decode(CancelRequest, msg.data, "cancel request");
       const run = runs.get(id);
-      if (run) reply = { found: await (run.instance.client?.cancel(id) ?? false) };
+      if (run) reply = { found: await runner.cancel(run) };
     } catch (err) {
       log.warn("bad cancel request", { err: String(err) });
     }
     msg.respond(encode(reply));
   };
 
+  const onWarm = async (msg: Msg) => {
+    let reply: WarmReply = { instances: 0 };
+    try {
+      const req = decode(WarmRequest, msg.data, "warm request");
+      const until = now().getTime() + req.lease_ms;
+      reply = { instances: await pool.warm(req.version_id, req.runtime, req.concurrency, req.count, until) };
+    } catch (err) {
+      log.warn("bad warm request", { err: String(err) });
+    }
+    msg.respond(encode(reply));
+    void heartbeat().catch(() => {});
+  };
+
   const runSub = nc.subscribe(subjects.agentRun(config.agentId), { callback: (_e, m) => void onRun(m) });
+  const warmSub = nc.subscribe(subjects.agentWarm(config.agentId), { callback: (_e, m) => void onWarm(m) });
+  // Servers idle past the window, and not kept warm for a deployment, are stopped.
+  const idler = setInterval(() => void pool.stopIdle(config.idleStopMs), Math.min(1000, config.idleStopMs));
   const cancelSub = nc.subscribe(subjects.agentCancel(config.agentId), { callback: (_e, m) => void onCancel(m) });
   await heartbeat();
   const beat = setInterval(
@@ -238,15 +224,15 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<{ stop
   log.info("agent started", { agent_id: config.agentId, sku: config.sku, slots: config.slots });
 
   return {
+    instances: () => pool.list(),
     async stop() {
       clearInterval(beat);
+      clearInterval(idler);
+      warmSub.unsubscribe();
       runSub.unsubscribe();
       cancelSub.unsubscribe();
-      for (const run of runs.values()) {
-        clearTimeout(run.timer);
-        clearTimeout(run.deadlineTimer);
-      }
-      await Promise.all(instances.map((i) => i.stop()));
+      for (const run of runs.values()) for (const t of run.timers) clearTimeout(t);
+      await pool.stopAll();
       webhooks.server.close();
       await buckets.agents.delete(config.agentId).catch(() => {});
     },

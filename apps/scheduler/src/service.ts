@@ -3,6 +3,7 @@ import { RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
 import type { VersionRecord } from "@gantry/contracts/models";
 import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
+import { randomId } from "@gantry/platform/ids";
 import type { Logger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
@@ -10,7 +11,9 @@ import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology"
 import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { assumePlaced, rankCandidates } from "./core/placement.ts";
+import { startDeploymentKeeper } from "./deployment-keeper.ts";
 import { startJanitor } from "./janitor.ts";
+import { placementKey, startReaper } from "./reaper.ts";
 import { startWebhooks, type WebhookConfig } from "./webhooks/dispatcher.ts";
 
 export interface SchedulerConfig {
@@ -127,6 +130,8 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
         const res = await nc.request(subjects.agentRun(c.agentId), encode(request), { timeout: 5000 });
         const reply = decode(RunReply, res.data, "run reply");
         if (reply.accepted) {
+          // Durable before the queue lets go of it: if this agent dies, the reaper finds it here.
+          await buckets.placements.put(placementKey(c.agentId, item.prediction_id), m.data);
           const a = agents.get(c.agentId);
           if (a) agents.set(c.agentId, assumePlaced(a, v.id, v.concurrency));
           return m.ack();
@@ -140,6 +145,27 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
 
   const janitor = await startJanitor({ nc, store, now, log, retentionMs: config.topology.retentionMs });
   const webhooks = await startWebhooks({ nc, buckets, store, now, log, config: config.webhooks });
+  const keeper = startDeploymentKeeper({
+    nc,
+    buckets,
+    registry,
+    agents,
+    now,
+    log,
+    schedulerId: randomId(),
+    staleMs: config.agentStaleMs,
+    tickMs: 1000,
+  });
+  const reaper = startReaper({
+    nc,
+    buckets,
+    store,
+    agents,
+    now,
+    log,
+    staleMs: config.agentStaleMs,
+    intervalMs: Math.max(100, Math.floor(config.agentStaleMs / 4)),
+  });
 
   const loop = (async () => {
     for await (const m of messages) {
@@ -153,6 +179,8 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
 
   return {
     async stop() {
+      reaper.stop();
+      keeper.stop();
       await janitor.stop();
       await webhooks.stop();
       await messages.close();

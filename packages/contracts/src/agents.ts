@@ -12,6 +12,12 @@ export const InstanceStatus = z.object({
   concurrency: z.number().int().positive(),
   running: z.number().int().nonnegative(),
   booted_at: Timestamp.nullable(),
+  /** Setup time: from launching the server to READY (absent from older agents; null while booting). */
+  boot_ms: z.number().int().nonnegative().nullable().optional(),
+  /** Why the instance failed (setup failure, crash), with the end of its setup logs. */
+  error: z.string().nullable().optional(),
+  /** How often the agent restarted this version's server after it died. */
+  restarts: z.number().int().nonnegative().optional(),
 });
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
 
@@ -20,6 +26,8 @@ export const GpuInfo = z.object({
   name: z.string(),
   uuid: z.string(),
   memory_mib: z.number().int().nonnegative(),
+  /** GPU memory in use at the last heartbeat (absent from older agents, or when unknown). */
+  memory_used_mib: z.number().int().nonnegative().optional(),
 });
 export type GpuInfo = z.infer<typeof GpuInfo>;
 

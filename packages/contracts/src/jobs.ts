@@ -53,3 +53,30 @@ export type CancelRequest = z.infer<typeof CancelRequest>;
 
 export const CancelReply = z.object({ found: z.boolean() });
 export type CancelReply = z.infer<typeof CancelReply>;
+
+/** → any agent (queue group): start this runtime, read its schema, stop it. */
+export const ProbeRequest = z.object({ runtime: ModelRuntime });
+export type ProbeRequest = z.infer<typeof ProbeRequest>;
+
+export const ProbeReply = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), openapi: z.unknown(), cog_version: z.string().nullable() }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+export type ProbeReply = z.infer<typeof ProbeReply>;
+
+/**
+ * Scheduler → agent: keep at least `count` instances of this version booted and warm, leased for
+ * `lease_ms` (the scheduler renews the lease while the deployment wants them; an expired lease
+ * lets the agent stop them once idle).
+ */
+export const WarmRequest = z.object({
+  version_id: VersionId,
+  runtime: ModelRuntime,
+  concurrency: z.number().int().positive(),
+  count: z.number().int().min(0).max(64),
+  lease_ms: z.number().int().positive(),
+});
+export type WarmRequest = z.infer<typeof WarmRequest>;
+
+export const WarmReply = z.object({ instances: z.number().int().nonnegative() });
+export type WarmReply = z.infer<typeof WarmReply>;

@@ -32,6 +32,10 @@ export const BUCKETS = {
   deployments: "deployments",
   /** Metadata of uploaded files, keyed by file id; the bytes live in the `files` object store. */
   files: "files",
+  /** Which agent holds which live prediction: key `<agent>.<prediction>`, for recovery when an agent dies. */
+  placements: "placements",
+  /** Short leases (leader election among schedulers); entries expire unless renewed. */
+  leases: "leases",
   /** Webhook delivery log per prediction id. */
   webhookDeliveries: "webhook-deliveries",
 } as const;
@@ -40,6 +44,10 @@ export const BUCKETS = {
 export const OBJECT_STORES = {
   /** Uploaded files (`POST /v1/files`) and model output files. */
   files: "files",
+  /** Which agent holds which live prediction: key `<agent>.<prediction>`, for recovery when an agent dies. */
+  placements: "placements",
+  /** Short leases (leader election among schedulers); entries expire unless renewed. */
+  leases: "leases",
   /** Webhook delivery log per prediction id. */
   webhookDeliveries: "webhook-deliveries",
 } as const;
@@ -53,6 +61,10 @@ export const subjects = {
   changed: (predictionId: string) => `predictions.v1.changed.${predictionId}`,
   /** Request to an agent: run this prediction. */
   agentRun: (agentId: string) => `agents.v1.${agentId}.run`,
+  /** Request to any agent (queue group `probe`): start a model server, read its schema, stop it. */
+  agentProbe: () => "agents.v1.probe",
+  /** Request to an agent: keep instances of a version warm (deployments' `min_instances`). */
+  agentWarm: (agentId: string) => `agents.v1.${agentId}.warm`,
   /** Request to an agent: cancel this prediction. */
   agentCancel: (agentId: string) => `agents.v1.${agentId}.cancel`,
   /** A prediction finished: its input, output and logs are removed after the retention window. */
@@ -61,4 +73,8 @@ export const subjects = {
   webhookCompleted: () => "webhooks.v1.completed",
   /** Usage reported by agents. */
   usage: (kind: "predict" | "uptime", agentId: string) => `usage.v1.${kind}.${agentId}`,
+  /** Request to billing: `BillingQuery` → `Ledger` of that account and period (empty when none). */
+  billingUsage: () => "billing.v1.usage",
+  /** Request to billing: `BillingQuery` → `Invoice` of a closed period (409 while it is open). */
+  billingInvoice: () => "billing.v1.invoice",
 } as const;

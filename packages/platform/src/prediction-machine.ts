@@ -17,6 +17,8 @@ export type Transition =
       predictTimeS: number;
     }
   | { type: "cancel"; at: Date }
+  /** Its agent died before it started: it goes back to the queue, placed nowhere. */
+  | { type: "unassign" }
   /** The retention window passed: input, output and logs go; the record stays. */
   | { type: "remove_data" }
   | { type: "abort"; at: Date };
@@ -35,6 +37,8 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
   }
   if (isTerminal(record.status)) return null;
   switch (t.type) {
+    case "unassign":
+      return record.status === "starting" && record.agent_id !== null ? { ...record, agent_id: null } : null;
     case "assign":
       return record.agent_id === t.agentId ? null : { ...record, agent_id: t.agentId };
     case "start":

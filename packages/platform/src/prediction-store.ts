@@ -5,7 +5,7 @@ import { subjects } from "@gantry/contracts/subjects";
 import type { WebhookJob } from "@gantry/contracts/webhooks";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { decode, encode } from "./codec.ts";
 import { applyTransition, type Transition } from "./prediction-machine.ts";
 
@@ -15,6 +15,9 @@ export interface StoredPrediction {
 }
 
 const MAX_CAS_ATTEMPTS = 20;
+
+/** Set on change notices of predictions that have a webhook. */
+export const WEBHOOK_HEADER = "Gantry-Webhook";
 
 /**
  * Predictions in the `predictions` KV bucket. Every change is a compare-and-set on the entry's
@@ -96,7 +99,10 @@ export class PredictionStore {
 
   #notify(record: PredictionRecord, revision: number): void {
     const notice: PredictionChanged = { revision, record };
-    this.#nc.publish(subjects.changed(record.id), encode(notice));
+    // A header lets the webhook sender skip, without decoding, the many records that have none.
+    const hdrs = record.webhook ? headers() : undefined;
+    hdrs?.set(WEBHOOK_HEADER, "1");
+    this.#nc.publish(subjects.changed(record.id), encode(notice), hdrs ? { headers: hdrs } : undefined);
   }
 }
 

@@ -26,6 +26,8 @@ export interface Buckets {
   deployments: KV;
   files: KV;
   webhookDeliveries: KV;
+  placements: KV;
+  leases: KV;
   /** Bytes of uploaded and output files. */
   objects: ObjectStore;
 }
@@ -114,6 +116,9 @@ export async function ensureTopology(
     deployments: await open(BUCKETS.deployments),
     files: await open(BUCKETS.files),
     webhookDeliveries: await open(BUCKETS.webhookDeliveries, options.retentionMs * 24),
+    // Entries outlive any run (30-minute default timeout plus setup); older ones need no recovery.
+    placements: await open(BUCKETS.placements, 3 * 60 * 60 * 1000),
+    leases: await open(BUCKETS.leases, 5000),
     objects: await new Objm(nc).create(OBJECT_STORES.files, { storage: StorageType.File, replicas: options.replicas }),
   };
 }

@@ -88,8 +88,16 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
       const file = (await readdir(dir)).find((f) => f.endsWith(".ports"));
-      if (file) {
-        ports = JSON.parse(await readFile(join(dir, file), "utf8")) as Ports;
+      // The server may not have finished writing the file yet: keep polling until it parses.
+      const text = file ? await readFile(join(dir, file), "utf8").catch(() => "") : "";
+      let parsed: Ports | null = null;
+      try {
+        parsed = text ? (JSON.parse(text) as Ports) : null;
+      } catch {
+        parsed = null;
+      }
+      if (parsed) {
+        ports = parsed;
         if (ports.nats.length > 0 && (wsPort === null || (ports.websocket?.length ?? 0) > 0)) {
           port = new URL(ports.nats[0] ?? "").port;
           if (wsPort !== null) wsPort = new URL(ports.websocket?.[0] ?? "").port;

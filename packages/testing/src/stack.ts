@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { DEMO_MODELS } from "@gantry/demo-models/catalog";
@@ -22,6 +25,10 @@ export interface StackOptions {
   retentionMs?: number;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** Which runtime serves the gateway: Node (default, or `GANTRY_GATEWAY_RUNTIME`) or workerd via `wrangler dev`. */
+  gatewayRuntime?: "node" | "workerd";
+  /** The nats-server WebSocket URL: required for the workerd gateway. */
+  natsWsUrl?: string | null;
   /** Extra Node flags for every service (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   /** Where service output goes (default: dropped). */
@@ -71,12 +78,15 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const baseEnv = { ...process.env, NATS_URL: o.natsUrl, GANTRY_RETENTION_MS: String(topology.retentionMs), ...o.env };
   const processes = new Map<string, ChildProcess>();
   const launches = new Map<string, () => void>();
-  const launch = (name: string, entry: string, env: Record<string, string>) => {
-    launches.set(name, () => launch(name, entry, env));
-    const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", entry], {
+  const launchArgv = (name: string, argv: string[], env: Record<string, string>, group = false) => {
+    launches.set(name, () => launchArgv(name, argv, env, group));
+    const [cmd = "", ...args] = argv;
+    const proc = spawn(cmd, args, {
       cwd: REPO_ROOT,
       env: { ...baseEnv, ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      // wrangler runs workerd as children: a process group lets stop() reach them all.
+      detached: group,
     });
     const forward = (d: Buffer) => {
       for (const line of d.toString().split("\n")) if (line) o.onOutput?.(name, line);
@@ -84,7 +94,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     proc.stdout?.on("data", forward);
     proc.stderr?.on("data", forward);
     processes.set(name, proc);
+    if (group) groups.add(name);
   };
+  const launch = (name: string, entry: string, env: Record<string, string>) =>
+    launchArgv(name, [process.execPath, ...(o.nodeArgs ?? []), "--import", "tsx", entry], env);
+  const groups = new Set<string>();
   const baseUrl = `http://127.0.0.1:${gatewayPort}`;
   launch("scheduler", "apps/scheduler/src/main.ts", { GANTRY_PUBLIC_URL: baseUrl });
   launch("billing", "apps/billing/src/main.ts", {});
@@ -93,9 +107,37 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     launch(`agent-${i}`, "apps/gpu-agent/src/main.ts", {
       GANTRY_AGENT_ID: `agent-${i}`,
       GANTRY_AGENT_SKU: o.agentSku ?? "cpu",
+      GANTRY_PUBLIC_URL: baseUrl,
     });
   }
-  launch("gateway", "apps/gateway/src/node.ts", { GANTRY_PORT: String(gatewayPort) });
+  const runtime = o.gatewayRuntime ?? (process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? "workerd" : "node");
+  if (runtime === "workerd") {
+    if (!o.natsWsUrl) throw new Error("the workerd gateway needs the nats-server WebSocket URL (natsWsUrl)");
+    const persist = await mkdtemp(join(tmpdir(), "gantry-wrangler-"));
+    const vars = { GANTRY_RETENTION_MS: String(topology.retentionMs), ...o.env, NATS_WS_URL: o.natsWsUrl };
+    launchArgv(
+      "gateway",
+      [
+        join(REPO_ROOT, "node_modules", ".bin", "wrangler"),
+        "dev",
+        "--config",
+        "apps/gateway/wrangler.jsonc",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(gatewayPort),
+        "--persist-to",
+        persist,
+        "--inspector-port",
+        String(await freePort()),
+        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ],
+      { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true" },
+      true,
+    );
+  } else {
+    launch("gateway", "apps/gateway/src/node.ts", { GANTRY_PORT: String(gatewayPort) });
+  }
 
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -121,11 +163,22 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     p.exitCode !== null || p.signalCode !== null
       ? Promise.resolve()
       : new Promise<void>((r) => p.once("exit", () => r()));
+  const signal = (name: string, p: ChildProcess, sig: NodeJS.Signals) => {
+    if (groups.has(name) && p.pid) {
+      try {
+        process.kill(-p.pid, sig);
+        return;
+      } catch {
+        // the group is gone already
+      }
+    }
+    p.kill(sig);
+  };
   const stop = async () => {
     const all = [...processes.values()];
-    for (const p of all) p.kill("SIGTERM");
+    for (const [name, p] of processes) signal(name, p, "SIGTERM");
     await Promise.race([Promise.all(all.map(exited)), sleep(5000)]);
-    for (const p of all) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+    for (const [name, p] of processes) if (p.exitCode === null && p.signalCode === null) signal(name, p, "SIGKILL");
   };
   return {
     baseUrl,
@@ -135,7 +188,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     async kill(name) {
       const p = processes.get(name);
       if (!p) return;
-      p.kill("SIGKILL");
+      signal(name, p, "SIGKILL");
       await exited(p);
     },
     restart(name) {

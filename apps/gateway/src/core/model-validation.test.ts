@@ -8,7 +8,6 @@ import {
   hardwareDetail,
   isModelPath,
   isVersionId,
-  launchArgv,
   MAX_OPENAPI_BYTES,
   modelVersionId,
   parseCreateModel,
@@ -137,20 +136,6 @@ describe("runtimeFor", () => {
     const err = thrown(() => runtimeFor(body(b)));
     expect(err.status).toBe(422);
     expect(err.invalidFields?.[0]?.field).toBe("runtime");
-  });
-});
-
-describe("launchArgv", () => {
-  it("runs a command as given and an image with Docker, published on the port", () => {
-    expect(launchArgv({ kind: "command", argv: ["node", "x.js"] }, 5001)).toEqual(["node", "x.js"]);
-    expect(launchArgv({ kind: "image", image: "r8.im/a/b" }, 5001)).toEqual([
-      "docker",
-      "run",
-      "--rm",
-      "-p",
-      "127.0.0.1:5001:5000",
-      "r8.im/a/b",
-    ]);
   });
 });
 

@@ -110,12 +110,6 @@ export function runtimeFor(body: CreateVersionBody): ModelRuntime {
   return { kind: "image", image: body.image ?? "" };
 }
 
-/** How a model server is started to read its schema: as an agent starts it, serving on `port`. */
-export function launchArgv(runtime: ModelRuntime & { kind: "command" | "image" }, port: number): string[] {
-  if (runtime.kind === "command") return runtime.argv;
-  return ["docker", "run", "--rm", "-p", `127.0.0.1:${port}:5000`, runtime.image];
-}
-
 /**
  * A version id: the SHA-256 of what defines the version (its schema and how it runs) and the
  * model it belongs to. The model is part of it because a version id names exactly one model:

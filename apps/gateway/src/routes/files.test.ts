@@ -3,12 +3,12 @@ import { FILE_TOO_LARGE_DETAIL, type FileObject, MAX_FILE_BYTES } from "@gantry/
 import { randomId } from "@gantry/platform/ids";
 import { silentLogger } from "@gantry/platform/logger";
 import { Registry } from "@gantry/platform/registry";
+import { signedDownloadUrl } from "@gantry/platform/signed-url";
 import { type Buckets, ensureTopology } from "@gantry/platform/topology";
 import { type NatsServer, startNatsServer } from "@gantry/testing/nats-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
-import { signedDownloadUrl } from "../core/signed-url.ts";
 
 const BASE = "http://gw.test";
 const SECRET = "test-signing-secret";

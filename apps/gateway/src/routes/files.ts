@@ -1,6 +1,6 @@
+import { parseDownloadQuery } from "@gantry/platform/signed-url";
 import { Hono } from "hono";
 import { paginate } from "../core/pagination.ts";
-import { parseDownloadQuery } from "../core/signed-url.ts";
 import type { GatewayDeps, GatewayEnv } from "../deps.ts";
 import { FilesService, renderFile } from "../files-service.ts";
 

@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import type { GpuInfo } from "@gantry/contracts/agents";
 import { describe, expect, it } from "vitest";
-import { NVIDIA_SMI_QUERY, parseNvidiaSmi, skuForGpus } from "./hardware.ts";
+import {
+  NVIDIA_SMI_MEMORY_QUERY,
+  NVIDIA_SMI_QUERY,
+  parseGpuMemoryUsed,
+  parseNvidiaSmi,
+  skuForGpus,
+  withMemoryUsed,
+} from "./hardware.ts";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../test/fixtures/nvidia-smi/${name}`, import.meta.url), "utf8");
@@ -25,6 +32,47 @@ describe("parseNvidiaSmi on a real recording (one H100 80GB HBM3)", () => {
 
   it("is the query the recording was made with", () => {
     expect(NVIDIA_SMI_QUERY).toEqual(["--query-gpu=index,name,uuid,memory.total", "--format=csv,noheader,nounits"]);
+  });
+});
+
+describe("recordings of other hosts (see test/fixtures/nvidia-smi/README.md)", () => {
+  it("reads the CSV with a header and units (--format=csv) the same way", () => {
+    expect(parseNvidiaSmi(fixture("h100-80gb-hbm3.header-units.csv"))).toEqual([
+      { index: 0, name: "NVIDIA H100 80GB HBM3", uuid: "GPU-e1f592a8-8254-3ff1-46d4-5cf581aabc32", memory_mib: 81559 },
+    ]);
+  });
+
+  it("an H200 is read, but no catalog SKU fits it", () => {
+    const gpus = parseNvidiaSmi(fixture("h200.csv"));
+    expect(gpus).toEqual([
+      { index: 0, name: "NVIDIA H200", uuid: "GPU-122f5b78-a06d-7c66-2b2c-7780640da0ed", memory_mib: 143771 },
+    ]);
+    expect(skuForGpus(gpus)).toBeNull();
+  });
+
+  it.each([
+    ["h100-80gb-hbm3.memory.csv", 0],
+    ["h100-80gb-hbm3.memory-loaded.csv", 12907],
+    ["h200.memory.csv", 0],
+    ["h200.memory-loaded.csv", 21099],
+  ])("memory in use from %s: %i MiB", (name, used) => {
+    expect(parseGpuMemoryUsed(fixture(name))).toEqual(new Map([[0, used]]));
+  });
+
+  it("adds the memory in use to the detected GPUs", () => {
+    const gpus = withMemoryUsed(
+      parseNvidiaSmi(fixture("h200.csv")),
+      parseGpuMemoryUsed(fixture("h200.memory-loaded.csv")),
+    );
+    expect(gpus[0]?.memory_used_mib).toBe(21099);
+    expect(withMemoryUsed(gpus, new Map())).toEqual(gpus);
+  });
+
+  it("is the memory query the recordings were made with", () => {
+    expect(NVIDIA_SMI_MEMORY_QUERY).toEqual([
+      "--query-gpu=index,memory.used,memory.total",
+      "--format=csv,noheader,nounits",
+    ]);
   });
 });
 

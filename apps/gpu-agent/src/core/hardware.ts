@@ -4,6 +4,12 @@ import { HARDWARE_CATALOG } from "@gantry/contracts/hardware";
 /** The query the agent runs: `nvidia-smi --query-gpu=<fields> --format=csv,noheader,nounits`. */
 export const NVIDIA_SMI_QUERY = ["--query-gpu=index,name,uuid,memory.total", "--format=csv,noheader,nounits"];
 
+/** The query for GPU memory in use, run for each heartbeat on GPU hosts. */
+export const NVIDIA_SMI_MEMORY_QUERY = ["--query-gpu=index,memory.used,memory.total", "--format=csv,noheader,nounits"];
+
+/** A number cell; tolerates the unit suffix that `nvidia-smi` adds without `nounits` ("81559 MiB"). */
+const mib = (cell: string | undefined) => Number((cell ?? "").replace(/\s*MiB$/i, ""));
+
 /** Parses the CSV that `NVIDIA_SMI_QUERY` prints: one GPU per line. */
 export function parseNvidiaSmi(csv: string): GpuInfo[] {
   const gpus: GpuInfo[] = [];
@@ -12,11 +18,31 @@ export function parseNvidiaSmi(csv: string): GpuInfo[] {
     if (cells.length < 4) continue;
     const [index, name, uuid, memory] = cells;
     const idx = Number(index);
-    const mem = Number(memory);
+    const mem = mib(memory);
     if (!Number.isInteger(idx) || !Number.isFinite(mem) || !name || !uuid) continue;
     gpus.push({ index: idx, name, uuid, memory_mib: Math.round(mem) });
   }
   return gpus;
+}
+
+/** Parses what `NVIDIA_SMI_MEMORY_QUERY` prints: MiB in use per GPU index. */
+export function parseGpuMemoryUsed(csv: string): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const line of csv.split("\n")) {
+    const [index, memoryUsed] = line.split(",").map((c) => c.trim());
+    const idx = Number(index);
+    const mem = mib(memoryUsed);
+    if (index && Number.isInteger(idx) && memoryUsed && Number.isFinite(mem)) used.set(idx, Math.round(mem));
+  }
+  return used;
+}
+
+/** The GPUs with the memory in use added (GPUs missing from the reading are left as they were). */
+export function withMemoryUsed(gpus: GpuInfo[], used: Map<number, number>): GpuInfo[] {
+  return gpus.map((g) => {
+    const u = used.get(g.index);
+    return u === undefined ? g : { ...g, memory_used_mib: u };
+  });
 }
 
 /**

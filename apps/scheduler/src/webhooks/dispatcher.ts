@@ -4,7 +4,7 @@ import { STREAMS } from "@gantry/contracts/subjects";
 import { type WebhookDelivery, WebhookDeliveryLog, WebhookJob } from "@gantry/contracts/webhooks";
 import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
-import type { PredictionStore } from "@gantry/platform/prediction-store";
+import { type PredictionStore, WEBHOOK_HEADER } from "@gantry/platform/prediction-store";
 import { renderPrediction } from "@gantry/platform/render-prediction";
 import type { Buckets } from "@gantry/platform/topology";
 import { webhookSecret } from "@gantry/platform/webhook-secret";
@@ -133,6 +133,7 @@ export async function startWebhooks(deps: {
   const changes = nc.subscribe("predictions.v1.changed.*", {
     queue: "webhooks",
     callback: (_err, m) => {
+      if (m.headers?.get(WEBHOOK_HEADER) !== "1") return;
       try {
         progress(decode(PredictionChanged, m.data, "prediction change").record);
       } catch (err) {
@@ -143,7 +144,11 @@ export async function startWebhooks(deps: {
 
   const jsm = await jetstreamManager(nc);
   await jsm.consumers
-    .add(STREAMS.webhooks.name, { durable_name: CONSUMER, ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000 })
+    .add(STREAMS.webhooks.name, {
+      durable_name: CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: (config.timeoutMs + 5000) * 1_000_000,
+    })
     .catch((err: unknown) => {
       if (!String(err).includes("already in use")) throw err;
     });

@@ -97,6 +97,7 @@ describe("scheduler with a real agent and nats-server", () => {
         webhookPort: 0,
         modelsDir: REPO_ROOT,
         heartbeatMs: 200,
+        idleStopMs: 300_000,
         setupTimeoutMs: 30_000,
         topology: DEFAULT_TOPOLOGY,
       },

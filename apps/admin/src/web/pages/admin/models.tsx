@@ -1,0 +1,128 @@
+import { type FormEvent, useState } from "react";
+import { ErrorNote } from "../../components/status.tsx";
+import { ago } from "../../format.ts";
+import { useLoad } from "../../hooks.ts";
+import { Link } from "../../router.tsx";
+import { type Outputs, trpc } from "../../trpc.ts";
+
+type Deployment = Outputs["deployments"]["list"][number];
+
+/** Edits a deployment's instance limits: each save is a new release. */
+function ScaleForm({ d, onSaved }: { d: Deployment; onSaved: () => void }) {
+  const [min, setMin] = useState(String(d.min_instances));
+  const [max, setMax] = useState(String(d.max_instances));
+  const [error, setError] = useState<Error | null>(null);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await trpc.deployments.setScale.mutate({
+        owner: d.owner,
+        name: d.name,
+        min_instances: Number(min),
+        max_instances: Number(max),
+      });
+      onSaved();
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  return (
+    <form className="row" onSubmit={(e) => void save(e)} data-testid={`scale-${d.owner}-${d.name}`}>
+      <label>
+        min{" "}
+        <input
+          name="min_instances"
+          type="number"
+          min={0}
+          max={5}
+          value={min}
+          onChange={(e) => setMin(e.target.value)}
+        />
+      </label>
+      <label>
+        max{" "}
+        <input
+          name="max_instances"
+          type="number"
+          min={0}
+          max={20}
+          value={max}
+          onChange={(e) => setMax(e.target.value)}
+        />
+      </label>
+      <button type="submit">Save</button>
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
+export function ModelsPage() {
+  const models = useLoad(() => trpc.models.list.query(), []);
+  const deployments = useLoad(() => trpc.deployments.list.query(), []);
+  return (
+    <section>
+      <h1>Models</h1>
+      <ErrorNote error={models.error} />
+      <table data-testid="models-table">
+        <thead>
+          <tr>
+            <th>model</th>
+            <th>visibility</th>
+            <th>hardware</th>
+            <th>versions</th>
+            <th>runs</th>
+            <th>latest version</th>
+          </tr>
+        </thead>
+        <tbody>
+          {models.data?.map((m) => (
+            <tr key={`${m.owner}/${m.name}`}>
+              <td>
+                <Link to={`/playground/${m.owner}/${m.name}`}>
+                  {m.owner}/{m.name}
+                </Link>
+              </td>
+              <td>{m.visibility}</td>
+              <td>{m.hardware}</td>
+              <td>{m.versions.length}</td>
+              <td>{m.run_count}</td>
+              <td>{m.latest_version_id?.slice(0, 12) ?? "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h1>Deployments</h1>
+      <ErrorNote error={deployments.error} />
+      {deployments.data?.length === 0 ? <p className="muted">No deployments.</p> : null}
+      <table data-testid="deployments-table">
+        <thead>
+          <tr>
+            <th>deployment</th>
+            <th>model</th>
+            <th>hardware</th>
+            <th>release</th>
+            <th>instances (min/max)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {deployments.data?.map((d) => (
+            <tr key={`${d.owner}/${d.name}`} data-deployment={`${d.owner}/${d.name}`}>
+              <td>
+                {d.owner}/{d.name}
+              </td>
+              <td>{d.model}</td>
+              <td>{d.hardware}</td>
+              <td data-testid="release">
+                #{d.release} · {ago(d.release_created_at)}
+              </td>
+              <td>
+                <ScaleForm key={d.release} d={d} onSaved={deployments.reload} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,129 @@
+import { createHash } from "node:crypto";
+import { DEMO_MODELS } from "@gantry/demo-models/catalog";
+import type { BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type BrowserPlatform, enterToken, shot, startBrowserPlatform, USER_TOKEN } from "./platform.ts";
+
+let p: BrowserPlatform;
+let user: BrowserContext;
+beforeAll(async () => {
+  p = await startBrowserPlatform(inject("webDir"));
+  user = await p.browser.newContext({ viewport: { width: 1280, height: 900 } });
+});
+afterAll(async () => {
+  await user?.close();
+  await p?.close();
+});
+
+const hasImageModel = DEMO_MODELS.some((m) => m.owner === "gantry" && m.name === "image");
+
+describe("playground", () => {
+  it("builds the gantry/test form from its schema, runs it and streams the text", async () => {
+    const page = await user.newPage();
+    await page.goto(`${p.admin.url}/playground/gantry/test`);
+    await enterToken(page, "api", USER_TOKEN);
+    await page.waitForSelector("[data-testid=playground-form] [data-field]");
+    const fields = await page.$$eval("[data-field]", (els) =>
+      els.map((e) => `${e.getAttribute("data-field")}:${e.getAttribute("data-kind")}`),
+    );
+    expect(fields).toEqual([
+      "tokens:integer",
+      "token_delay_ms:integer",
+      "sleep_ms:integer",
+      "fail:string",
+      "log_lines:integer",
+    ]);
+    expect(await page.inputValue("#input-tokens")).toBe("3");
+    expect(await page.getAttribute("#input-tokens", "max")).toBe("100000");
+
+    await page.fill("#input-tokens", "8");
+    await page.fill("#input-token_delay_ms", "150");
+    await page.fill("#input-log_lines", "2");
+    await page.click("[data-testid=playground-form] button[type=submit]");
+
+    // Part of the text shows while the model still runs: it is streamed, not shown at the end.
+    await page.waitForFunction(() => {
+      const text = document.querySelector("[data-testid=output]")?.textContent ?? "";
+      return text.includes("tok1") && !text.includes("tok7");
+    });
+    expect(await page.textContent("[data-testid=prediction] .status")).toBe("processing");
+    await shot(page, "playground-test-streaming");
+    await page.waitForSelector("[data-testid=prediction] [data-status=succeeded]", { timeout: 20_000 });
+    expect(await page.textContent("[data-testid=output]")).toBe("tok0 tok1 tok2 tok3 tok4 tok5 tok6 tok7");
+    expect(await page.textContent("[data-testid=logs]")).toContain("log line 1");
+    expect(await page.textContent("[data-testid=predict-time]")).not.toBe("—");
+    await shot(page, "playground-test");
+
+    // The prediction's own page, as someone it was shared with (same token) opens it.
+    const id = (await page.getAttribute("[data-testid=prediction]", "data-prediction-id")) ?? "";
+    const shared = await user.newPage();
+    await shared.goto(`${p.admin.url}/p/${id}`);
+    await shared.waitForSelector("[data-testid=prediction] [data-status=succeeded]");
+    expect(await shared.textContent("[data-testid=output]")).toBe("tok0 tok1 tok2 tok3 tok4 tok5 tok6 tok7");
+    await shot(shared, "prediction-page");
+    await shared.close();
+    await page.close();
+  });
+
+  it.skipIf(!hasImageModel)("runs gantry/image and shows the picture", async () => {
+    const page = await user.newPage();
+    await page.goto(`${p.admin.url}/playground/gantry/image`);
+    await page.waitForSelector("#input-prompt");
+    await page.fill("#input-prompt", "a red sun over blue water");
+    await page.fill("#input-width", "160");
+    await page.fill("#input-height", "96");
+    await page.fill("#input-seed", "7");
+    await page.click("[data-testid=playground-form] button[type=submit]");
+    await page.waitForSelector("[data-testid=prediction] [data-status=succeeded]", { timeout: 30_000 });
+    const img = await page.waitForSelector("[data-testid=output-image]");
+    await page.waitForFunction((el) => (el as HTMLImageElement).complete, img);
+    const size = await img.evaluate((el) => [
+      (el as HTMLImageElement).naturalWidth,
+      (el as HTMLImageElement).naturalHeight,
+    ]);
+    expect(size).toEqual([160, 96]);
+    await shot(page, "playground-image");
+    await page.close();
+  });
+
+  it("uploads a file input through the Files API and passes its URL to the model", async () => {
+    const page = await user.newPage();
+    await page.goto(`${p.admin.url}/playground/gantry/file-info`);
+    await page.waitForSelector("[data-field=file][data-kind=file]");
+    const bytes = Buffer.from("hello from the playground\n");
+    await page.setInputFiles("#input-file", { name: "hello.txt", mimeType: "text/plain", buffer: bytes });
+    await page.click("[data-testid=playground-form] button[type=submit]");
+    await page.waitForSelector("[data-testid=prediction] [data-status=succeeded]", { timeout: 30_000 });
+    const output = JSON.parse((await page.textContent("[data-testid=output]")) ?? "null") as {
+      size: number;
+      sha256: string;
+    };
+    expect(output.size).toBe(bytes.length);
+    expect(output.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    const files = (await (await p.api("/v1/files")).json()) as { results: { name: string }[] };
+    expect(files.results.map((f) => f.name)).toContain("hello.txt");
+    await shot(page, "playground-file");
+    await page.close();
+  });
+
+  it("shows the user's predictions and this period's usage in dollars on the dashboard", async () => {
+    const page = await user.newPage();
+    await page.goto(`${p.admin.url}/dashboard`);
+    await page.waitForSelector("[data-testid=my-predictions] tbody tr");
+    const rows = await page.$$eval("[data-testid=my-predictions] tbody tr", (trs) =>
+      trs.map((tr) => tr.querySelector(".status")?.textContent),
+    );
+    expect(rows).toContain("succeeded");
+    // Billing applies the usage events; the page reloads usage every 10 s.
+    await page.waitForFunction(
+      () =>
+        /^\$\d+\.\d+$/.test(document.querySelector("[data-testid=usage-total]")?.textContent ?? "") &&
+        document.querySelector("[data-testid=usage-total]")?.textContent !== "$0.00",
+      undefined,
+      { timeout: 30_000 },
+    );
+    await page.waitForSelector("figure[aria-label='queue depth'] polyline", { state: "attached" });
+    await shot(page, "dashboard");
+    await page.close();
+  });
+});

@@ -1,0 +1,84 @@
+import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import { WorkItem } from "@gantry/contracts/jobs";
+import { isTerminal } from "@gantry/contracts/prediction";
+import { subjects } from "@gantry/contracts/subjects";
+import { decode } from "@gantry/platform/codec";
+import type { Logger } from "@gantry/platform/logger";
+import type { PredictionStore } from "@gantry/platform/prediction-store";
+import type { Buckets } from "@gantry/platform/topology";
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+
+export const placementKey = (agentId: string, predictionId: string) => `${agentId}.${predictionId}`;
+
+/**
+ * Recovery when an agent stops sending heartbeats: each prediction placed on it (the
+ * `placements` bucket, written when the agent accepted) is failed with a clear error if it had
+ * started, or put back in the queue if it had not. Taking a placement is a CAS delete, so when
+ * several schedulers notice the same death, exactly one of them handles each prediction.
+ */
+export function startReaper(deps: {
+  nc: NatsConnection;
+  buckets: Buckets;
+  store: PredictionStore;
+  agents: Map<string, AgentHeartbeat>;
+  now: () => Date;
+  log: Logger;
+  staleMs: number;
+  intervalMs: number;
+}): { stop(): void } {
+  const { buckets, store, now, log } = deps;
+  const js = jetstream(deps.nc);
+  const handled = new Set<string>();
+
+  const reap = async (agentId: string, silentMs: number) => {
+    for await (const key of await buckets.placements.keys(`${agentId}.*`)) {
+      const entry = await buckets.placements.get(key);
+      if (entry?.operation !== "PUT") continue;
+      try {
+        await buckets.placements.delete(key, { previousSeq: entry.revision });
+      } catch {
+        continue; // another scheduler took it
+      }
+      const item = decode(WorkItem, entry.value, "placement");
+      const stored = await store.get(item.prediction_id);
+      if (!stored || isTerminal(stored.record.status)) continue;
+      if (stored.record.status === "processing") {
+        await store.transition(item.prediction_id, {
+          type: "complete",
+          at: now(),
+          status: "failed",
+          output: stored.record.output,
+          logs: stored.record.logs,
+          error: `The agent running this prediction (${agentId}) stopped responding: no heartbeat for ${Math.round(silentMs / 1000)} s.`,
+          predictTimeS: stored.record.started_at ? (now().getTime() - Date.parse(stored.record.started_at)) / 1000 : 0,
+        });
+        log.warn("prediction failed with its agent", { id: item.prediction_id, agent_id: agentId });
+      } else {
+        await store.transition(item.prediction_id, { type: "unassign" });
+        await js.publish(subjects.work(item.hardware), entry.value, {
+          msgID: `${item.prediction_id}:requeue:${entry.revision}`,
+        });
+        log.warn("prediction requeued from a dead agent", { id: item.prediction_id, agent_id: agentId });
+      }
+    }
+  };
+
+  const sweep = async () => {
+    const t = now().getTime();
+    for (const [agentId, hb] of deps.agents) {
+      const silent = t - Date.parse(hb.at);
+      const mark = `${agentId}@${hb.at}`;
+      if (silent <= deps.staleMs || handled.has(mark)) continue;
+      handled.add(mark);
+      await reap(agentId, silent).catch((err: unknown) =>
+        log.error("reaping failed", { agent_id: agentId, err: String(err) }),
+      );
+    }
+  };
+
+  const timer = setInterval(() => void sweep(), deps.intervalMs);
+  return {
+    stop: () => clearInterval(timer),
+  };
+}

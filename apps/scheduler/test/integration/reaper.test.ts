@@ -1,0 +1,109 @@
+import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import type { WorkItem } from "@gantry/contracts/jobs";
+import type { PredictionRecord } from "@gantry/contracts/prediction";
+import { STREAMS } from "@gantry/contracts/subjects";
+import { encode } from "@gantry/platform/codec";
+import { silentLogger } from "@gantry/platform/logger";
+import { PredictionStore } from "@gantry/platform/prediction-store";
+import { ensureTopology } from "@gantry/platform/topology";
+import { startNatsServer } from "@gantry/testing/nats-server";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import { placementKey, startReaper } from "../../src/reaper.ts";
+
+const record = (id: string, status: PredictionRecord["status"]): PredictionRecord => ({
+  id,
+  account_id: "acct",
+  model: "gantry/test",
+  version: "c".repeat(64),
+  streams: true,
+  hardware: "cpu",
+  deployment: null,
+  source: "api",
+  input: { tokens: 1 },
+  output: status === "processing" ? ["tok0"] : null,
+  logs: "",
+  error: null,
+  status,
+  data_removed: false,
+  created_at: new Date().toISOString(),
+  started_at: status === "processing" ? new Date().toISOString() : null,
+  completed_at: null,
+  deadline: null,
+  webhook: null,
+  webhook_events_filter: null,
+  metrics: {},
+  agent_id: "ghost",
+  stream_token: null,
+  secret_fields: [],
+});
+
+const item = (r: PredictionRecord): WorkItem => ({
+  prediction_id: r.id,
+  account_id: r.account_id,
+  model: r.model,
+  version_id: r.version,
+  hardware: r.hardware,
+  streams: r.streams,
+  input: r.input,
+  deadline: null,
+  enqueued_at: r.created_at,
+});
+
+describe("the reaper, when an agent stops sending heartbeats", () => {
+  it("fails what had started, requeues what had not, exactly once across two schedulers", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const running = record("running00000000000000000aa", "processing");
+    const waiting = record("waiting00000000000000000aa", "starting");
+    for (const r of [running, waiting]) {
+      await store.create(r);
+      await buckets.placements.put(placementKey("ghost", r.id), encode(item(r)));
+    }
+    const stale: AgentHeartbeat = {
+      agent_id: "ghost",
+      sku: "cpu",
+      emulated: false,
+      gpus: [],
+      slots: 1,
+      instances: [],
+      at: new Date(Date.now() - 60_000).toISOString(),
+    };
+    const agents = new Map([["ghost", stale]]);
+    const opts = {
+      nc,
+      buckets,
+      store,
+      agents,
+      now: () => new Date(),
+      log: silentLogger,
+      staleMs: 5000,
+      intervalMs: 50,
+    };
+    const reapers = [startReaper(opts), startReaper(opts)];
+    let failed: PredictionRecord | undefined;
+    let requeued: PredictionRecord | undefined;
+    for (let i = 0; i < 100; i++) {
+      failed = (await store.get(running.id))?.record;
+      requeued = (await store.get(waiting.id))?.record;
+      if (failed?.status === "failed" && requeued?.agent_id === null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const r of reapers) r.stop();
+    expect(failed?.status).toBe("failed");
+    expect(failed?.error).toMatch(
+      /^The agent running this prediction \(ghost\) stopped responding: no heartbeat for \d+ s\.$/,
+    );
+    expect(failed?.output).toEqual(["tok0"]);
+    expect(requeued).toMatchObject({ status: "starting", agent_id: null });
+    const work = await (await jetstreamManager(nc)).streams.info(STREAMS.work.name);
+    expect(work.state.messages).toBe(1);
+    let left = 0;
+    for await (const _ of await buckets.placements.keys()) left++;
+    expect(left).toBe(0);
+    await nc.close();
+  });
+});
