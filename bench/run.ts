@@ -1,8 +1,9 @@
 import { cpus } from "node:os";
+import { benchBilling } from "./billing.ts";
 import { benchPredictions } from "./predictions.ts";
 import { benchStreaming } from "./streaming.ts";
 
-/** `npm run bench [predictions|streaming]…`: prints markdown tables; copy them into docs/benchmarks.md. */
+/** `npm run bench [predictions|streaming|billing]…`: prints markdown tables; copy them into docs/benchmarks.md. */
 const only = new Set(process.argv.slice(2));
 const want = (name: string) => only.size === 0 || only.has(name);
 const header = `## Run of ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n`;
@@ -14,4 +15,5 @@ if (want("streaming")) {
     process.stdout.write(`${run}\n`);
   }
 }
+if (want("billing")) process.stdout.write(`${await benchBilling()}\n`);
 process.exit(0);

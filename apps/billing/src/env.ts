@@ -9,7 +9,9 @@ const Env = z.object({
     .string()
     .optional()
     .transform((s) => (s ? z.array(PriceEntry).parse(JSON.parse(s)) : [])),
-  GANTRY_BILLING_BATCH: z.coerce.number().int().positive().default(500),
+  GANTRY_BILLING_BATCH: z.coerce.number().int().positive().default(4000),
+  /** How long after a month ends its usage may still arrive before it can be invoiced. */
+  GANTRY_BILLING_INVOICE_GRACE_MS: z.coerce.number().int().nonnegative().default(3_600_000),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
 });

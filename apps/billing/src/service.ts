@@ -1,130 +1,80 @@
-import { Ledger, type LineItem, type PriceEntry } from "@gantry/contracts/billing";
-import { STREAMS } from "@gantry/contracts/subjects";
-import { PredictUsage } from "@gantry/contracts/usage";
-import { decode, encode } from "@gantry/platform/codec";
+import type { PriceEntry } from "@gantry/contracts/billing";
+import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import type { Logger } from "@gantry/platform/logger";
 import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { applyCharges, type Charge, emptyLedger, ledgerKey } from "./core/ledger.ts";
-import { amountFor, periodOf, priceAt } from "./core/prices.ts";
+import { handleInvoice } from "./handlers/invoice.ts";
+import { reply } from "./handlers/reply.ts";
+import { handleUsage } from "./handlers/usage.ts";
+import { startIngest } from "./ingest.ts";
 
 export interface BillingConfig {
   prices: PriceEntry[];
-  /** Usage events applied per batch. */
+  /** Usage events applied per batch (at most). */
   batchSize: number;
   topology: TopologyOptions;
+  /** How long after its end a period stays open for late usage before it can be invoiced (default 1 h). */
+  invoiceGraceMs?: number;
 }
 
 export interface BillingDeps {
   nc: NatsConnection;
   log: Logger;
   config: BillingConfig;
+  now?: () => Date;
 }
 
-const CONSUMER = "billing";
+export interface Billing {
+  /** Stream sequence of the last usage event applied. */
+  readonly position: number;
+  stop(): Promise<void>;
+}
+
+/** Queue group of the request handlers: one billing instance answers each request. */
+const QUEUE = "billing";
+/** The durable consumer of earlier versions; billing now keeps its position with its ledgers. */
+const LEGACY_CONSUMER = "billing";
 
 /**
  * Billing: applies usage events from the `USAGE` stream, in stream order, to per-account,
- * per-period ledgers. Each ledger stores the sequence of the last event applied to it, and is
- * written with CAS before the batch is acknowledged, so a crash or a redelivery never counts an
- * event twice and never loses one.
+ * per-period ledgers (see `ingest.ts` for why nothing counts twice), and answers usage and invoice
+ * requests from them. Several instances may run: each applies every event, and the ledgers' CAS
+ * writes and `last_seq` make the extra work harmless.
  */
-export async function start({ nc, log, config }: BillingDeps): Promise<{ stop(): Promise<void> }> {
+export async function start({ nc, log, config, now = () => new Date() }: BillingDeps): Promise<Billing> {
   const buckets = await ensureTopology(nc, config.topology);
   const jsm = await jetstreamManager(nc);
-  await jsm.consumers
-    .add(STREAMS.usage.name, {
-      durable_name: CONSUMER,
-      ack_policy: AckPolicy.All,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: 30_000_000_000,
-      max_ack_pending: config.batchSize * 4,
-    })
-    .catch((err: unknown) => {
-      if (!String(err).includes("already in use")) throw err;
-    });
-  const consumer = await jetstream(nc).consumers.get(STREAMS.usage.name, CONSUMER);
-  let running = true;
+  await jsm.consumers.delete(STREAMS.usage.name, LEGACY_CONSUMER).catch(() => false);
+  const ingest = await startIngest({
+    nc,
+    js: jetstream(nc),
+    ledger: buckets.ledger,
+    lineItems: buckets.lineItems,
+    log,
+    now,
+    prices: config.prices,
+    batchSize: config.batchSize,
+  });
+  const graceMs = config.invoiceGraceMs ?? 60 * 60 * 1000;
+  const usageSub = nc.subscribe(subjects.billingUsage(), {
+    queue: QUEUE,
+    callback: (_err, msg) => void reply(msg, log, () => handleUsage(buckets.ledger, msg)),
+  });
+  const invoiceSub = nc.subscribe(subjects.billingInvoice(), {
+    queue: QUEUE,
+    callback: (_err, msg) => void reply(msg, log, () => handleInvoice(buckets.ledger, msg, now(), graceMs)),
+  });
 
-  const loop = (async () => {
-    while (running) {
-      const batch = await consumer.fetch({ max_messages: config.batchSize, expires: 1000 });
-      const charges: Charge[] = [];
-      const items: LineItem[] = [];
-      let last: { ack(): void } | null = null;
-      for await (const m of batch) {
-        last = m;
-        try {
-          const u = decode(PredictUsage, m.data, "usage");
-          const at = new Date(u.at);
-          const price = priceAt(config.prices, u.hardware, at) ?? 0;
-          const period = periodOf(at);
-          const nano = amountFor(price, u.predict_ms);
-          charges.push({
-            seq: m.seq,
-            accountId: u.account_id,
-            period,
-            model: u.model,
-            hardware: u.hardware,
-            ms: u.predict_ms,
-            nano,
-          });
-          items.push({
-            prediction_id: u.prediction_id,
-            account_id: u.account_id,
-            model: u.model,
-            hardware: u.hardware,
-            period,
-            ms: u.predict_ms,
-            price_per_second: price,
-            nano,
-            at: u.at,
-          });
-        } catch (err) {
-          log.error("usage event refused", { seq: m.seq, err: String(err) });
-        }
-      }
-      if (!last) continue;
-      for (const item of items) await buckets.lineItems.put(item.prediction_id, encode(item));
-      await applyToLedgers(buckets.ledger, charges);
-      last.ack();
-    }
-  })();
-
-  log.info("billing started");
+  log.info("billing started", { position: ingest.position });
   return {
+    get position() {
+      return ingest.position;
+    },
     async stop() {
-      running = false;
-      await loop.catch(() => {});
+      usageSub.unsubscribe();
+      invoiceSub.unsubscribe();
+      await ingest.stop();
     },
   };
-}
-
-/** One CAS write per touched ledger, retried against the fresh value on conflict. */
-async function applyToLedgers(kv: KV, charges: Charge[]): Promise<void> {
-  const byKey = new Map<string, Charge[]>();
-  for (const c of charges) {
-    const key = ledgerKey(c.accountId, c.period);
-    byKey.set(key, [...(byKey.get(key) ?? []), c]);
-  }
-  for (const [key, list] of byKey) {
-    const first = list[0];
-    if (!first) continue;
-    for (let attempt = 0; ; attempt++) {
-      const entry = await kv.get(key);
-      const current =
-        entry?.operation === "PUT" ? decode(Ledger, entry.value, "ledger") : emptyLedger(first.accountId, first.period);
-      const next = applyCharges(current, list);
-      if (next === current) break;
-      try {
-        if (entry?.operation === "PUT") await kv.update(key, encode(next), entry.revision);
-        else await kv.create(key, encode(next));
-        break;
-      } catch (err) {
-        if (attempt > 10) throw err;
-      }
-    }
-  }
 }

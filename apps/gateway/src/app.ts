@@ -13,6 +13,7 @@ import { modelRoutes } from "./routes/models.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { predictionRoutes } from "./routes/predictions.ts";
 import { streamRoutes } from "./routes/streams.ts";
+import { usageRoutes } from "./routes/usage.ts";
 import { StreamHub } from "./stream-hub.ts";
 import { TtlCache } from "./ttl-cache.ts";
 import { openWsSession, type WsConnection } from "./ws-session.ts";
@@ -93,6 +94,7 @@ export function createApp(deps: GatewayDeps) {
   v1.route("/", fileRoutes(deps));
   v1.route("/", deploymentRoutes(new DeploymentService(deps, svc), svc));
   v1.route("/", modelRoutes(svc, deps));
+  v1.route("/", usageRoutes(deps));
   // ── authenticated routes above this line ──
   app.route("/v1", v1);
   return { app, openWebSocket: (conn: WsConnection) => openWsSession(conn, svc, hub, deps) };

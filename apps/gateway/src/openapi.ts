@@ -1,4 +1,5 @@
 import { AccountRecord } from "@gantry/contracts/accounts";
+import { AccountUsage } from "@gantry/contracts/billing";
 import { CreateDeploymentBody, Deployment, UpdateDeploymentBody } from "@gantry/contracts/deployments";
 import { Problem } from "@gantry/contracts/errors";
 import { FileObject } from "@gantry/contracts/files";
@@ -101,6 +102,7 @@ export function openApiDocument(serverUrl: string): Json {
         Version: schema(Version),
         CreateVersionBody: schema(CreateVersionBody),
         File: schema(FileObject),
+        AccountUsage: schema(AccountUsage),
         Problem: schema(Problem),
       },
     },
@@ -265,6 +267,13 @@ export function openApiDocument(serverUrl: string): Json {
       },
       "/account": {
         get: op({ summary: "The account of the token", ok: { status: 200, schema: ref("Account") }, errors: AUTHED }),
+      },
+      "/account/usage": {
+        get: op({
+          summary: "Spend for a billing period (`?period=YYYY-MM`, default the current UTC month)",
+          ok: { status: 200, schema: ref("AccountUsage") },
+          errors: [400, 503, ...AUTHED],
+        }),
       },
       "/webhooks/default/secret": {
         get: op({

@@ -16,6 +16,7 @@ import type { GatewayDeps } from "./deps.ts";
 import { resolveFileInputs } from "./file-inputs.ts";
 import { FilesService } from "./files-service.ts";
 import { indexKey } from "./prediction-list.ts";
+import { checkSpend } from "./spend-guard.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 export interface CreateRequest {
@@ -92,6 +93,7 @@ export class PredictionService {
   }
 
   async create(req: CreateRequest): Promise<PredictionRecord> {
+    await checkSpend(this.#d, req.accountId);
     if (req.webhook) {
       await checkWebhookUrl(req.webhook, {
         allowPrivate: this.#d.webhooks?.allowPrivate ?? false,

@@ -67,13 +67,14 @@ describe("admin console", () => {
     await shot(page, "admin-agents");
   });
 
-  it("sets a deployment's min and max instances", async () => {
-    const version = p.stack.versions["gantry/test"];
+  it("sets a deployment's min and max instances, and the agent boots what it asks for", async () => {
+    // A model nothing has run yet: its only instance will be the one the deployment keeps warm.
+    const version = p.stack.versions["gantry/text-stream"] ?? "";
     const res = await p.api("/v1/deployments", {
       method: "POST",
       body: JSON.stringify({
         name: "ui-test",
-        model: "gantry/test",
+        model: "gantry/text-stream",
         version,
         hardware: "cpu",
         min_instances: 0,
@@ -95,6 +96,17 @@ describe("admin console", () => {
     expect(d.current_release.number).toBe(2);
     expect(d.current_release.configuration).toMatchObject({ min_instances: 1, max_instances: 2 });
     await shot(page, "admin-models");
+    // The scheduler keeps min_instances warm: the agents page shows the new instance ready.
+    await page.click("nav.sub a[href='/admin/agents']");
+    await page.waitForFunction(
+      (v) =>
+        [...document.querySelectorAll("tr")].some(
+          (tr) => tr.textContent?.includes(v) && tr.textContent.includes("ready"),
+        ),
+      version.slice(0, 12),
+      { timeout: 30_000, polling: 500 },
+    );
+    await shot(page, "admin-agents-warm");
   });
 
   it("creates an account and a token that works against the API, then revokes it", async () => {

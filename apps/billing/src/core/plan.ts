@@ -1,0 +1,85 @@
+import type { LineItem, PriceEntry } from "@gantry/contracts/billing";
+import type { PredictUsage, UptimeUsage, UsageEvent } from "@gantry/contracts/usage";
+import type { Charge } from "./ledger.ts";
+import { meter, type Piece } from "./meter.ts";
+import { periodOf, priceAt } from "./prices.ts";
+
+/** What one usage event does: ledger charges and, for a prediction, its line item. */
+export interface Planned {
+  seq: number;
+  charges: Charge[];
+  item: LineItem | null;
+  /** Time metered on a SKU with no price (charged 0): worth a log line. */
+  unpriced: boolean;
+}
+
+const billedCharges = (seq: number, u: UsageEvent, pieces: Piece[]): Charge[] =>
+  pieces.map((p) => ({
+    seq,
+    accountId: u.account_id,
+    period: p.period,
+    model: u.model,
+    hardware: u.hardware,
+    deployment: u.deployment ?? null,
+    ms: p.ms,
+    nano: p.nano,
+    prediction: false,
+    billed: true,
+  }));
+
+function planPredict(prices: readonly PriceEntry[], seq: number, u: PredictUsage): Planned {
+  const endMs = Date.parse(u.at);
+  const billing = u.billing ?? "predict";
+  const pieces = billing === "predict" ? meter(prices, u.hardware, endMs - u.predict_ms, endMs) : [];
+  const period = periodOf(new Date(endMs));
+  const deployment = u.deployment ?? null;
+  const count: Charge = {
+    seq,
+    accountId: u.account_id,
+    period,
+    model: u.model,
+    hardware: u.hardware,
+    deployment,
+    ms: 0,
+    nano: 0,
+    prediction: true,
+    billed: false,
+  };
+  const price = priceAt(prices, u.hardware, new Date(endMs));
+  return {
+    seq,
+    charges: [...billedCharges(seq, u, pieces), count],
+    item: {
+      prediction_id: u.prediction_id,
+      account_id: u.account_id,
+      model: u.model,
+      hardware: u.hardware,
+      period,
+      ms: u.predict_ms,
+      price_per_second: price ?? 0,
+      nano: pieces.reduce((sum, p) => sum + p.nano, 0),
+      at: u.at,
+      billing,
+      deployment,
+      seq,
+    },
+    unpriced: billing === "predict" && (price === null || pieces.some((p) => p.price === null)),
+  };
+}
+
+function planUptime(prices: readonly PriceEntry[], seq: number, u: UptimeUsage): Planned {
+  // A public model's instance: its up time is metered by the agent but free (reference §10).
+  if ((u.billing ?? "uptime") !== "uptime") return { seq, charges: [], item: null, unpriced: false };
+  const pieces = meter(prices, u.hardware, Date.parse(u.from), Date.parse(u.to));
+  return { seq, charges: billedCharges(seq, u, pieces), item: null, unpriced: pieces.some((p) => p.price === null) };
+}
+
+/** What one usage event, delivered at stream sequence `seq`, does to the ledgers. */
+export function planEvent(prices: readonly PriceEntry[], seq: number, u: UsageEvent): Planned {
+  return u.kind === "predict" ? planPredict(prices, seq, u) : planUptime(prices, seq, u);
+}
+
+/** Plans a batch of events, in stream order. */
+export function planBatch(prices: readonly PriceEntry[], events: readonly { seq: number; event: UsageEvent }[]) {
+  return events.map(({ seq, event }) => planEvent(prices, seq, event));
+}
