@@ -33,7 +33,9 @@ const instance = new ModelInstance({
   onExit: (_i, reason) => process.stdout.write(`${JSON.stringify({ step: "exit", reason })}\n`),
 });
 await instance.ready;
-process.stdout.write(`${JSON.stringify({ step: "ready", boot_ms: instance.bootMs, setup: instance.setupLogs.trim() })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ step: "ready", boot_ms: instance.bootMs, setup: instance.setupLogs.trim() })}\n`,
+);
 const id = "gpuproof00000000000000000a";
 const started = await instance.client?.start(id, { size: 8192, repeats: 20 }, webhooks.url(id));
 process.stdout.write(`${JSON.stringify({ step: "put", status: started?.status })}\n`);
