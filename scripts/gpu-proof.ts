@@ -22,6 +22,7 @@ const webhooks = await startWebhookServer(0, (_id, body) => {
 });
 const instance = new ModelInstance({
   versionId: "gpuproof",
+  tenancy: { deployment: null, billing: "predict", accountId: "gantry", model: "probe" },
   runtime: { kind: "command", argv: [process.env.PYTHON ?? "python3", process.argv[2] ?? "gpu_matmul.py"] },
   concurrency: 1,
   cwd: process.cwd(),

@@ -141,7 +141,9 @@ export class PredictionService {
     try {
       await this.store.create(record);
       await this.#d.buckets.predictionIndex.put(indexKey(record.account_id, record.created_at, record.id), "");
-      await this.#enqueue(record, runInput, now);
+      // Deployments and private models run on instances whose whole up time is billed (reference §10).
+      const billing = record.deployment || model.visibility === "private" ? "uptime" : "predict";
+      await this.#enqueue(record, runInput, now, billing);
       if (!sub || !req.waitSeconds) return record;
       return (await waitForTerminal(sub, req.waitSeconds * 1000)) ?? record;
     } finally {
@@ -149,7 +151,12 @@ export class PredictionService {
     }
   }
 
-  async #enqueue(record: PredictionRecord, input: Record<string, unknown>, now: Date): Promise<void> {
+  async #enqueue(
+    record: PredictionRecord,
+    input: Record<string, unknown>,
+    now: Date,
+    billing: "predict" | "uptime",
+  ): Promise<void> {
     const item: WorkItem = {
       prediction_id: record.id,
       account_id: record.account_id,
@@ -160,6 +167,8 @@ export class PredictionService {
       input,
       deadline: record.deadline,
       enqueued_at: now.toISOString(),
+      deployment: record.deployment,
+      billing,
     };
     try {
       await this.#js.publish(subjects.work(record.hardware), encode(item), { msgID: record.id });

@@ -15,6 +15,8 @@ const Env = z.object({
   GANTRY_MODELS_DIR: z.string().default(process.cwd()),
   /** Stop model servers idle this long (and not kept warm by a deployment). */
   GANTRY_IDLE_STOP_MS: z.coerce.number().int().positive().default(300_000),
+  /** How often instances billed by up time report it (a crash loses at most one interval). */
+  GANTRY_UPTIME_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   GANTRY_HEARTBEAT_MS: z.coerce.number().int().positive().default(1000),
   GANTRY_SETUP_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   /** After a cancel or timeout, how long a model server has to stop before it is killed. */

@@ -1,7 +1,7 @@
 import type { InstanceStatus } from "@gantry/contracts/agents";
 import type { RunRequest } from "@gantry/contracts/jobs";
 import type { Logger } from "@gantry/platform/logger";
-import { type InstanceOptions, ModelInstance } from "./model-instance.ts";
+import { type InstanceOptions, ModelInstance, type Tenancy } from "./model-instance.ts";
 
 export interface PoolOptions {
   /** Model instances this host holds at once (failed ones do not count). */
@@ -15,6 +15,32 @@ export interface PoolOptions {
   now: () => Date;
   /** A server went away on its own: whatever ran on it is lost (the pool replaces the server). */
   onLost: (instance: ModelInstance, reason: string) => void;
+  /** An instance was launched, and one left the pool (stopped, or failed and replaced): for metering. */
+  onLaunched?: (instance: ModelInstance) => void;
+  onGone?: (instance: ModelInstance) => void;
+}
+
+/** What to run: a version's server, for whom. */
+export interface InstanceSpec {
+  versionId: string;
+  runtime: RunRequest["runtime"];
+  concurrency: number;
+  tenancy: Tenancy;
+}
+
+/** The spec of the instance a run request needs. */
+export function specOf(req: RunRequest): InstanceSpec {
+  return {
+    versionId: req.version_id,
+    runtime: req.runtime,
+    concurrency: req.concurrency,
+    tenancy: {
+      deployment: req.deployment ?? null,
+      billing: req.billing ?? "predict",
+      accountId: req.account_id,
+      model: req.model,
+    },
+  };
 }
 
 /** How much of an instance's error a heartbeat carries. */
@@ -48,35 +74,45 @@ export class InstancePool {
    * instance is still booting. `null` when every slot is taken by a busy instance.
    */
   async place(req: RunRequest): Promise<{ instance: ModelInstance; cold: boolean } | null> {
-    const warm = this.#live().find((i) => i.versionId === req.version_id && i.free > 0);
+    const spec = specOf(req);
+    const warm = this.#live().find((i) => i.serves(spec.versionId, spec.tenancy.deployment) && i.free > 0);
     if (warm) return { instance: warm, cold: warm.state === "booting" };
-    if (this.#live().length >= this.#o.slots) {
-      const idle = this.#live()
-        .filter((i) => i.running.size === 0 && i.state !== "booting")
-        .sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime())[0];
-      if (!idle) return null;
-      this.remove(idle);
-      await idle.stop();
-    }
-    return { instance: this.#boot(req.version_id, req.runtime, req.concurrency, 0), cold: true };
+    if (this.#live().length >= this.#o.slots && !(await this.#evictIdle(() => true))) return null;
+    return { instance: this.#boot(spec, 0), cold: true };
   }
 
-  #boot(versionId: string, runtime: RunRequest["runtime"], concurrency: number, restarts: number): ModelInstance {
+  /** Stops the least recently used idle instance that no lease keeps warm and `may` allows. */
+  async #evictIdle(may: (i: ModelInstance) => boolean): Promise<boolean> {
+    const t = this.#o.now().getTime();
+    const idle = this.#live()
+      .filter((i) => i.running.size === 0 && i.state !== "booting" && !this.#leased(i, t) && may(i))
+      .sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime())[0];
+    if (!idle) return false;
+    this.remove(idle);
+    await idle.stop();
+    return true;
+  }
+
+  #leased(i: ModelInstance, t: number): boolean {
+    return (this.#leases.get(i) ?? 0) >= t;
+  }
+
+  #boot(spec: InstanceSpec, restarts: number): ModelInstance {
+    const { versionId, tenancy } = spec;
     // A failed instance of the version is reported until a new one replaces it.
-    for (const old of this.#instances.filter((i) => i.versionId === versionId && i.state === "failed")) {
+    for (const old of this.#instances.filter((i) => i.serves(versionId, tenancy.deployment) && i.state === "failed")) {
       this.remove(old);
     }
     const instance = new ModelInstance({
       ...this.#o.instance,
-      versionId,
-      runtime,
-      concurrency,
+      ...spec,
       restarts,
       log: this.#o.log,
       now: this.#o.now,
       onExit: (dead, reason) => this.#lost(dead, reason),
     });
     this.#instances.push(instance);
+    this.#o.onLaunched?.(instance);
     this.#trimFailed();
     return instance;
   }
@@ -91,6 +127,7 @@ export class InstancePool {
   #lost(dead: ModelInstance, reason: string): void {
     this.#o.log.warn("model server died", { version: dead.versionId, instance: dead.id, reason });
     this.#o.onLost(dead, reason);
+    this.#o.onGone?.(dead);
     const lived = dead.bootedAt ? this.#o.now().getTime() - dead.bootedAt.getTime() : 0;
     const restarts = lived >= this.#o.restartWindowMs ? 1 : dead.restarts + 1;
     if (restarts > this.#o.maxRestarts) {
@@ -99,43 +136,32 @@ export class InstancePool {
     }
     if (this.#live().length >= this.#o.slots) return;
     this.remove(dead);
-    const next = this.#boot(dead.versionId, dead.runtime, dead.concurrency, restarts);
+    const next = this.#boot(dead, restarts);
     this.#o.log.info("restarting model server", { version: dead.versionId, instance: next.id, restarts });
   }
 
   /**
-   * Keeps at least `count` live instances of the version, booting what is missing in free (or
-   * idle, unleased) slots, and leases them all until `until` (epoch ms). Returns how many there are.
+   * Keeps at least `count` live instances of the spec (version and deployment), booting what is
+   * missing in free (or idle, unleased) slots, and leases them all until `until` (epoch ms).
+   * Returns how many there are.
    */
-  async warm(versionId: string, runtime: RunRequest["runtime"], concurrency: number, count: number, until: number) {
-    let mine = this.#live().filter((i) => i.versionId === versionId);
-    while (mine.length < count) {
-      if (this.#live().length >= this.#o.slots) {
-        const t = this.#o.now().getTime();
-        const idle = this.#live()
-          .filter((i) => i.versionId !== versionId && i.running.size === 0 && i.state !== "booting")
-          .filter((i) => (this.#leases.get(i) ?? 0) < t)
-          .sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime())[0];
-        if (!idle) break;
-        this.remove(idle);
-        await idle.stop();
-      }
-      this.#boot(versionId, runtime, concurrency, 0);
-      mine = this.#live().filter((i) => i.versionId === versionId);
+  async warm(spec: InstanceSpec, count: number, until: number) {
+    const mine = () => this.#live().filter((i) => i.serves(spec.versionId, spec.tenancy.deployment));
+    while (mine().length < count) {
+      const other = (i: ModelInstance) => !i.serves(spec.versionId, spec.tenancy.deployment);
+      if (this.#live().length >= this.#o.slots && !(await this.#evictIdle(other))) break;
+      this.#boot(spec, 0);
     }
-    for (const i of mine.slice(0, count)) this.#leases.set(i, Math.max(this.#leases.get(i) ?? 0, until));
-    return mine.length;
+    const kept = mine();
+    for (const i of kept.slice(0, count)) this.#leases.set(i, Math.max(this.#leases.get(i) ?? 0, until));
+    return kept.length;
   }
 
   /** Stops ready instances that ran nothing for `idleMs` and hold no lease: capacity scales to zero. */
   async stopIdle(idleMs: number): Promise<void> {
     const t = this.#o.now().getTime();
     const idle = this.#live().filter(
-      (i) =>
-        i.state === "ready" &&
-        i.running.size === 0 &&
-        t - i.lastUsed.getTime() >= idleMs &&
-        (this.#leases.get(i) ?? 0) < t,
+      (i) => i.state === "ready" && i.running.size === 0 && t - i.lastUsed.getTime() >= idleMs && !this.#leased(i, t),
     );
     for (const i of idle) {
       this.remove(i);
@@ -148,12 +174,16 @@ export class InstancePool {
     this.#leases.delete(instance);
     const i = this.#instances.indexOf(instance);
     if (i >= 0) this.#instances.splice(i, 1);
+    this.#o.onGone?.(instance);
   }
 
   /** What a heartbeat says about each instance. */
   statuses(): InstanceStatus[] {
+    const t = this.#o.now().getTime();
     return this.#instances.map((i) => ({
       version_id: i.versionId,
+      deployment: i.tenancy.deployment,
+      leased: this.#leased(i, t),
       state: i.state === "ready" && i.running.size >= i.concurrency ? "busy" : i.state,
       concurrency: i.concurrency,
       running: i.running.size,
@@ -165,6 +195,8 @@ export class InstancePool {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all(this.#instances.map((i) => i.stop()));
+    const all = [...this.#instances];
+    await Promise.all(all.map((i) => i.stop()));
+    for (const i of all) this.remove(i);
   }
 }

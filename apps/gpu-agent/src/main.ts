@@ -26,6 +26,7 @@ const svc = await start({
     modelsDir: env.GANTRY_MODELS_DIR,
     heartbeatMs: env.GANTRY_HEARTBEAT_MS,
     idleStopMs: env.GANTRY_IDLE_STOP_MS,
+    uptimeIntervalMs: env.GANTRY_UPTIME_INTERVAL_MS,
     setupTimeoutMs: env.GANTRY_SETUP_TIMEOUT_MS,
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
     publicUrl: env.GANTRY_PUBLIC_URL,

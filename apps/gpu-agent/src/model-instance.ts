@@ -7,8 +7,18 @@ import type { Logger } from "@gantry/platform/logger";
 import { freePort } from "@gantry/platform/ports";
 import { CogClient } from "./cog-client.ts";
 
+/** Whom an instance serves and bills: a deployment's instances serve only its predictions. */
+export interface Tenancy {
+  deployment: string | null;
+  billing: "predict" | "uptime";
+  /** The account billed for its up time (`uptime` instances). */
+  accountId: string;
+  model: string;
+}
+
 export interface InstanceOptions {
   versionId: string;
+  tenancy: Tenancy;
   runtime: ModelRuntime;
   concurrency: number;
   /** Working directory for `command` runtimes. */
@@ -37,6 +47,9 @@ const tail = (text: string) => (text.length > LOG_TAIL ? `…${text.slice(-LOG_T
 export class ModelInstance {
   readonly id: string;
   readonly versionId: string;
+  readonly tenancy: Tenancy;
+  /** When the server was launched: its up time starts here. */
+  readonly launchedAt: Date;
   readonly runtime: ModelRuntime;
   readonly concurrency: number;
   readonly restarts: number;
@@ -65,6 +78,8 @@ export class ModelInstance {
     this.#o = options;
     this.id = `${options.versionId.slice(0, 12)}-${randomBytes(4).toString("hex")}`;
     this.versionId = options.versionId;
+    this.tenancy = options.tenancy;
+    this.launchedAt = options.now();
     this.runtime = options.runtime;
     this.concurrency = options.concurrency;
     this.restarts = options.restarts ?? 0;
@@ -76,6 +91,11 @@ export class ModelInstance {
   /** The server process (for `image` runtimes, the `docker run` client); null for `url` runtimes. */
   get pid(): number | null {
     return this.#proc?.pid ?? null;
+  }
+
+  /** Whether it serves predictions of this version through this deployment (or none). */
+  serves(versionId: string, deployment: string | null): boolean {
+    return this.versionId === versionId && this.tenancy.deployment === deployment;
   }
 
   get free(): number {

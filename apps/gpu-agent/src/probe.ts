@@ -21,6 +21,7 @@ export function startProbeResponder(deps: {
   const probe = async (req: ProbeRequest): Promise<ProbeReply> => {
     const instance = new ModelInstance({
       versionId: "probe",
+      tenancy: { deployment: null, billing: "predict", accountId: "gantry", model: "probe" },
       runtime: req.runtime,
       concurrency: 1,
       cwd: deps.cwd,

@@ -16,6 +16,9 @@ export interface RunContext {
   agentId: string;
   hardware: string;
   streams: boolean;
+  /** How the instance it runs on is billed, and the deployment it came through. */
+  billing: "predict" | "uptime";
+  deployment: string | null;
   store: PredictionStore;
   js: JetStreamClient;
   log: Logger;
@@ -55,13 +58,17 @@ export class RunTracker {
     this.#c = context;
   }
 
+  get agentId(): string {
+    return this.#c.agentId;
+  }
+
   get done(): boolean {
     return this.#done;
   }
 
-  /** The prediction is placed here (a cold boot comes first): record which agent has it. */
-  assigned(): Promise<void> {
-    return this.#enqueue(() => this.#store({ type: "assign", agentId: this.#c.agentId }));
+  /** The prediction is placed here but must wait (`note` says why): record which agent has it. */
+  assigned(note?: string): Promise<void> {
+    return this.#enqueue(() => this.#store({ type: "assign", agentId: this.#c.agentId, ...(note ? { note } : {}) }));
   }
 
   /**
@@ -159,6 +166,8 @@ export class RunTracker {
       hardware: this.#c.hardware,
       predict_ms: predictMs,
       at: at.toISOString(),
+      billing: this.#c.billing,
+      deployment: this.#c.deployment,
     };
     await this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), {
       msgID: `predict:${this.#c.predictionId}`,

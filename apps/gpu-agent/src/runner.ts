@@ -62,13 +62,15 @@ export class Runner {
   async #execute(run: Run, answer: () => void): Promise<void> {
     const { req, instance, tracker } = run;
     let answered = false;
-    const hold = async () => {
+    const hold = async (why: string) => {
       if (answered) return;
       answered = true;
-      await tracker.assigned();
+      await tracker.assigned(why);
       answer();
     };
-    if (instance.state === "booting") await hold();
+    if (instance.state === "booting") {
+      await hold(`Booting a ${req.hardware} server for ${req.model} on agent ${tracker.agentId} (cold boot).`);
+    }
     try {
       await instance.ready;
     } catch (err) {
@@ -105,7 +107,7 @@ export class Runner {
         await this.end(run, `The model server had no free slot for ${s} seconds (last answer: HTTP ${res.status}).`);
         return answer();
       }
-      await hold();
+      await hold("Waiting for a free slot on the model server.");
       await sleep(Math.min(250, 10 * 2 ** attempt));
     }
   }

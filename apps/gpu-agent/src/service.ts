@@ -17,11 +17,12 @@ import { jetstream } from "@nats-io/jetstream";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { withMemoryUsed } from "./core/hardware.ts";
 import { isTerminalCogStatus, parseSnapshot } from "./core/snapshot.ts";
-import { InstancePool } from "./instance-pool.ts";
+import { InstancePool, type InstanceSpec } from "./instance-pool.ts";
 import type { ModelInstance } from "./model-instance.ts";
 import { OutputFiles } from "./output-files.ts";
 import { RunTracker } from "./run-tracker.ts";
 import { type Run, Runner } from "./runner.ts";
+import { UptimeMeter } from "./uptime-meter.ts";
 import { startWebhookServer } from "./webhook-server.ts";
 
 export interface AgentConfig {
@@ -48,6 +49,8 @@ export interface AgentConfig {
   cancelGraceMs?: number;
   /** How often ready model servers' `/health-check` is read (0 = never). */
   healthIntervalMs?: number;
+  /** How often the up time of instances billed by up time is reported (default 60 s). */
+  uptimeIntervalMs?: number;
   /** Reads GPU memory in use for heartbeats (GPU hosts). */
   gpuMemoryUsed?: () => Promise<Map<number, number>>;
 }
@@ -79,6 +82,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     now,
   };
   const runs = new Map<string, Run>();
+  const startedAt = now().toISOString();
+  const meter = new UptimeMeter({ js, agentId: config.agentId, hardware: config.sku, now, log });
   const pool = new InstancePool({
     slots: config.slots,
     maxRestarts: 5,
@@ -91,6 +96,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     },
     log,
     now,
+    onLaunched: (instance) => meter.launched(instance),
+    onGone: (instance) => void meter.gone(instance),
     onLost: (instance, reason) => {
       for (const id of [...instance.running]) {
         const run = runs.get(id);
@@ -104,8 +111,11 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     const snap = parseSnapshot(body);
     if (!run || !snap) return;
     void run.tracker.snapshot(snap);
-    // The server is done with it: its slot is free again.
-    if (isTerminalCogStatus(snap.status)) runner.release(run);
+    // The server is done with it: its slot is free again, which the scheduler hears at once.
+    if (isTerminalCogStatus(snap.status)) {
+      runner.release(run);
+      soonHeartbeat();
+    }
   });
   const runner = new Runner({
     runs,
@@ -131,8 +141,17 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       slots: config.slots,
       instances: pool.statuses(),
       at: now().toISOString(),
+      started_at: startedAt,
     };
     await buckets.agents.put(config.agentId, encode(hb));
+  };
+  /** One extra heartbeat soon after capacity frees (several frees in a burst share it). */
+  let soon: NodeJS.Timeout | undefined;
+  const soonHeartbeat = () => {
+    soon ??= setTimeout(() => {
+      soon = undefined;
+      void heartbeat().catch(() => {});
+    }, 5);
   };
 
   const newRun = (req: RunRequest, instance: ModelInstance): Run => ({
@@ -150,6 +169,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       agentId: config.agentId,
       hardware: req.hardware,
       streams: req.streams,
+      billing: req.billing ?? "predict",
+      deployment: req.deployment ?? null,
       store,
       js,
       log,
@@ -203,7 +224,18 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     try {
       const req = decode(WarmRequest, msg.data, "warm request");
       const until = now().getTime() + req.lease_ms;
-      reply = { instances: await pool.warm(req.version_id, req.runtime, req.concurrency, req.count, until) };
+      const spec: InstanceSpec = {
+        versionId: req.version_id,
+        runtime: req.runtime,
+        concurrency: req.concurrency,
+        tenancy: {
+          deployment: req.deployment ?? null,
+          billing: req.billing ?? "predict",
+          accountId: req.account_id ?? "gantry",
+          model: req.model ?? "",
+        },
+      };
+      reply = { instances: await pool.warm(spec, req.count, until) };
     } catch (err) {
       log.warn("bad warm request", { err: String(err) });
     }
@@ -216,6 +248,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
   // Servers idle past the window, and not kept warm for a deployment, are stopped.
   const idler = setInterval(() => void pool.stopIdle(config.idleStopMs), Math.min(1000, config.idleStopMs));
   const cancelSub = nc.subscribe(subjects.agentCancel(config.agentId), { callback: (_e, m) => void onCancel(m) });
+  const metering = setInterval(() => void meter.tick(), config.uptimeIntervalMs ?? 60_000);
   await heartbeat();
   const beat = setInterval(
     () => void heartbeat().catch((err: unknown) => log.warn("heartbeat failed", { err: String(err) })),
@@ -228,6 +261,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     async stop() {
       clearInterval(beat);
       clearInterval(idler);
+      clearInterval(metering);
+      clearTimeout(soon);
       warmSub.unsubscribe();
       runSub.unsubscribe();
       cancelSub.unsubscribe();

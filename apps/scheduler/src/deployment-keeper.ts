@@ -54,7 +54,7 @@ export function startDeploymentKeeper(deps: {
       if (!version) continue;
       const plan = planWarm(
         deps.agents.values(),
-        { versionId: d.version, hardware: d.hardware, minInstances: d.min_instances },
+        { versionId: d.version, deployment: key, hardware: d.hardware, minInstances: d.min_instances },
         deps.now(),
         deps.staleMs,
       );
@@ -65,6 +65,10 @@ export function startDeploymentKeeper(deps: {
           concurrency: version.concurrency,
           count,
           lease_ms: deps.tickMs * 4,
+          deployment: key,
+          billing: "uptime",
+          account_id: d.account_id,
+          model: d.model,
         };
         await deps.nc
           .request(subjects.agentWarm(agentId), encode(req), { timeout: 5000 })

@@ -12,7 +12,8 @@ import type { NatsConnection } from "@nats-io/nats-core";
 export const placementKey = (agentId: string, predictionId: string) => `${agentId}.${predictionId}`;
 
 /**
- * Recovery when an agent stops sending heartbeats: each prediction placed on it (the
+ * Recovery when an agent stops sending heartbeats, or comes back as a new process under the same
+ * id (what was placed before its start is gone): each prediction placed on it (the
  * `placements` bucket, written when the agent accepted) is failed with a clear error if it had
  * started, or put back in the queue if it had not. Taking a placement is a CAS delete, so when
  * several schedulers notice the same death, exactly one of them handles each prediction.
@@ -31,10 +32,11 @@ export function startReaper(deps: {
   const js = jetstream(deps.nc);
   const handled = new Set<string>();
 
-  const reap = async (agentId: string, silentMs: number) => {
+  const reap = async (agentId: string, why: string, before?: Date) => {
     for await (const key of await buckets.placements.keys(`${agentId}.*`)) {
       const entry = await buckets.placements.get(key);
       if (entry?.operation !== "PUT") continue;
+      if (before && entry.created.getTime() >= before.getTime()) continue;
       try {
         await buckets.placements.delete(key, { previousSeq: entry.revision });
       } catch {
@@ -50,7 +52,7 @@ export function startReaper(deps: {
           status: "failed",
           output: stored.record.output,
           logs: stored.record.logs,
-          error: `The agent running this prediction (${agentId}) stopped responding: no heartbeat for ${Math.round(silentMs / 1000)} s.`,
+          error: `The agent running this prediction (${agentId}) ${why}.`,
           predictTimeS: stored.record.started_at ? (now().getTime() - Date.parse(stored.record.started_at)) / 1000 : 0,
         });
         log.warn("prediction failed with its agent", { id: item.prediction_id, agent_id: agentId });
@@ -64,14 +66,26 @@ export function startReaper(deps: {
     }
   };
 
+  /** Each agent's process start as last seen: a new one means the agent restarted. */
+  const incarnations = new Map<string, string>();
+
   const sweep = async () => {
     const t = now().getTime();
     for (const [agentId, hb] of deps.agents) {
+      if (hb.started_at && incarnations.get(agentId) !== hb.started_at) {
+        incarnations.set(agentId, hb.started_at);
+        // What was placed on an earlier process of this agent went down with it.
+        await reap(
+          agentId,
+          "restarted while it ran (its model server went down with it)",
+          new Date(hb.started_at),
+        ).catch((err: unknown) => log.error("reaping failed", { agent_id: agentId, err: String(err) }));
+      }
       const silent = t - Date.parse(hb.at);
       const mark = `${agentId}@${hb.at}`;
       if (silent <= deps.staleMs || handled.has(mark)) continue;
       handled.add(mark);
-      await reap(agentId, silent).catch((err: unknown) =>
+      await reap(agentId, `stopped responding: no heartbeat for ${Math.round(silent / 1000)} s`).catch((err: unknown) =>
         log.error("reaping failed", { agent_id: agentId, err: String(err) }),
       );
     }

@@ -1,19 +1,18 @@
 import { AgentHeartbeat } from "@gantry/contracts/agents";
-import { RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
-import type { VersionRecord } from "@gantry/contracts/models";
-import { STREAMS, subjects } from "@gantry/contracts/subjects";
-import { decode, encode } from "@gantry/platform/codec";
+import { DeploymentRecord } from "@gantry/contracts/deployments";
+import { STREAMS } from "@gantry/contracts/subjects";
+import { decode } from "@gantry/platform/codec";
 import { randomId } from "@gantry/platform/ids";
 import type { Logger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
 import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
-import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { assumePlaced, rankCandidates } from "./core/placement.ts";
 import { startDeploymentKeeper } from "./deployment-keeper.ts";
 import { startJanitor } from "./janitor.ts";
-import { placementKey, startReaper } from "./reaper.ts";
+import { type Placed, startPlacer } from "./placer.ts";
+import { startReaper } from "./reaper.ts";
 import { startWebhooks, type WebhookConfig } from "./webhooks/dispatcher.ts";
 
 export interface SchedulerConfig {
@@ -32,22 +31,28 @@ export interface SchedulerDeps {
   now: () => Date;
   log: Logger;
   config: SchedulerConfig;
+  /** Told about every placement (benchmarks, metrics). */
+  onPlaced?: (p: Placed) => void;
 }
 
 const CONSUMER = "scheduler";
+/** A held work message is touched every third of this; a dead scheduler's go to another after it. */
+const ACK_WAIT_MS = 10_000;
 
 /**
- * The scheduler: pulls predictions from the durable work queue and places each on an agent.
- * A work message is acknowledged only once an agent has accepted the prediction (or it has
- * ended), so a crash of any scheduler instance redelivers it; several instances share the one
- * durable consumer, and JetStream hands each message to one of them at a time.
+ * The scheduler: pulls predictions from the durable work queue and places each on an agent (see
+ * {@link startPlacer}: those that must wait for capacity wait in fair lanes). A work message is
+ * acknowledged only once an agent has accepted the prediction (or it has ended), so a crash of
+ * any scheduler instance redelivers it; several instances share the one durable consumer, and
+ * JetStream hands each message to one of them at a time.
  */
-export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ stop(): Promise<void> }> {
+export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): Promise<{ stop(): Promise<void> }> {
   const buckets = await ensureTopology(nc, config.topology);
   const store = new PredictionStore(buckets.predictions, nc);
   const registry = new Registry(buckets);
   const agents = new Map<string, AgentHeartbeat>();
-  const versions = new Map<string, VersionRecord>();
+  const deployments = new Map<string, DeploymentRecord>();
+  let placer: ReturnType<typeof startPlacer> | undefined;
 
   const watcher = await buckets.agents.watch();
   void (async () => {
@@ -60,7 +65,17 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
         agents.set(e.key, decode(AgentHeartbeat, e.value, "agent heartbeat"));
       } catch (err) {
         log.warn("bad heartbeat", { key: e.key, err: String(err) });
+        continue;
       }
+      // Capacity may have freed: waiting predictions get another try.
+      placer?.kick();
+    }
+  })();
+  const deploymentWatcher = await buckets.deployments.watch();
+  void (async () => {
+    for await (const e of deploymentWatcher) {
+      if (e.operation !== "PUT") deployments.delete(e.key);
+      else deployments.set(e.key, decode(DeploymentRecord, e.value, "deployment"));
     }
   })();
 
@@ -69,7 +84,7 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
     .add(STREAMS.work.name, {
       durable_name: CONSUMER,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: 30_000_000_000,
+      ack_wait: ACK_WAIT_MS * 1_000_000,
       max_ack_pending: 10_000,
     })
     .catch((err: unknown) => {
@@ -79,69 +94,20 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
   const consumer = await js.consumers.get(STREAMS.work.name, CONSUMER);
   const messages = await consumer.consume({ max_messages: 256 });
 
-  const version = async (id: string) => {
-    const cached = versions.get(id);
-    if (cached) return cached;
-    const v = await registry.getVersion(id);
-    if (v) versions.set(id, v);
-    return v;
-  };
-
-  const placeOne = async (m: JsMsg) => {
-    const item = decode(WorkItem, m.data, "work item");
-    if (item.deadline && Date.parse(item.deadline) <= now().getTime()) {
-      await store.transition(item.prediction_id, { type: "abort", at: now() });
-      return m.ack();
-    }
-    const v = await version(item.version_id);
-    if (!v) {
-      await store.transition(item.prediction_id, {
-        type: "complete",
-        at: now(),
-        status: "failed",
-        output: null,
-        logs: "",
-        error: "model version no longer exists",
-        predictTimeS: 0,
-      });
-      return m.ack();
-    }
-    const request: RunRequest = {
-      prediction_id: item.prediction_id,
-      account_id: item.account_id,
-      model: item.model,
-      version_id: v.id,
-      hardware: item.hardware,
-      streams: item.streams,
-      runtime: v.runtime,
-      concurrency: v.concurrency,
-      input: item.input,
-      timeout_ms: config.runTimeoutMs,
-      deadline: item.deadline,
-    };
-    const candidates = rankCandidates(
-      agents.values(),
-      { versionId: v.id, hardware: item.hardware },
-      now(),
-      config.agentStaleMs,
-    );
-    for (const c of candidates) {
-      try {
-        const res = await nc.request(subjects.agentRun(c.agentId), encode(request), { timeout: 5000 });
-        const reply = decode(RunReply, res.data, "run reply");
-        if (reply.accepted) {
-          // Durable before the queue lets go of it: if this agent dies, the reaper finds it here.
-          await buckets.placements.put(placementKey(c.agentId, item.prediction_id), m.data);
-          const a = agents.get(c.agentId);
-          if (a) agents.set(c.agentId, assumePlaced(a, v.id, v.concurrency));
-          return m.ack();
-        }
-      } catch (err) {
-        log.warn("agent did not take the prediction", { agent_id: c.agentId, err: String(err) });
-      }
-    }
-    m.nak(config.retryDelayMs);
-  };
+  placer = startPlacer({
+    nc,
+    buckets,
+    store,
+    registry,
+    agents,
+    deployments,
+    now,
+    log,
+    agentStaleMs: config.agentStaleMs,
+    runTimeoutMs: config.runTimeoutMs,
+    touchMs: Math.floor(ACK_WAIT_MS / 3),
+    ...(onPlaced ? { onPlaced } : {}),
+  });
 
   const janitor = await startJanitor({ nc, store, now, log, retentionMs: config.topology.retentionMs });
   const webhooks = await startWebhooks({ nc, buckets, store, now, log, config: config.webhooks });
@@ -169,7 +135,7 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
 
   const loop = (async () => {
     for await (const m of messages) {
-      placeOne(m).catch((err: unknown) => {
+      placer.admit(m).catch((err: unknown) => {
         log.error("placement failed", { err: String(err) });
         m.nak(config.retryDelayMs);
       });
@@ -179,12 +145,14 @@ export async function start({ nc, now, log, config }: SchedulerDeps): Promise<{ 
 
   return {
     async stop() {
+      placer.stop();
       reaper.stop();
       keeper.stop();
       await janitor.stop();
       await webhooks.stop();
       await messages.close();
       watcher.stop();
+      deploymentWatcher.stop();
       await loop;
     },
   };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { HardwareSku } from "./hardware.ts";
 import { AgentId, VersionId } from "./ids.ts";
 import { Timestamp } from "./time.ts";
+import { DeploymentName } from "./usage.ts";
 
 export const InstanceState = z.enum(["booting", "ready", "busy", "failed"]);
 export type InstanceState = z.infer<typeof InstanceState>;
@@ -18,6 +19,10 @@ export const InstanceStatus = z.object({
   error: z.string().nullable().optional(),
   /** How often the agent restarted this version's server after it died. */
   restarts: z.number().int().nonnegative().optional(),
+  /** The deployment whose instance this is (it serves only that deployment's predictions). */
+  deployment: DeploymentName.nullable().optional(),
+  /** Kept warm for a deployment's `min_instances`: not stopped or replaced while idle. */
+  leased: z.boolean().optional(),
 });
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
 
@@ -42,5 +47,10 @@ export const AgentHeartbeat = z.object({
   slots: z.number().int().positive(),
   instances: z.array(InstanceStatus),
   at: Timestamp,
+  /**
+   * When this agent process started. A new value under the same id is a restart: whatever was
+   * placed on the previous process is gone with it.
+   */
+  started_at: Timestamp.optional(),
 });
 export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;

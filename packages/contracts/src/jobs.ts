@@ -4,6 +4,18 @@ import { AccountId, PredictionId, VersionId } from "./ids.ts";
 import { ModelRuntime } from "./models.ts";
 import { PredictionInput } from "./prediction.ts";
 import { Timestamp } from "./time.ts";
+import { BillingMode, DeploymentName } from "./usage.ts";
+
+/**
+ * Whose instance a prediction runs on. Predictions through a deployment run only on that
+ * deployment's instances (its own capacity, its `max_instances`); the rest share the version's.
+ * `billing` says how those instances are billed (public: predict time; deployments and private
+ * models: up time). Absent in messages from older senders: shared, `predict`.
+ */
+const Tenancy = {
+  deployment: DeploymentName.nullable().optional(),
+  billing: BillingMode.optional(),
+};
 
 /**
  * The message on the work queue: everything needed to place and run the prediction, so that
@@ -19,6 +31,7 @@ export const WorkItem = z.object({
   input: PredictionInput,
   deadline: Timestamp.nullable(),
   enqueued_at: Timestamp,
+  ...Tenancy,
 });
 export type WorkItem = z.infer<typeof WorkItem>;
 
@@ -38,6 +51,7 @@ export const RunRequest = z.object({
   timeout_ms: z.number().int().positive(),
   /** `Cancel-After` deadline: reached while running, the prediction is canceled. */
   deadline: Timestamp.nullable(),
+  ...Tenancy,
 });
 export type RunRequest = z.infer<typeof RunRequest>;
 
@@ -75,6 +89,10 @@ export const WarmRequest = z.object({
   concurrency: z.number().int().positive(),
   count: z.number().int().min(0).max(64),
   lease_ms: z.number().int().positive(),
+  /** The account billed for the instances' up time (the deployment's owner). */
+  account_id: AccountId.optional(),
+  model: z.string().optional(),
+  ...Tenancy,
 });
 export type WarmRequest = z.infer<typeof WarmRequest>;
 

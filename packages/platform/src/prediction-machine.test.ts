@@ -53,6 +53,7 @@ const ALL_TRANSITIONS: Transition[] = [
   },
   { type: "cancel", at: at(5_000) },
   { type: "abort", at: at(5_000) },
+  { type: "note", line: "Queued." },
 ];
 
 describe("applyTransition: terminal states are final", () => {
@@ -86,6 +87,35 @@ describe("applyTransition: start", () => {
 
   it("does not restart a processing prediction", () => {
     expect(applyTransition(processing(), { type: "start", at: at(9_000) })).toBeNull();
+  });
+});
+
+describe("applyTransition: wait notes", () => {
+  it("appends a note to a starting prediction once", () => {
+    const queued = applyTransition(record(), { type: "note", line: "Queued: 2 ahead." });
+    expect(queued?.logs).toBe("Queued: 2 ahead.\n");
+    expect(applyTransition(queued!, { type: "note", line: "Queued: 2 ahead." })).toBeNull();
+  });
+
+  it("adds the assigning agent's note", () => {
+    const next = applyTransition(record({ logs: "Queued.\n" }), { type: "assign", agentId: "a", note: "Booting." });
+    expect(next?.logs).toBe("Queued.\nBooting.\n");
+  });
+
+  it("notes nothing once processing", () => {
+    expect(applyTransition(processing({ logs: "x" }), { type: "note", line: "Queued." })).toBeNull();
+  });
+
+  it("ends notes at the start: the logs become the model's own", () => {
+    const next = applyTransition(record({ logs: "Booting.\n" }), { type: "start", at: at(1_000) });
+    expect(next?.logs).toBe("");
+    const progressed = applyTransition(record({ logs: "Booting a server.\n" }), {
+      type: "progress",
+      at: at(1_000),
+      output: null,
+      logs: "hi\n",
+    });
+    expect(progressed?.logs).toBe("hi\n");
   });
 });
 

@@ -2,7 +2,9 @@ import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction"
 
 /** Everything that can happen to a stored prediction. */
 export type Transition =
-  | { type: "assign"; agentId: string }
+  | { type: "assign"; agentId: string; note?: string }
+  /** Why a `starting` prediction waits (queued, booting): a line in its logs until it starts. */
+  | { type: "note"; line: string }
   /** The model server accepted it; `agentId` records where it runs. */
   | { type: "start"; at: Date; agentId?: string }
   | { type: "progress"; at: Date; output: unknown; logs: string }
@@ -40,19 +42,26 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
     case "unassign":
       return record.status === "starting" && record.agent_id !== null ? { ...record, agent_id: null } : null;
     case "assign":
-      return record.agent_id === t.agentId ? null : { ...record, agent_id: t.agentId };
+      if (record.agent_id === t.agentId) return null;
+      return { ...record, agent_id: t.agentId, logs: t.note ? withNote(record, t.note) : record.logs };
+    case "note":
+      return record.status === "starting" && !record.logs.endsWith(`${t.line}\n`)
+        ? { ...record, logs: withNote(record, t.line) }
+        : null;
     case "start":
       if (record.status !== "starting") return null;
       return {
         ...record,
         status: "processing",
+        // Wait notes end here: from now on the logs are the model's own.
+        logs: "",
         started_at: t.at.toISOString(),
         agent_id: t.agentId ?? record.agent_id,
       };
     case "progress": {
       const started =
         record.status === "starting" ? { status: "processing" as const, started_at: t.at.toISOString() } : {};
-      const logs = t.logs.length >= record.logs.length ? t.logs : record.logs;
+      const logs = record.status === "starting" || t.logs.length >= record.logs.length ? t.logs : record.logs;
       const output = longer(t.output, record.output) ? t.output : record.output;
       if (!("status" in started) && logs === record.logs && output === record.output) return null;
       return { ...record, ...started, logs, output };
@@ -94,6 +103,10 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
         metrics: { ...record.metrics, predict_time: 0, total_time: seconds(record.created_at, t.at) },
       };
   }
+}
+
+function withNote(record: PredictionRecord, line: string): string {
+  return record.status === "starting" ? `${record.logs}${line}\n` : record.logs;
 }
 
 function longer(next: unknown, prev: unknown): boolean {

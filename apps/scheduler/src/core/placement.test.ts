@@ -6,7 +6,7 @@ const V1 = "1".repeat(64);
 const V2 = "2".repeat(64);
 const NOW = new Date("2026-01-01T00:01:00.000Z");
 const STALE_MS = 15_000;
-const JOB = { versionId: V1, hardware: "gpu-h100" };
+const JOB = { versionId: V1, hardware: "gpu-h100", deployment: null };
 
 function instance(overrides: Partial<InstanceStatus> = {}): InstanceStatus {
   return {
@@ -119,42 +119,66 @@ describe("rankCandidates", () => {
   });
 });
 
+describe("rankCandidates: deployments", () => {
+  const DEPLOYED = { ...JOB, deployment: "acme/prod", maxInstances: 2 };
+
+  it("keeps deployments' instances and shared ones apart", () => {
+    const shared = agent("shared", { slots: 2, instances: [instance()] });
+    const deployed = agent("deployed", { slots: 2, instances: [instance({ deployment: "acme/prod" })] });
+    expect(rankCandidates([shared, deployed], DEPLOYED, NOW, STALE_MS)[0]).toEqual({ agentId: "deployed", warm: true });
+    expect(rank([shared, deployed])[0]).toEqual({ agentId: "shared", warm: true });
+  });
+
+  it("boots no instance beyond max_instances: the prediction waits", () => {
+    const busy = instance({ deployment: "acme/prod", state: "busy", running: 1 });
+    const agents = [agent("a", { slots: 2, instances: [busy] }), agent("b", { slots: 2, instances: [busy] })];
+    expect(rankCandidates(agents, DEPLOYED, NOW, STALE_MS)).toEqual([]);
+    expect(rankCandidates(agents, { ...DEPLOYED, maxInstances: 3 }, NOW, STALE_MS)).toHaveLength(2);
+  });
+
+  it("never evicts an instance kept warm for a deployment", () => {
+    const kept = instance({ version_id: V2, deployment: "acme/other", leased: true });
+    expect(rank([agent("a", { instances: [kept] })])).toEqual([]);
+    expect(rank([agent("a", { instances: [{ ...kept, leased: false }] })])).toEqual([{ agentId: "a", warm: false }]);
+  });
+});
+
 describe("assumePlaced", () => {
   it("adds one running prediction to a non-full instance of the version", () => {
     const a = agent("a", { instances: [instance({ version_id: V2 }), instance({ concurrency: 2, running: 1 })] });
-    const next = assumePlaced(a, V1, 2);
+    const next = assumePlaced(a, JOB, 2);
     expect(next.instances).toEqual([instance({ version_id: V2 }), instance({ concurrency: 2, running: 2 })]);
   });
 
   it("adds a booting instance when there is none with a free slot", () => {
     const full = instance({ concurrency: 1, running: 1 });
-    const next = assumePlaced(agent("a", { slots: 2, instances: [full] }), V1, 3);
+    const next = assumePlaced(agent("a", { slots: 2, instances: [full] }), JOB, 3);
     expect(next.instances).toEqual([
       full,
-      { version_id: V1, state: "booting", concurrency: 3, running: 1, booted_at: null },
+      { version_id: V1, deployment: null, state: "booting", concurrency: 3, running: 1, booted_at: null },
     ]);
   });
 
   it("ignores a failed instance", () => {
     const failed = instance({ state: "failed" });
-    const next = assumePlaced(agent("a", { slots: 2, instances: [failed] }), V1, 1);
+    const next = assumePlaced(agent("a", { slots: 2, instances: [failed] }), JOB, 1);
     expect(next.instances).toEqual([
       failed,
-      { version_id: V1, state: "booting", concurrency: 1, running: 1, booted_at: null },
+      { version_id: V1, deployment: null, state: "booting", concurrency: 1, running: 1, booted_at: null },
     ]);
   });
 
   it("does not change the heartbeat it was given", () => {
     const a = agent("a", { instances: [instance({ concurrency: 2, running: 0 })] });
     const before = structuredClone(a);
-    assumePlaced(a, V1, 2);
-    assumePlaced(agent("b"), V1, 1);
+    assumePlaced(a, JOB, 2);
+    assumePlaced(agent("b"), JOB, 1);
     expect(a).toEqual(before);
   });
 
   it("makes the next ranking see the placement", () => {
     const a = agent("a", { instances: [instance({ concurrency: 1, running: 0 })] });
     expect(rank([a])).toEqual([{ agentId: "a", warm: true }]);
-    expect(rank([assumePlaced(a, V1, 1)])).toEqual([]);
+    expect(rank([assumePlaced(a, JOB, 1)])).toEqual([]);
   });
 });

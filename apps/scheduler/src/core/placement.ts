@@ -1,8 +1,12 @@
-import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import type { AgentHeartbeat, InstanceStatus } from "@gantry/contracts/agents";
 
 export interface PlacementJob {
   versionId: string;
   hardware: string;
+  /** Predictions through a deployment run only on its instances; others on shared ones. */
+  deployment: string | null;
+  /** A deployment's `max_instances`: no cold boot beyond it (undefined: no limit). */
+  maxInstances?: number;
 }
 
 export interface Candidate {
@@ -11,10 +15,27 @@ export interface Candidate {
   warm: boolean;
 }
 
+const fresh = (a: AgentHeartbeat, now: Date, staleMs: number) => now.getTime() - Date.parse(a.at) <= staleMs;
+
+/** Whether an instance serves the job's predictions (same version, same deployment or none). */
+export function serves(i: InstanceStatus, job: Pick<PlacementJob, "versionId" | "deployment">): boolean {
+  return i.version_id === job.versionId && (i.deployment ?? null) === job.deployment && i.state !== "failed";
+}
+
+/** Live instances that serve the job, on fresh agents of its hardware. */
+export function instanceCount(agents: Iterable<AgentHeartbeat>, job: PlacementJob, now: Date, staleMs: number) {
+  let n = 0;
+  for (const a of agents) {
+    if (a.sku === job.hardware && fresh(a, now, staleMs)) n += a.instances.filter((i) => serves(i, job)).length;
+  }
+  return n;
+}
+
 /**
- * Where a prediction may go, best first: agents of the job's SKU with a warm instance of its
- * version and a free slot (least loaded first), then agents with room to boot one (a free slot,
- * or an idle instance to evict; emptiest first). Stale agents are skipped.
+ * Where a prediction may go, best first: agents of the job's SKU with a warm instance that
+ * serves it and has a free slot (least loaded first), then, unless the job is at its
+ * `maxInstances`, agents with room to boot one (a free slot, or an idle instance that no
+ * deployment keeps warm; emptiest first). Stale agents are skipped.
  */
 export function rankCandidates(
   agents: Iterable<AgentHeartbeat>,
@@ -22,21 +43,21 @@ export function rankCandidates(
   now: Date,
   staleMs: number,
 ): Candidate[] {
+  const all = [...agents].filter((a) => a.sku === job.hardware && fresh(a, now, staleMs));
   const warm: { agentId: string; load: number }[] = [];
   const cold: { agentId: string; load: number }[] = [];
-  for (const a of agents) {
-    if (a.sku !== job.hardware) continue;
-    if (now.getTime() - Date.parse(a.at) > staleMs) continue;
-    const mine = a.instances.filter(
-      (i) => i.version_id === job.versionId && i.state !== "failed" && i.running < i.concurrency,
-    );
+  const canBoot = job.maxInstances === undefined || instanceCount(all, job, now, staleMs) < job.maxInstances;
+  for (const a of all) {
+    const mine = a.instances.filter((i) => serves(i, job) && i.running < i.concurrency);
     if (mine.length > 0) {
       const load = Math.min(...mine.map((i) => i.running / i.concurrency));
       warm.push({ agentId: a.agent_id, load });
       continue;
     }
+    if (!canBoot) continue;
     const live = a.instances.filter((i) => i.state !== "failed");
-    const room = live.length < a.slots || live.some((i) => i.running === 0 && i.state !== "booting");
+    const room =
+      live.length < a.slots || live.some((i) => i.running === 0 && i.state !== "booting" && i.leased !== true);
     if (room) cold.push({ agentId: a.agent_id, load: live.length / a.slots });
   }
   warm.sort((x, y) => x.load - y.load);
@@ -49,13 +70,25 @@ export function rankCandidates(
 
 /**
  * What the scheduler assumes right after placing a prediction, until the agent's next heartbeat
- * says otherwise: one more running prediction on the version's instance (a booting one if new).
+ * says otherwise: one more running prediction on the job's instance (a booting one if new).
  */
-export function assumePlaced(agent: AgentHeartbeat, versionId: string, concurrency: number): AgentHeartbeat {
+export function assumePlaced(
+  agent: AgentHeartbeat,
+  job: Pick<PlacementJob, "versionId" | "deployment">,
+  concurrency: number,
+): AgentHeartbeat {
   const instances = [...agent.instances];
-  const i = instances.findIndex((x) => x.version_id === versionId && x.state !== "failed" && x.running < x.concurrency);
+  const i = instances.findIndex((x) => serves(x, job) && x.running < x.concurrency);
   const existing = instances[i];
   if (existing) instances[i] = { ...existing, running: existing.running + 1 };
-  else instances.push({ version_id: versionId, state: "booting", concurrency, running: 1, booted_at: null });
+  else
+    instances.push({
+      version_id: job.versionId,
+      deployment: job.deployment,
+      state: "booting",
+      concurrency,
+      running: 1,
+      booted_at: null,
+    });
   return { ...agent, instances };
 }

@@ -6,6 +6,7 @@ const V = "a".repeat(64);
 const now = new Date("2026-01-01T00:00:10.000Z");
 const inst = (version: string, state: InstanceStatus["state"] = "ready"): InstanceStatus => ({
   version_id: version,
+  deployment: "acme/d",
   state,
   concurrency: 1,
   running: 0,
@@ -26,7 +27,7 @@ describe("planWarm", () => {
   it("renews what runs and places the shortfall on the emptiest agents with room", () => {
     const plan = planWarm(
       [agent("a", [inst(V)]), agent("b", [inst("b".repeat(64))]), agent("c", [])],
-      { versionId: V, hardware: "cpu", minInstances: 3 },
+      { versionId: V, deployment: "acme/d", hardware: "cpu", minInstances: 3 },
       now,
       5000,
     );
@@ -39,16 +40,23 @@ describe("planWarm", () => {
       agent("gpu", [], { sku: "gpu-t4" }),
       agent("a", [inst(V, "failed")]),
     ];
-    expect(Object.fromEntries(planWarm(agents, { versionId: V, hardware: "cpu", minInstances: 1 }, now, 5000))).toEqual(
-      { a: 1 },
-    );
-    expect(planWarm([agent("a", [inst(V)])], { versionId: V, hardware: "cpu", minInstances: 0 }, now, 5000).size).toBe(
-      0,
-    );
+    expect(
+      Object.fromEntries(
+        planWarm(agents, { versionId: V, deployment: "acme/d", hardware: "cpu", minInstances: 1 }, now, 5000),
+      ),
+    ).toEqual({ a: 1 });
+    expect(
+      planWarm(
+        [agent("a", [inst(V)])],
+        { versionId: V, deployment: "acme/d", hardware: "cpu", minInstances: 0 },
+        now,
+        5000,
+      ).size,
+    ).toBe(0);
     // More than the minimum running: only the minimum is kept warm, the rest may scale down.
     const two = planWarm(
       [agent("a", [inst(V), inst(V)])],
-      { versionId: V, hardware: "cpu", minInstances: 1 },
+      { versionId: V, deployment: "acme/d", hardware: "cpu", minInstances: 1 },
       now,
       5000,
     );
@@ -57,6 +65,8 @@ describe("planWarm", () => {
 
   it("places no more than the agents have room for", () => {
     const full = agent("a", [inst("b".repeat(64)), inst("c".repeat(64))]);
-    expect(planWarm([full], { versionId: V, hardware: "cpu", minInstances: 2 }, now, 5000).size).toBe(0);
+    expect(
+      planWarm([full], { versionId: V, deployment: "acme/d", hardware: "cpu", minInstances: 2 }, now, 5000).size,
+    ).toBe(0);
   });
 });

@@ -2,6 +2,8 @@ import type { AgentHeartbeat } from "@gantry/contracts/agents";
 
 export interface WarmTarget {
   versionId: string;
+  /** The deployment whose instances these are. */
+  deployment: string;
   hardware: string;
   minInstances: number;
 }
@@ -22,7 +24,9 @@ export function planWarm(
   let have = 0;
   for (const a of fresh) {
     // Leases are renewed for `minInstances` of them only: the rest may scale down when idle.
-    const mine = a.instances.filter((i) => i.version_id === target.versionId && i.state !== "failed").length;
+    const mine = a.instances.filter(
+      (i) => i.version_id === target.versionId && i.deployment === target.deployment && i.state !== "failed",
+    ).length;
     const keep = Math.min(mine, target.minInstances - have);
     if (keep > 0) plan.set(a.agent_id, keep);
     have += keep;

@@ -1,0 +1,234 @@
+import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import type { DeploymentRecord } from "@gantry/contracts/deployments";
+import { RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
+import type { VersionRecord } from "@gantry/contracts/models";
+import { isTerminal } from "@gantry/contracts/prediction";
+import { subjects } from "@gantry/contracts/subjects";
+import { decode, encode } from "@gantry/platform/codec";
+import type { Logger } from "@gantry/platform/logger";
+import type { PredictionStore } from "@gantry/platform/prediction-store";
+import type { Registry } from "@gantry/platform/registry";
+import type { Buckets } from "@gantry/platform/topology";
+import type { JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { FairQueue } from "./core/fair-queue.ts";
+import { assumePlaced, type PlacementJob, rankCandidates } from "./core/placement.ts";
+import { placementKey } from "./reaper.ts";
+
+/** What placing one prediction took: for benchmarks and metrics. */
+export interface Placed {
+  predictionId: string;
+  /** From enqueue to the agent's acceptance. */
+  latencyMs: number;
+  /** It went to an instance that was already booted (no cold boot). */
+  warm: boolean;
+  waited: boolean;
+}
+
+export interface PlacerDeps {
+  nc: NatsConnection;
+  buckets: Buckets;
+  store: PredictionStore;
+  registry: Registry;
+  agents: Map<string, AgentHeartbeat>;
+  deployments: Map<string, DeploymentRecord>;
+  now: () => Date;
+  log: Logger;
+  agentStaleMs: number;
+  runTimeoutMs: number;
+  /** Held messages are touched this often, well inside the consumer's ack wait. */
+  touchMs: number;
+  onPlaced?: (p: Placed) => void;
+}
+
+interface Waiting {
+  m: JsMsg;
+  item: WorkItem;
+  lane: string;
+  /** Being tried right now: the sweep leaves it alone. */
+  busy: boolean;
+  waited: boolean;
+}
+
+type Outcome = "placed" | "ended" | "wait";
+
+const laneOf = (item: WorkItem) => `${item.hardware}|${item.version_id}|${item.deployment ?? ""}`;
+
+/**
+ * Places predictions on agents. One that cannot be placed now waits here, unacknowledged (so a
+ * crash of this scheduler hands it to another), in a lane of the {@link FairQueue}: when capacity
+ * frees (an agent's heartbeat changes), each lane serves its accounts in turn.
+ */
+export function startPlacer(d: PlacerDeps) {
+  const queue = new FairQueue<Waiting>();
+  const draining = new Set<string>();
+  const versions = new Map<string, VersionRecord>();
+
+  const version = async (id: string) => {
+    const cached = versions.get(id);
+    if (cached) return cached;
+    const v = await d.registry.getVersion(id);
+    if (v) versions.set(id, v);
+    return v;
+  };
+
+  const note = (id: string, line: string) =>
+    void d.store.transition(id, { type: "note", line }).catch((err: unknown) => {
+      d.log.warn("could not note the wait", { id, err: String(err) });
+    });
+
+  const tryPlace = async (w: Waiting): Promise<Outcome> => {
+    const { item, m } = w;
+    if (item.deadline && Date.parse(item.deadline) <= d.now().getTime()) {
+      await d.store.transition(item.prediction_id, { type: "abort", at: d.now() });
+      m.ack();
+      return "ended";
+    }
+    const v = await version(item.version_id);
+    if (!v) {
+      await d.store.transition(item.prediction_id, {
+        type: "complete",
+        at: d.now(),
+        status: "failed",
+        output: null,
+        logs: "",
+        error: "model version no longer exists",
+        predictTimeS: 0,
+      });
+      m.ack();
+      return "ended";
+    }
+    const deployment = item.deployment ? d.deployments.get(item.deployment) : undefined;
+    const job: PlacementJob = {
+      versionId: v.id,
+      hardware: item.hardware,
+      deployment: item.deployment ?? null,
+      ...(deployment ? { maxInstances: Math.max(1, deployment.max_instances) } : {}),
+    };
+    const candidates = rankCandidates(d.agents.values(), job, d.now(), d.agentStaleMs);
+    if (candidates.length === 0) return "wait";
+    if (w.waited) {
+      // It may have been canceled while it waited: placing it would boot a server for nothing.
+      const stored = await d.store.get(item.prediction_id);
+      if (!stored || isTerminal(stored.record.status)) {
+        m.ack();
+        return "ended";
+      }
+    }
+    const request: RunRequest = {
+      prediction_id: item.prediction_id,
+      account_id: item.account_id,
+      model: item.model,
+      version_id: v.id,
+      hardware: item.hardware,
+      streams: item.streams,
+      runtime: v.runtime,
+      concurrency: v.concurrency,
+      input: item.input,
+      timeout_ms: d.runTimeoutMs,
+      deadline: item.deadline,
+      deployment: item.deployment ?? null,
+      billing: item.billing ?? "predict",
+    };
+    for (const c of candidates) {
+      m.working();
+      try {
+        const res = await d.nc.request(subjects.agentRun(c.agentId), encode(request), { timeout: 5000 });
+        const reply = decode(RunReply, res.data, "run reply");
+        if (!reply.accepted) continue;
+        // Durable before the queue lets go of it: if this agent dies, the reaper finds it here.
+        await d.buckets.placements.put(placementKey(c.agentId, item.prediction_id), m.data);
+        const a = d.agents.get(c.agentId);
+        if (a) d.agents.set(c.agentId, assumePlaced(a, job, v.concurrency));
+        m.ack();
+        d.onPlaced?.({
+          predictionId: item.prediction_id,
+          latencyMs: d.now().getTime() - Date.parse(item.enqueued_at),
+          warm: !reply.cold_boot,
+          waited: w.waited,
+        });
+        return "placed";
+      } catch (err) {
+        d.log.warn("agent did not take the prediction", { agent_id: c.agentId, err: String(err) });
+      }
+    }
+    return "wait";
+  };
+
+  /** Places a lane's waiting predictions, accounts in turn, until capacity runs out. */
+  const drain = async (lane: string) => {
+    if (draining.has(lane)) return;
+    draining.add(lane);
+    try {
+      for (let w = queue.peek(lane); w; w = queue.peek(lane)) {
+        w.busy = true;
+        const outcome = await tryPlace(w).catch((err: unknown) => {
+          d.log.error("placement failed", { id: w?.item.prediction_id, err: String(err) });
+          return "wait" as const;
+        });
+        w.busy = false;
+        if (outcome === "wait") break;
+        queue.shift(lane);
+      }
+    } finally {
+      draining.delete(lane);
+    }
+  };
+
+  const kick = () => {
+    for (const lane of queue.lanes()) void drain(lane);
+  };
+
+  /** A new (or redelivered) message from the work queue. */
+  const admit = async (m: JsMsg) => {
+    const item = decode(WorkItem, m.data, "work item");
+    if (m.info.redelivered) {
+      // Another scheduler may have placed it, or it may have ended, before the crash.
+      const stored = await d.store.get(item.prediction_id);
+      if (!stored || isTerminal(stored.record.status)) return m.ack();
+    }
+    const w: Waiting = { m, item, lane: laneOf(item), busy: false, waited: false };
+    if (queue.depth(w.lane) === 0) {
+      w.busy = true;
+      const outcome = await tryPlace(w);
+      w.busy = false;
+      if (outcome !== "wait") return;
+    }
+    const ahead = queue.depth(w.lane);
+    w.waited = true;
+    queue.push(w.lane, item.account_id, w);
+    note(
+      item.prediction_id,
+      `Queued: waiting for a free ${item.hardware} instance of ${item.model}${ahead > 0 ? ` (${ahead} ahead)` : ""}.`,
+    );
+    void drain(w.lane);
+  };
+
+  /** Ends waits past their deadline, keeps held messages alive, and retries every lane. */
+  const sweep = async () => {
+    const t = d.now();
+    const late = queue.removeWhere(
+      (w) => !w.busy && w.item.deadline !== null && Date.parse(w.item.deadline) <= t.getTime(),
+    );
+    for (const w of late) {
+      await d.store.transition(w.item.prediction_id, { type: "abort", at: t }).catch(() => {});
+      w.m.ack();
+    }
+    kick();
+  };
+  const sweeper = setInterval(() => void sweep().catch(() => {}), 1000);
+  const toucher = setInterval(() => {
+    for (const w of queue.items()) w.m.working();
+  }, d.touchMs);
+
+  return {
+    admit,
+    kick,
+    /** How many wait, by lane (`hardware|version|deployment`). */
+    depths: () => new Map(queue.lanes().map((lane) => [lane, queue.depth(lane)])),
+    stop() {
+      clearInterval(sweeper);
+      clearInterval(toucher);
+    },
+  };
+}
