@@ -155,7 +155,27 @@ export function startPlacer(d: PlacerDeps) {
     return "wait";
   };
 
-  /** Places a lane's waiting predictions, accounts in turn, until capacity runs out. */
+  /** Tells every prediction of the lane that now waits why, once. */
+  const noteWaits = (lane: string) => {
+    let ahead = 0;
+    for (const w of queue.items()) {
+      if (w.lane !== lane) continue;
+      if (!w.waited) {
+        w.waited = true;
+        const where = ahead > 0 ? ` (${ahead} ahead)` : "";
+        note(
+          w.item.prediction_id,
+          `Queued: waiting for a free ${w.item.hardware} instance of ${w.item.model}${where}.`,
+        );
+      }
+      ahead++;
+    }
+  };
+
+  /**
+   * Places a lane's predictions, accounts in turn, until capacity runs out. One drain per lane at
+   * a time: each placement sees the ones before it (so `max_instances` holds).
+   */
   const drain = async (lane: string) => {
     if (draining.has(lane)) return;
     draining.add(lane);
@@ -167,7 +187,10 @@ export function startPlacer(d: PlacerDeps) {
           return "wait" as const;
         });
         w.busy = false;
-        if (outcome === "wait") break;
+        if (outcome === "wait") {
+          noteWaits(lane);
+          break;
+        }
         queue.shift(lane);
       }
     } finally {
@@ -179,7 +202,7 @@ export function startPlacer(d: PlacerDeps) {
     for (const lane of queue.lanes()) void drain(lane);
   };
 
-  /** A new (or redelivered) message from the work queue. */
+  /** A new (or redelivered) message from the work queue: it joins its lane, which drains. */
   const admit = async (m: JsMsg) => {
     const item = decode(WorkItem, m.data, "work item");
     if (m.info.redelivered) {
@@ -188,20 +211,8 @@ export function startPlacer(d: PlacerDeps) {
       if (!stored || isTerminal(stored.record.status)) return m.ack();
     }
     const w: Waiting = { m, item, lane: laneOf(item), busy: false, waited: false };
-    if (queue.depth(w.lane) === 0) {
-      w.busy = true;
-      const outcome = await tryPlace(w);
-      w.busy = false;
-      if (outcome !== "wait") return;
-    }
-    const ahead = queue.depth(w.lane);
-    w.waited = true;
     queue.push(w.lane, item.account_id, w);
-    note(
-      item.prediction_id,
-      `Queued: waiting for a free ${item.hardware} instance of ${item.model}${ahead > 0 ? ` (${ahead} ahead)` : ""}.`,
-    );
-    void drain(w.lane);
+    await drain(w.lane);
   };
 
   /** Ends waits past their deadline, keeps held messages alive, and retries every lane. */

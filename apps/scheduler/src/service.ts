@@ -130,7 +130,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     now,
     log,
     staleMs: config.agentStaleMs,
-    intervalMs: Math.max(100, Math.floor(config.agentStaleMs / 4)),
+    intervalMs: Math.min(1000, Math.max(100, Math.floor(config.agentStaleMs / 4))),
   });
 
   const loop = (async () => {

@@ -1,0 +1,135 @@
+import type { DeploymentRecord } from "@gantry/contracts/deployments";
+import { STREAMS } from "@gantry/contracts/subjects";
+import { UsageEvent } from "@gantry/contracts/usage";
+import { decode, encode } from "@gantry/platform/codec";
+import { silentLogger } from "@gantry/platform/logger";
+import { PredictionStore } from "@gantry/platform/prediction-store";
+import { ensureTopology } from "@gantry/platform/topology";
+import { startNatsServer } from "@gantry/testing/nats-server";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import { start } from "../../src/service.ts";
+import {
+  enqueue,
+  newId,
+  putTestVersion,
+  record,
+  SCHEDULER_CONFIG,
+  startTestAgent,
+  VERSION,
+  waitTerminal,
+} from "./harness.ts";
+
+const now = () => new Date();
+
+describe("queueing with a real agent and nats-server", () => {
+  it("one account's burst does not starve another's prediction; waiting ones say they are queued", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    await putTestVersion(buckets, 1);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
+    const agent = await startTestAgent(nats.url, "fair-1", 1);
+    try {
+      const burst = Array.from({ length: 10 }, () => record(newId("burst"), { sleep_ms: 60 }, { account_id: "big" }));
+      await enqueue(nc, store, burst);
+      const last = burst.at(-1)!;
+      let note = "";
+      for (let i = 0; i < 100 && !note; i++) {
+        const r = (await store.get(last.id))?.record;
+        if (r?.status === "starting" && r.logs) note = r.logs;
+        else await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(note).toMatch(/^Queued: waiting for a free cpu instance of gantry\/test/);
+
+      const small = record(newId("small"), { sleep_ms: 60 }, { account_id: "small" });
+      await enqueue(nc, store, [small]);
+      const done = await waitTerminal(store, [...burst.map((r) => r.id), small.id]);
+      expect(done.every((r) => r.status === "succeeded")).toBe(true);
+      // One slot runs one at a time: the order of starts is the order of service.
+      const order = [...done].sort((a, b) => Date.parse(a.started_at!) - Date.parse(b.started_at!)).map((r) => r.id);
+      const smallAt = order.indexOf(small.id);
+      const burstLeftBehind = order.slice(smallAt + 1).length;
+      // Without fairness it would run last, behind the whole burst; served in turn it runs within a
+      // couple of turns of arriving (the burst's first runs meanwhile).
+      expect(burstLeftBehind).toBeGreaterThanOrEqual(5);
+      // Logs of a started prediction are the model's own: the wait notes are gone.
+      expect(done.find((r) => r.id === last.id)?.logs).not.toContain("Queued");
+    } finally {
+      await scheduler.stop();
+      await agent.close();
+      await nc.close();
+    }
+  });
+
+  it("a deployment runs on its own instances, never more than max_instances, billed by up time", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    await putTestVersion(buckets, 1);
+    const deployment: DeploymentRecord = {
+      owner: "acme",
+      name: "prod",
+      account_id: "acct",
+      model: "gantry/test",
+      version: VERSION,
+      hardware: "cpu",
+      min_instances: 0,
+      max_instances: 1,
+      release: 1,
+      release_created_at: now().toISOString(),
+      created_at: now().toISOString(),
+    };
+    await buckets.deployments.put("acme/prod", encode(deployment));
+    const store = new PredictionStore(buckets.predictions, nc);
+    const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
+    const agent = await startTestAgent(nats.url, "dep-1", 4);
+    const seen = { deployed: 0, shared: 0 };
+    const watch = setInterval(() => {
+      const live = agent.instances().filter((i) => i.state !== "failed");
+      seen.deployed = Math.max(seen.deployed, live.filter((i) => i.tenancy.deployment === "acme/prod").length);
+      seen.shared = Math.max(seen.shared, live.filter((i) => i.tenancy.deployment === null).length);
+    }, 5);
+    try {
+      const deployed = Array.from({ length: 4 }, () =>
+        record(newId("dep"), { sleep_ms: 80 }, { deployment: "acme/prod" }),
+      );
+      const shared = record(newId("pub"), { sleep_ms: 80 });
+      await enqueue(nc, store, [...deployed, shared]);
+      const done = await waitTerminal(
+        store,
+        [...deployed, shared].map((r) => r.id),
+      );
+      expect(done.map((r) => r.status)).toEqual(done.map(() => "succeeded"));
+      expect(seen).toEqual({ deployed: 1, shared: 1 });
+    } finally {
+      clearInterval(watch);
+      await scheduler.stop();
+      await agent.close();
+    }
+    // Every instance's up time was reported (the last interval when the agent stopped).
+    const jsm = await jetstreamManager(nc);
+    const usage = [];
+    for (let seq = 1; ; seq++) {
+      const m = await jsm.streams.getMessage(STREAMS.usage.name, { seq }).catch(() => null);
+      if (!m) break;
+      usage.push(decode(UsageEvent, m.data, "usage"));
+    }
+    await nc.close();
+    const uptime = usage.filter((u) => u.kind === "uptime");
+    expect(uptime.length).toBeGreaterThan(1);
+    expect(new Set(uptime.map((u) => u.instance_id)).size).toBe(1);
+    expect(uptime.every((u) => u.deployment === "acme/prod" && u.billing === "uptime")).toBe(true);
+    // Intervals are contiguous: no second is lost between them, none counted twice.
+    const sorted = uptime.sort((a, b) => a.interval - b.interval);
+    sorted.forEach((u, i) => {
+      expect(u.interval).toBe(i);
+      if (i > 0) expect(u.from).toBe(sorted[i - 1]!.to);
+    });
+    const predict = usage.filter((u) => u.kind === "predict");
+    expect(predict.filter((u) => u.deployment === "acme/prod" && u.billing === "uptime")).toHaveLength(4);
+    expect(predict.filter((u) => u.deployment === null && u.billing === "predict")).toHaveLength(1);
+  });
+});
