@@ -1,9 +1,10 @@
 import { cpus } from "node:os";
 import { benchBilling } from "./billing.ts";
+import { benchPlacement } from "./placement.ts";
 import { benchPredictions } from "./predictions.ts";
 import { benchStreaming } from "./streaming.ts";
 
-/** `npm run bench [predictions|streaming|billing]…`: prints markdown tables; copy them into docs/benchmarks.md. */
+/** `npm run bench [predictions|streaming|placement|billing]…`: prints markdown tables; copy them into docs/benchmarks.md. */
 const only = new Set(process.argv.slice(2));
 const want = (name: string) => only.size === 0 || only.has(name);
 const header = `## Run of ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n`;
@@ -14,6 +15,10 @@ if (want("streaming")) {
     const run = await benchStreaming({ readers, predictions: readers / 20, tokensPerSecond: 20, tokens: 100 });
     process.stdout.write(`${run}\n`);
   }
+}
+if (want("placement")) {
+  const load = { agents: 4, slotsPerAgent: 2, models: 6, seconds: 20, runMs: 150 };
+  for (const rate of [10, 40]) process.stdout.write(`${await benchPlacement({ ...load, rate })}\n`);
 }
 if (want("billing")) process.stdout.write(`${await benchBilling()}\n`);
 process.exit(0);

@@ -184,6 +184,7 @@ export class InstancePool {
       version_id: i.versionId,
       deployment: i.tenancy.deployment,
       leased: this.#leased(i, t),
+      last_used: i.lastUsed.toISOString(),
       state: i.state === "ready" && i.running.size >= i.concurrency ? "busy" : i.state,
       concurrency: i.concurrency,
       running: i.running.size,

@@ -10,6 +10,10 @@ const Env = z.object({
     .int()
     .positive()
     .default(30 * 60 * 1000),
+  /** Boot another instance of a busy model once its oldest queued prediction waited this long. */
+  GANTRY_SCALE_UP_AFTER_MS: z.coerce.number().int().nonnegative().default(500),
+  /** Replace an idle instance with another model's only after it idled this long. */
+  GANTRY_EVICT_IDLE_MS: z.coerce.number().int().nonnegative().default(2000),
   GANTRY_RETRY_DELAY_MS: z.coerce.number().int().positive().default(50),
   /** Origin of the API, for the URLs inside webhook bodies. */
   GANTRY_PUBLIC_URL: z.url().default("http://127.0.0.1:8787"),

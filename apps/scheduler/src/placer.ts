@@ -12,7 +12,7 @@ import type { Buckets } from "@gantry/platform/topology";
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { FairQueue } from "./core/fair-queue.ts";
-import { assumePlaced, type PlacementJob, rankCandidates } from "./core/placement.ts";
+import { assumePlaced, type PlacementJob, rankCandidates, type ScalePolicy, shouldBoot } from "./core/placement.ts";
 import { placementKey } from "./reaper.ts";
 
 /** What placing one prediction took: for benchmarks and metrics. */
@@ -36,6 +36,7 @@ export interface PlacerDeps {
   log: Logger;
   agentStaleMs: number;
   runTimeoutMs: number;
+  scale: ScalePolicy;
   /** Held messages are touched this often, well inside the consumer's ack wait. */
   touchMs: number;
   onPlaced?: (p: Placed) => void;
@@ -105,7 +106,13 @@ export function startPlacer(d: PlacerDeps) {
       deployment: item.deployment ?? null,
       ...(deployment ? { maxInstances: Math.max(1, deployment.max_instances) } : {}),
     };
-    const candidates = rankCandidates(d.agents.values(), job, d.now(), d.agentStaleMs);
+    const t = d.now();
+    const lane = { waitedMs: t.getTime() - Date.parse(item.enqueued_at), waiting: queue.depth(w.lane) };
+    const boot = shouldBoot(d.agents.values(), job, lane, d.scale, t, d.agentStaleMs);
+    const candidates = rankCandidates(d.agents.values(), job, t, d.agentStaleMs, {
+      allowed: boot,
+      evictIdleMs: d.scale.evictIdleMs,
+    });
     if (candidates.length === 0) return "wait";
     if (w.waited) {
       // It may have been canceled while it waited: placing it would boot a server for nothing.

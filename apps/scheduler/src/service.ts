@@ -9,6 +9,7 @@ import { Registry } from "@gantry/platform/registry";
 import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { DEFAULT_SCALE_POLICY, type ScalePolicy } from "./core/placement.ts";
 import { startDeploymentKeeper } from "./deployment-keeper.ts";
 import { startJanitor } from "./janitor.ts";
 import { type Placed, startPlacer } from "./placer.ts";
@@ -22,6 +23,8 @@ export interface SchedulerConfig {
   runTimeoutMs: number;
   /** Redelivery delay when no agent can take a prediction now. */
   retryDelayMs: number;
+  /** When to boot more instances rather than wait for busy ones (defaults: {@link DEFAULT_SCALE_POLICY}). */
+  scale?: ScalePolicy;
   topology: TopologyOptions;
   webhooks: WebhookConfig;
 }
@@ -105,6 +108,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     log,
     agentStaleMs: config.agentStaleMs,
     runTimeoutMs: config.runTimeoutMs,
+    scale: config.scale ?? DEFAULT_SCALE_POLICY,
     touchMs: Math.floor(ACK_WAIT_MS / 3),
     ...(onPlaced ? { onPlaced } : {}),
   });
@@ -157,3 +161,4 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     },
   };
 }
+export type { Placed } from "./placer.ts";

@@ -21,6 +21,8 @@ export const InstanceStatus = z.object({
   restarts: z.number().int().nonnegative().optional(),
   /** The deployment whose instance this is (it serves only that deployment's predictions). */
   deployment: DeploymentName.nullable().optional(),
+  /** When it last ran a prediction (or booted): how long an idle one has been idle. */
+  last_used: Timestamp.optional(),
   /** Kept warm for a deployment's `min_instances`: not stopped or replaced while idle. */
   leased: z.boolean().optional(),
 });

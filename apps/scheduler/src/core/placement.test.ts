@@ -1,6 +1,6 @@
 import type { AgentHeartbeat, InstanceStatus } from "@gantry/contracts/agents";
 import { describe, expect, it } from "vitest";
-import { assumePlaced, rankCandidates } from "./placement.ts";
+import { assumePlaced, DEFAULT_SCALE_POLICY, rankCandidates, shouldBoot } from "./placement.ts";
 
 const V1 = "1".repeat(64);
 const V2 = "2".repeat(64);
@@ -180,5 +180,45 @@ describe("assumePlaced", () => {
     const a = agent("a", { instances: [instance({ concurrency: 1, running: 0 })] });
     expect(rank([a])).toEqual([{ agentId: "a", warm: true }]);
     expect(rank([assumePlaced(a, JOB, 1)])).toEqual([]);
+  });
+});
+
+describe("shouldBoot: capacity follows the queue", () => {
+  const policy = DEFAULT_SCALE_POLICY;
+  const boot = (agents: AgentHeartbeat[], waitedMs: number, waiting: number, job = JOB) =>
+    shouldBoot(agents, job, { waitedMs, waiting }, policy, NOW, STALE_MS);
+  const busy = instance({ state: "busy", running: 1 });
+
+  it("boots the first instance of a model at once", () => {
+    expect(boot([agent("a", { slots: 2 })], 0, 1)).toBe(true);
+  });
+
+  it("waits for a busy instance rather than boot at once", () => {
+    expect(boot([agent("a", { slots: 2, instances: [busy] })], 100, 1)).toBe(false);
+  });
+
+  it("scales up once the head has waited past the threshold", () => {
+    expect(boot([agent("a", { slots: 2, instances: [busy] })], policy.scaleUpAfterMs, 1)).toBe(true);
+  });
+
+  it("does not boot more while booting instances cover the queue", () => {
+    const booting = instance({ state: "booting", running: 0 });
+    expect(boot([agent("a", { slots: 4, instances: [busy, booting] })], 5000, 1)).toBe(false);
+    expect(boot([agent("a", { slots: 4, instances: [busy, booting] })], 5000, 2)).toBe(true);
+  });
+
+  it("never beyond max_instances", () => {
+    const job = { ...JOB, maxInstances: 1 };
+    expect(boot([agent("a", { slots: 2, instances: [busy] })], 60_000, 50, job)).toBe(false);
+  });
+
+  it("ranks no cold candidate when booting is not allowed, and spares recently used instances", () => {
+    const other = instance({ version_id: V2, last_used: new Date(NOW.getTime() - 500).toISOString() });
+    const agents = [agent("a", { instances: [other] })];
+    expect(rankCandidates(agents, JOB, NOW, STALE_MS, { allowed: false, evictIdleMs: 0 })).toEqual([]);
+    expect(rankCandidates(agents, JOB, NOW, STALE_MS, { allowed: true, evictIdleMs: 1000 })).toEqual([]);
+    expect(rankCandidates(agents, JOB, NOW, STALE_MS, { allowed: true, evictIdleMs: 100 })).toEqual([
+      { agentId: "a", warm: false },
+    ]);
   });
 });

@@ -9,6 +9,52 @@ export interface PlacementJob {
   maxInstances?: number;
 }
 
+/** When placement may start a new instance instead of waiting for a busy one. */
+export interface ScalePolicy {
+  /** Boot a new instance (when one serves the job already) only after the head waited this long. */
+  scaleUpAfterMs: number;
+  /** An idle instance of another model is replaced only after idling this long (no thrashing). */
+  evictIdleMs: number;
+}
+
+export const DEFAULT_SCALE_POLICY: ScalePolicy = { scaleUpAfterMs: 500, evictIdleMs: 2000 };
+
+/** What the lane looks like to the prediction at its head. */
+export interface LaneState {
+  /** How long the head has waited since it was queued. */
+  waitedMs: number;
+  /** Predictions waiting in the lane, the head included. */
+  waiting: number;
+}
+
+/**
+ * Whether to boot one more instance for a lane: always when none serves it; otherwise only
+ * when the head has waited past `scaleUpAfterMs` (the busy instances are not keeping up) and the
+ * instances already booting are fewer than the predictions waiting. Pure.
+ */
+export function shouldBoot(
+  agents: Iterable<AgentHeartbeat>,
+  job: PlacementJob,
+  lane: LaneState,
+  policy: ScalePolicy,
+  now: Date,
+  staleMs: number,
+): boolean {
+  let live = 0;
+  let booting = 0;
+  for (const a of agents) {
+    if (a.sku !== job.hardware || !fresh(a, now, staleMs)) continue;
+    for (const i of a.instances) {
+      if (!serves(i, job)) continue;
+      live++;
+      if (i.state === "booting") booting += i.concurrency - i.running;
+    }
+  }
+  if (job.maxInstances !== undefined && live >= job.maxInstances) return false;
+  if (live === 0) return true;
+  return lane.waitedMs >= policy.scaleUpAfterMs && booting < lane.waiting;
+}
+
 export interface Candidate {
   agentId: string;
   /** A ready (or booting) instance of the version has a free slot there. */
@@ -33,20 +79,27 @@ export function instanceCount(agents: Iterable<AgentHeartbeat>, job: PlacementJo
 
 /**
  * Where a prediction may go, best first: agents of the job's SKU with a warm instance that
- * serves it and has a free slot (least loaded first), then, unless the job is at its
- * `maxInstances`, agents with room to boot one (a free slot, or an idle instance that no
- * deployment keeps warm; emptiest first). Stale agents are skipped.
+ * serves it and has a free slot (least loaded first), then, when booting is allowed and the job
+ * is under its `maxInstances`, agents with room to boot one (a free slot, or an instance idle for
+ * `evictIdleMs` that no deployment keeps warm; emptiest first). Stale agents are skipped.
  */
 export function rankCandidates(
   agents: Iterable<AgentHeartbeat>,
   job: PlacementJob,
   now: Date,
   staleMs: number,
+  boot: { allowed: boolean; evictIdleMs: number } = { allowed: true, evictIdleMs: 0 },
 ): Candidate[] {
   const all = [...agents].filter((a) => a.sku === job.hardware && fresh(a, now, staleMs));
   const warm: { agentId: string; load: number }[] = [];
   const cold: { agentId: string; load: number }[] = [];
-  const canBoot = job.maxInstances === undefined || instanceCount(all, job, now, staleMs) < job.maxInstances;
+  const canBoot =
+    boot.allowed && (job.maxInstances === undefined || instanceCount(all, job, now, staleMs) < job.maxInstances);
+  const evictable = (i: InstanceStatus) =>
+    i.running === 0 &&
+    i.state !== "booting" &&
+    i.leased !== true &&
+    (i.last_used === undefined || now.getTime() - Date.parse(i.last_used) >= boot.evictIdleMs);
   for (const a of all) {
     const mine = a.instances.filter((i) => serves(i, job) && i.running < i.concurrency);
     if (mine.length > 0) {
@@ -56,8 +109,7 @@ export function rankCandidates(
     }
     if (!canBoot) continue;
     const live = a.instances.filter((i) => i.state !== "failed");
-    const room =
-      live.length < a.slots || live.some((i) => i.running === 0 && i.state !== "booting" && i.leased !== true);
+    const room = live.length < a.slots || live.some(evictable);
     if (room) cold.push({ agentId: a.agent_id, load: live.length / a.slots });
   }
   warm.sort((x, y) => x.load - y.load);
