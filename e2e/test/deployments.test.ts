@@ -3,7 +3,8 @@ import { type Platform, startPlatform } from "./helpers.ts";
 
 let p: Platform;
 beforeAll(async () => {
-  p = await startPlatform();
+  // Up time is reported every half second, so billing of deployments shows within the test.
+  p = await startPlatform(undefined, { env: { GANTRY_UPTIME_INTERVAL_MS: "500" } });
 });
 afterAll(async () => {
   await p?.close();
@@ -51,6 +52,39 @@ describe("deployments through the official client", () => {
 
     expect(await p.replicate.deployments.delete("dev", "my-test")).toBe(true);
     await expect(p.replicate.deployments.get("dev", "my-test")).rejects.toThrow(/404/);
+  });
+
+  it("a deployment's instance is billed for its whole up time, idle included", async () => {
+    const version = p.stack.versions["gantry/test"]!;
+    await p.replicate.deployments.create({
+      name: "billed",
+      model: "gantry/test",
+      version,
+      hardware: "cpu",
+      min_instances: 0,
+      max_instances: 1,
+    });
+    const done = await p.replicate.deployments.predictions.create("dev", "billed", {
+      input: { tokens: 1 },
+      wait: true,
+    } as never);
+    expect(done.status).toBe("succeeded");
+    type Usage = { by_deployment: Record<string, { ms: number; nano: number }> };
+    const usage = async () => {
+      const res = await p.api("/v1/account/usage");
+      return ((await res.json()) as Usage).by_deployment["dev/billed"];
+    };
+    let first: { ms: number; nano: number } | undefined;
+    for (let i = 0; i < 100 && !first?.ms; i++) {
+      first = await usage();
+      if (!first?.ms) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(first?.ms).toBeGreaterThan(0);
+    expect(first?.nano).toBeGreaterThan(0);
+    // Nothing runs now, yet the instance is up: its seconds keep being billed.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await usage())?.ms).toBeGreaterThan(first!.ms);
+    await p.replicate.deployments.delete("dev", "billed");
   });
 
   it("refuses bad configurations with problem details", async () => {

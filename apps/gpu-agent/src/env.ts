@@ -1,4 +1,5 @@
-import { hostname } from "node:os";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 
 /** The only reader of `process.env` in the agent. */
@@ -13,6 +14,8 @@ const Env = z.object({
   GANTRY_AGENT_SLOTS: z.coerce.number().int().positive().default(4),
   GANTRY_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   GANTRY_MODELS_DIR: z.string().default(process.cwd()),
+  /** Where the agent records the model servers it runs, to stop them after a crash of the agent. */
+  GANTRY_AGENT_STATE_DIR: z.string().default(join(tmpdir(), "gantry-agent")),
   /** Stop model servers idle this long (and not kept warm by a deployment). */
   GANTRY_IDLE_STOP_MS: z.coerce.number().int().positive().default(300_000),
   /** How often instances billed by up time report it (a crash loses at most one interval). */

@@ -24,6 +24,7 @@ const svc = await start({
     slots: env.GANTRY_AGENT_SLOTS,
     webhookPort: env.GANTRY_AGENT_PORT,
     modelsDir: env.GANTRY_MODELS_DIR,
+    stateDir: env.GANTRY_AGENT_STATE_DIR,
     heartbeatMs: env.GANTRY_HEARTBEAT_MS,
     idleStopMs: env.GANTRY_IDLE_STOP_MS,
     uptimeIntervalMs: env.GANTRY_UPTIME_INTERVAL_MS,

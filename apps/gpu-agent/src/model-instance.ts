@@ -6,6 +6,7 @@ import type { ModelRuntime } from "@gantry/contracts/models";
 import type { Logger } from "@gantry/platform/logger";
 import { freePort } from "@gantry/platform/ports";
 import { CogClient } from "./cog-client.ts";
+import type { ServerRecorder } from "./server-ledger.ts";
 
 /** Whom an instance serves and bills: a deployment's instances serve only its predictions. */
 export interface Tenancy {
@@ -28,6 +29,8 @@ export interface InstanceOptions {
   healthIntervalMs: number;
   /** Give `image` runtimes the host's GPUs (`docker run --gpus all`). */
   gpus: boolean;
+  /** Where started server processes are recorded, so a successor can stop them after a crash. */
+  ledger?: ServerRecorder;
   /** How many servers of this version died and were replaced before this one. */
   restarts?: number;
   log: Logger;
@@ -188,6 +191,11 @@ export class ModelInstance {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.#proc = proc;
+    const pid = proc.pid;
+    if (pid !== undefined) {
+      this.#o.ledger?.add({ pid, cmd, ...(rt.kind === "image" ? { container: this.#name } : {}) });
+      proc.once("exit", () => this.#o.ledger?.remove(pid));
+    }
     const capture = (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-16_000);
     };

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { AgentHeartbeat, GpuInfo } from "@gantry/contracts/agents";
 import {
   type CancelReply,
@@ -22,6 +23,7 @@ import type { ModelInstance } from "./model-instance.ts";
 import { OutputFiles } from "./output-files.ts";
 import { RunTracker } from "./run-tracker.ts";
 import { type Run, Runner } from "./runner.ts";
+import { ServerLedger } from "./server-ledger.ts";
 import { UptimeMeter } from "./uptime-meter.ts";
 import { startWebhookServer } from "./webhook-server.ts";
 
@@ -50,6 +52,11 @@ export interface AgentConfig {
   /** How often ready model servers' `/health-check` is read (0 = never). */
   healthIntervalMs?: number;
   /** How often the up time of instances billed by up time is reported (default 60 s). */
+  /**
+   * Where the agent records the model servers it runs (a file per agent id), so that after a
+   * crash the next agent of the same id stops what was left running. None: not recorded.
+   */
+  stateDir?: string;
   uptimeIntervalMs?: number;
   /** Reads GPU memory in use for heartbeats (GPU hosts). */
   gpuMemoryUsed?: () => Promise<Map<number, number>>;
@@ -82,6 +89,10 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     now,
   };
   const runs = new Map<string, Run>();
+  const ledger = config.stateDir
+    ? new ServerLedger(join(config.stateDir, `agent-${config.agentId}.servers.json`))
+    : null;
+  ledger?.reapLeftovers(log);
   const startedAt = now().toISOString();
   const meter = new UptimeMeter({ js, agentId: config.agentId, hardware: config.sku, now, log });
   const pool = new InstancePool({
@@ -93,6 +104,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       setupTimeoutMs: config.setupTimeoutMs,
       healthIntervalMs: config.healthIntervalMs ?? 2000,
       gpus: config.gpus.length > 0,
+      ...(ledger ? { ledger } : {}),
     },
     log,
     now,

@@ -17,7 +17,8 @@ const outputCount = (output: unknown) => (Array.isArray(output) ? output.length 
 
 /**
  * The non-terminal events a changed record brings, among those the filter allows: `start` when
- * it began processing, `output` when its output grew, `logs` when its log grew. (`completed` is
+ * it began processing, `output` when its output grew, `logs` when its log grew (wait notes of a
+ * `starting` prediction are not its log). (`completed` is
  * delivered on its own durable path.)
  */
 export function newEvents(
@@ -30,7 +31,8 @@ export function newEvents(
   const events: WebhookEventType[] = [];
   if (!sent.started && record.status === "processing" && allow.has("start")) events.push("start");
   if (outputCount(record.output) > sent.outputCount && allow.has("output")) events.push("output");
-  if (record.logs.length > sent.logsLength && allow.has("logs")) events.push("logs");
+  // A `starting` prediction's logs are wait notes (queued, booting), not the model's: no webhook.
+  if (record.status !== "starting" && record.logs.length > sent.logsLength && allow.has("logs")) events.push("logs");
   return events;
 }
 
@@ -38,7 +40,7 @@ export function sentStateOf(record: PredictionRecord): SentState {
   return {
     started: record.status !== "starting",
     outputCount: outputCount(record.output),
-    logsLength: record.logs.length,
+    logsLength: record.status === "starting" ? 0 : record.logs.length,
   };
 }
 

@@ -102,6 +102,7 @@ export async function startTestAgent(
   url: string,
   agentId: string,
   slots: number,
+  idleStopMs = 300_000,
 ): Promise<Agent & { close(): Promise<void> }> {
   const nc = await connect({ servers: url });
   const agent = await startAgent({
@@ -117,7 +118,7 @@ export async function startTestAgent(
       webhookPort: 0,
       modelsDir: REPO_ROOT,
       heartbeatMs: 200,
-      idleStopMs: 300_000,
+      idleStopMs,
       setupTimeoutMs: 30_000,
       uptimeIntervalMs: 300,
       topology: DEFAULT_TOPOLOGY,

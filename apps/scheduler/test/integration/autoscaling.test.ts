@@ -1,0 +1,102 @@
+import type { DeploymentRecord } from "@gantry/contracts/deployments";
+import { encode } from "@gantry/platform/codec";
+import { silentLogger } from "@gantry/platform/logger";
+import { PredictionStore } from "@gantry/platform/prediction-store";
+import { ensureTopology } from "@gantry/platform/topology";
+import { startNatsServer } from "@gantry/testing/nats-server";
+import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import { start } from "../../src/service.ts";
+import {
+  enqueue,
+  newId,
+  putTestVersion,
+  record,
+  SCHEDULER_CONFIG,
+  startTestAgent,
+  VERSION,
+  waitTerminal,
+} from "./harness.ts";
+
+const now = () => new Date();
+
+async function until(what: string, check: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("autoscaling with real agents and nats-server", () => {
+  it("scales up under a burst, then back to zero when idle", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    await putTestVersion(buckets, 1);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
+    const agents = await Promise.all(["up-1", "up-2"].map((id) => startTestAgent(nats.url, id, 2, 1500)));
+    const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, live());
+    }, 5);
+    try {
+      const burst = Array.from({ length: 16 }, () => record(newId("up"), { sleep_ms: 300 }));
+      await enqueue(nc, store, burst);
+      const done = await waitTerminal(
+        store,
+        burst.map((r) => r.id),
+        60_000,
+      );
+      expect(done.every((r) => r.status === "succeeded")).toBe(true);
+      // One instance could not keep up: the queue grew and more were booted, up to every slot.
+      expect(most).toBeGreaterThanOrEqual(3);
+      expect(most).toBeLessThanOrEqual(4);
+      await until("every instance to stop", () => live() === 0, 15_000);
+    } finally {
+      clearInterval(watch);
+      await scheduler.stop();
+      for (const a of agents) await a.close();
+      await nc.close();
+    }
+  }, 90_000);
+
+  it("keeps a deployment's min_instances warm past the idle window, and lets them go at zero", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    await putTestVersion(buckets, 1);
+    const deployment: DeploymentRecord = {
+      owner: "acme",
+      name: "warm",
+      account_id: "acct",
+      model: "gantry/test",
+      version: VERSION,
+      hardware: "cpu",
+      min_instances: 1,
+      max_instances: 2,
+      release: 1,
+      release_created_at: now().toISOString(),
+      created_at: now().toISOString(),
+    };
+    await buckets.deployments.put("acme/warm", encode(deployment));
+    const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
+    const agent = await startTestAgent(nats.url, "keep-1", 2, 500);
+    const kept = () =>
+      agent.instances().filter((i) => i.tenancy.deployment === "acme/warm" && i.state === "ready").length;
+    try {
+      await until("the deployment's instance", () => kept() === 1, 20_000);
+      // Well past the agent's idle window (500 ms): the lease keeps it.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(kept()).toBe(1);
+      await buckets.deployments.put("acme/warm", encode({ ...deployment, min_instances: 0, release: 2 }));
+      await until("the instance to stop once its lease lapses", () => agent.instances().length === 0, 15_000);
+    } finally {
+      await scheduler.stop();
+      await agent.close();
+      await nc.close();
+    }
+  }, 60_000);
+});
