@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT } from "@gantry/testing/stack";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { commandRuntime, versionOf } from "./harness.ts";
+import { commandRuntime, spawnAgent, versionOf } from "./harness.ts";
 
 /** Running, and not a zombie waiting to be reaped. */
 function alive(pid: number): boolean {
@@ -38,18 +38,13 @@ describe("an agent killed outright", () => {
     const buckets = await ensureTopology(nc);
     const stateDir = mkdtempSync(join(tmpdir(), "gantry-agent-state-"));
     const launch = (): ChildProcess =>
-      spawn(process.execPath, ["--import", "tsx", "apps/gpu-agent/src/main.ts"], {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          NATS_URL: nats.url,
-          GANTRY_AGENT_ID: "crashy",
-          GANTRY_AGENT_STATE_DIR: stateDir,
-          GANTRY_MODELS_DIR: REPO_ROOT,
-          GANTRY_HEARTBEAT_MS: "200",
-          GANTRY_AGENT_SLOTS: "1",
-        },
-        stdio: ["ignore", "ignore", "inherit"],
+      spawnAgent({
+        NATS_URL: nats.url,
+        GANTRY_AGENT_ID: "crashy",
+        GANTRY_AGENT_STATE_DIR: stateDir,
+        GANTRY_MODELS_DIR: REPO_ROOT,
+        GANTRY_HEARTBEAT_MS: "200",
+        GANTRY_AGENT_SLOTS: "1",
       });
     const heartbeat = async () => {
       const e = await buckets.agents.get("crashy");

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { PredictionEvent } from "@gantry/contracts/events";
 import { RunReply, type RunRequest } from "@gantry/contracts/jobs";
@@ -175,4 +176,13 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
       await nats[Symbol.asyncDispose]();
     },
   };
+}
+
+/** An agent in its own process (so a test can kill -9 it), configured by `env`. */
+export function spawnAgent(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "apps/gpu-agent/src/main.ts"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }
