@@ -68,7 +68,9 @@ export class RunTracker {
 
   /** The prediction is placed here but must wait (`note` says why): record which agent has it. */
   assigned(note?: string): Promise<void> {
-    return this.#enqueue(() => this.#store({ type: "assign", agentId: this.#c.agentId, ...(note ? { note } : {}) }));
+    return this.#enqueue(async () => {
+      await this.#store({ type: "assign", agentId: this.#c.agentId, ...(note ? { note } : {}) });
+    });
   }
 
   /**
@@ -120,7 +122,9 @@ export class RunTracker {
 
   /** The `Cancel-After` deadline passed while it ran: it is canceled (the model is told next). */
   deadlineReached(): Promise<void> {
-    return this.#enqueue(() => this.#store({ type: "cancel", at: this.#c.now() }));
+    return this.#enqueue(async () => {
+      await this.#store({ type: "cancel", at: this.#c.now() });
+    });
   }
 
   /** The run ended without a terminal snapshot (crash, timeout, setup failure). */
@@ -145,9 +149,9 @@ export class RunTracker {
   async #finish(status: "succeeded" | "failed" | "canceled", output: unknown, logs: string, error: string | null) {
     this.#done = true;
     const at = this.#c.now();
-    const predictMs = this.#startedAt ? Math.max(0, at.getTime() - this.#startedAt.getTime()) : 0;
+    let predictMs = this.#startedAt ? Math.max(0, at.getTime() - this.#startedAt.getTime()) : 0;
     // The store ends the event stream (`done`) with the terminal write.
-    await this.#store({
+    const wrote = await this.#store({
       type: "complete",
       at,
       status,
@@ -156,6 +160,12 @@ export class RunTracker {
       error: status === "failed" ? (error ?? "prediction failed") : null,
       predictTimeS: predictMs / 1000,
     });
+    // Ended first by someone else (a user's cancel, the deadline): the prediction shows the
+    // predict time of that ending, and it is what is billed.
+    const shown = this.#known?.record;
+    if (!wrote && shown && typeof shown.metrics.predict_time === "number") {
+      predictMs = Math.round(shown.metrics.predict_time * 1000);
+    }
     const usage: PredictUsage = {
       kind: "predict",
       prediction_id: this.#c.predictionId,
@@ -175,9 +185,11 @@ export class RunTracker {
     this.#c.onDone?.();
   }
 
-  async #store(t: Transition): Promise<void> {
+  /** Applies a transition; true when it changed the stored record. */
+  async #store(t: Transition): Promise<boolean> {
     const result = await this.#c.store.transition(this.#c.predictionId, t, this.#known);
     this.#known = result ?? undefined;
+    return result?.changed ?? false;
   }
 
   async #publish(event: PredictionEvent): Promise<void> {

@@ -2,7 +2,8 @@ import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import { WorkItem } from "@gantry/contracts/jobs";
 import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
-import { decode } from "@gantry/platform/codec";
+import { type PredictUsage, usageMsgId } from "@gantry/contracts/usage";
+import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import type { Buckets } from "@gantry/platform/topology";
@@ -46,15 +47,37 @@ export function startReaper(deps: {
       const stored = await store.get(item.prediction_id);
       if (!stored || isTerminal(stored.record.status)) continue;
       if (stored.record.status === "processing") {
-        await store.transition(item.prediction_id, {
+        const at = now();
+        const predictMs = stored.record.started_at
+          ? Math.max(0, at.getTime() - Date.parse(stored.record.started_at))
+          : 0;
+        const ended = await store.transition(item.prediction_id, {
           type: "complete",
-          at: now(),
+          at,
           status: "failed",
           output: stored.record.output,
           logs: stored.record.logs,
           error: `The agent running this prediction (${agentId}) ${why}.`,
-          predictTimeS: stored.record.started_at ? (now().getTime() - Date.parse(stored.record.started_at)) / 1000 : 0,
+          predictTimeS: predictMs / 1000,
         });
+        // Its agent cannot report the predict time any more: the seconds it shows are billed from
+        // here, under the same message id the agent would have used (so never twice).
+        if (ended?.changed) {
+          const usage: PredictUsage = {
+            kind: "predict",
+            prediction_id: item.prediction_id,
+            account_id: item.account_id,
+            model: item.model,
+            version_id: item.version_id,
+            agent_id: agentId,
+            hardware: item.hardware,
+            predict_ms: predictMs,
+            at: at.toISOString(),
+            billing: item.billing ?? "predict",
+            deployment: item.deployment ?? null,
+          };
+          await js.publish(subjects.usage("predict", agentId), encode(usage), { msgID: usageMsgId(usage) });
+        }
         log.warn("prediction failed with its agent", { id: item.prediction_id, agent_id: agentId });
       } else {
         await store.transition(item.prediction_id, { type: "unassign" });

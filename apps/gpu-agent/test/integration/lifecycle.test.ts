@@ -1,6 +1,8 @@
 import { CancelReply } from "@gantry/contracts/jobs";
-import { subjects } from "@gantry/contracts/subjects";
+import { STREAMS, subjects } from "@gantry/contracts/subjects";
+import { UsageEvent } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { modelArgv, startAgent } from "./harness.ts";
 
@@ -66,6 +68,33 @@ describe("model server lifecycle", () => {
       expect((rec.output as string[]).length).toBeLessThan(1000);
       const evs = await t.events(id);
       expect(evs.at(-1)).toEqual({ type: "done", status: "canceled", error: null });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a user's cancel: the predict time billed is the one the prediction shows", async () => {
+    const t = await startAgent();
+    try {
+      const { id } = await t.run({ tokens: 1000, token_delay_ms: 20 });
+      await t.processing(id);
+      await new Promise((r) => setTimeout(r, 200));
+      // As the gateway cancels: the record first, then the agent.
+      await t.store.transition(id, { type: "cancel", at: new Date() });
+      await t.nc.request(subjects.agentCancel(t.agentId), encode({ prediction_id: id }), { timeout: 5000 });
+      const rec = await t.finished(id);
+      expect(rec.status).toBe("canceled");
+      const jsm = await jetstreamManager(t.nc);
+      let usage: UsageEvent | null = null;
+      for (let i = 0; i < 100 && !usage; i++) {
+        const m = await jsm.streams
+          .getMessage(STREAMS.usage.name, { last_by_subj: subjects.usage("predict", t.agentId) })
+          .catch(() => null);
+        usage = m ? decode(UsageEvent, m.data, "usage") : null;
+        if (!usage) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(usage).toMatchObject({ kind: "predict", prediction_id: id });
+      expect(usage?.kind === "predict" && usage.predict_ms).toBe(Math.round((rec.metrics.predict_time ?? -1) * 1000));
     } finally {
       await t.close();
     }

@@ -2,7 +2,8 @@ import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import type { WorkItem } from "@gantry/contracts/jobs";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { STREAMS } from "@gantry/contracts/subjects";
-import { encode } from "@gantry/platform/codec";
+import { UsageEvent } from "@gantry/contracts/usage";
+import { decode, encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
@@ -101,6 +102,18 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
     expect(requeued).toMatchObject({ status: "starting", agent_id: null });
     const work = await (await jetstreamManager(nc)).streams.info(STREAMS.work.name);
     expect(work.state.messages).toBe(1);
+    // The failed one's predict time is billed once (several reapers raced), as it shows.
+    const usage = await (await jetstreamManager(nc)).streams.info(STREAMS.usage.name);
+    expect(usage.state.messages).toBe(1);
+    const billed = await (await jetstreamManager(nc)).streams.getMessage(STREAMS.usage.name, {
+      seq: usage.state.first_seq,
+    });
+    expect(decode(UsageEvent, billed!.data, "usage")).toMatchObject({
+      kind: "predict",
+      prediction_id: running.id,
+      agent_id: "ghost",
+      predict_ms: Math.round((failed?.metrics.predict_time ?? -1) * 1000),
+    });
     let left = 0;
     for await (const _ of await buckets.placements.keys()) left++;
     expect(left).toBe(0);
