@@ -5,6 +5,7 @@ import { findHardware } from "@gantry/contracts/hardware";
 import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { type UsageEvent, usageMsgId } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT } from "@gantry/testing/stack";
@@ -134,7 +135,7 @@ async function runOnce(events: UsageEvent[], duplicates: number, batch: number, 
   const expected = directSum(events);
   let exact = true;
   let ledgers = 0;
-  for await (const key of await buckets.ledger.keys()) {
+  for (const key of await listKeys(buckets.ledger)) {
     if (key === POSITION_KEY) continue;
     ledgers++;
     const entry = await buckets.ledger.get(key);

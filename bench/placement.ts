@@ -1,4 +1,3 @@
-import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { DEMO_MODELS } from "@gantry/demo-models/catalog";
 import { type Agent, start as startAgent } from "@gantry/gpu-agent/service";
@@ -8,6 +7,7 @@ import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
 import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
 import { type Placed, start as startScheduler } from "@gantry/scheduler/service";
+import { predictionRecord, workItemOf } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT } from "@gantry/testing/stack";
 import { jetstream } from "@nats-io/jetstream";
@@ -112,45 +112,15 @@ export async function benchPlacement(o: PlacementBench): Promise<string> {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const m = pick(random());
-    const now = new Date().toISOString();
-    const r: PredictionRecord = {
+    const r = predictionRecord({
       id: `bench${String(i).padStart(21, "0")}`,
       account_id: `acct${i % 5}`,
       model: `gantry/test-${m}`,
       version: versionId(m),
-      streams: true,
-      hardware: "cpu",
-      deployment: null,
-      source: "api",
       input: { sleep_ms: o.runMs },
-      output: null,
-      logs: "",
-      error: null,
-      status: "starting",
-      data_removed: false,
-      created_at: now,
-      started_at: null,
-      completed_at: null,
-      deadline: null,
-      webhook: null,
-      webhook_events_filter: null,
-      metrics: {},
-      agent_id: null,
-      stream_token: null,
-      secret_fields: [],
-    };
+    });
     await store.create(r);
-    const item = {
-      prediction_id: r.id,
-      account_id: r.account_id,
-      model: r.model,
-      version_id: r.version,
-      hardware: "cpu",
-      streams: true,
-      input: r.input,
-      deadline: null,
-      enqueued_at: now,
-    };
+    const item = workItemOf(r);
     await js.publish(subjects.work("cpu"), encode(item), { msgID: r.id });
   }
   const until = performance.now() + 60_000;

@@ -1,4 +1,5 @@
 import { STREAMS } from "@gantry/contracts/subjects";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
 import { type NatsServer, startNatsServer } from "@gantry/testing/nats-server";
 import { type Stack, startStack } from "@gantry/testing/stack";
@@ -51,7 +52,7 @@ export async function startPlatform(
     replicate,
     async counts() {
       let predictions = 0;
-      for await (const _ of await buckets.predictions.keys()) predictions++;
+      for (const _ of await listKeys(buckets.predictions)) predictions++;
       const info = await jsm.streams.info(STREAMS.work.name);
       return { predictions, enqueued: info.state.last_seq };
     },

@@ -3,6 +3,7 @@ import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { randomId } from "@gantry/platform/ids";
 import { type Logger, silentLogger } from "@gantry/platform/logger";
 import { DEFAULT_TOPOLOGY } from "@gantry/platform/topology";
+import { predictionRecord as baseRecord } from "@gantry/testing/fixtures";
 import { type NatsServer, startNatsServer } from "@gantry/testing/nats-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { AdminDeps, Credentials } from "../src/server/context.ts";
@@ -48,33 +49,7 @@ export async function startAdminEnv(options: { log?: Logger; now?: () => Date } 
 }
 
 export function predictionRecord(over: Partial<PredictionRecord> = {}): PredictionRecord {
-  return {
-    id: randomId(),
-    account_id: "dev",
-    model: "gantry/test",
-    version: "c".repeat(64),
-    streams: true,
-    hardware: "cpu",
-    deployment: null,
-    source: "api",
-    input: { tokens: 3 },
-    output: null,
-    logs: "",
-    error: null,
-    status: "starting",
-    data_removed: false,
-    created_at: new Date().toISOString(),
-    started_at: null,
-    completed_at: null,
-    deadline: null,
-    webhook: null,
-    webhook_events_filter: null,
-    metrics: {},
-    agent_id: null,
-    stream_token: null,
-    secret_fields: [],
-    ...over,
-  };
+  return baseRecord({ id: randomId(), account_id: "dev", input: { tokens: 3 }, ...over });
 }
 
 /** Stores a prediction and its index entry, as the gateway does. */

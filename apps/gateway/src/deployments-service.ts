@@ -8,6 +8,7 @@ import {
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { findHardware, HARDWARE_CATALOG } from "@gantry/contracts/hardware";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import type { GatewayDeps } from "./deps.ts";
 import type { PredictionService } from "./prediction-service.ts";
 
@@ -37,7 +38,7 @@ export class DeploymentService {
 
   async list(accountId: string): Promise<DeploymentRecord[]> {
     const out: DeploymentRecord[] = [];
-    for await (const k of await this.deps.buckets.deployments.keys()) {
+    for (const k of await listKeys(this.deps.buckets.deployments)) {
       const entry = await this.deps.buckets.deployments.get(k);
       if (entry?.operation !== "PUT") continue;
       const record = decode(DeploymentRecord, entry.value, "deployment");

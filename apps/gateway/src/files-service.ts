@@ -10,6 +10,7 @@ import {
   MAX_FILE_BYTES,
 } from "@gantry/contracts/files";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { type DownloadGrant, signedDownloadUrl, verifyDownload } from "@gantry/platform/signed-url";
 import { multipartBoundary, readMultipart } from "./core/multipart.ts";
 import { type FormFields, readFormFields } from "./core/multipart-form.ts";
@@ -157,7 +158,7 @@ export class FilesService implements FileLookup {
   /** Every live file of the account, in no particular order. */
   async list(accountId: string): Promise<FileRecord[]> {
     const ids: string[] = [];
-    for await (const key of await this.#d.buckets.files.keys()) ids.push(key);
+    for (const key of await listKeys(this.#d.buckets.files)) ids.push(key);
     const out: FileRecord[] = [];
     for (let i = 0; i < ids.length; i += 64) {
       const batch = await Promise.all(ids.slice(i, i + 64).map((id) => this.#live(id)));

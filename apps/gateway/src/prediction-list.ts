@@ -1,5 +1,6 @@
 import { AppError } from "@gantry/contracts/errors";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
+import { listKeys } from "@gantry/platform/kv-keys";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import type { KV } from "@nats-io/kv";
 import { decodeCursor, type Page, paginate } from "./core/pagination.ts";
@@ -43,7 +44,7 @@ export async function listPredictions(
   const before = parseTime("created_before", q.createdBefore);
   if (q.cursor) decodeCursor(q.cursor);
   const positions: { t: string; id: string }[] = [];
-  for await (const key of await index.keys(`${accountId}.*.*`)) {
+  for (const key of await listKeys(index, `${accountId}.*.*`)) {
     const [, ms = "", id = ""] = key.split(".");
     const t = Number(ms);
     if (after !== null && t < after) continue;

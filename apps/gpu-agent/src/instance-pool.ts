@@ -1,5 +1,5 @@
 import type { InstanceStatus } from "@gantry/contracts/agents";
-import type { RunRequest } from "@gantry/contracts/jobs";
+import type { RunRequest, WarmRequest } from "@gantry/contracts/jobs";
 import type { Logger } from "@gantry/platform/logger";
 import { type InstanceOptions, ModelInstance, type Tenancy } from "./model-instance.ts";
 
@@ -28,8 +28,11 @@ export interface InstanceSpec {
   tenancy: Tenancy;
 }
 
-/** The spec of the instance a run request needs. */
-export function specOf(req: RunRequest): InstanceSpec {
+/**
+ * The spec of the instance a run request needs, or a warm request keeps (a deployment's, billed
+ * by up time to the deployment's account).
+ */
+export function specOf(req: RunRequest | WarmRequest): InstanceSpec {
   return {
     versionId: req.version_id,
     runtime: req.runtime,
@@ -37,8 +40,8 @@ export function specOf(req: RunRequest): InstanceSpec {
     tenancy: {
       deployment: req.deployment ?? null,
       billing: req.billing ?? "predict",
-      accountId: req.account_id,
-      model: req.model,
+      accountId: req.account_id ?? "gantry",
+      model: req.model ?? "",
     },
   };
 }

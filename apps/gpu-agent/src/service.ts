@@ -18,7 +18,7 @@ import { jetstream } from "@nats-io/jetstream";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { withMemoryUsed } from "./core/hardware.ts";
 import { isTerminalCogStatus, parseSnapshot } from "./core/snapshot.ts";
-import { InstancePool, type InstanceSpec } from "./instance-pool.ts";
+import { InstancePool, specOf } from "./instance-pool.ts";
 import type { ModelInstance } from "./model-instance.ts";
 import { OutputFiles } from "./output-files.ts";
 import { RunTracker } from "./run-tracker.ts";
@@ -236,18 +236,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     try {
       const req = decode(WarmRequest, msg.data, "warm request");
       const until = now().getTime() + req.lease_ms;
-      const spec: InstanceSpec = {
-        versionId: req.version_id,
-        runtime: req.runtime,
-        concurrency: req.concurrency,
-        tenancy: {
-          deployment: req.deployment ?? null,
-          billing: req.billing ?? "predict",
-          accountId: req.account_id ?? "gantry",
-          model: req.model ?? "",
-        },
-      };
-      reply = { instances: await pool.warm(spec, req.count, until) };
+      reply = { instances: await pool.warm(specOf(req), req.count, until) };
     } catch (err) {
       log.warn("bad warm request", { err: String(err) });
     }

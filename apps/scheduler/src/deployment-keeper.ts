@@ -3,6 +3,7 @@ import { DeploymentRecord } from "@gantry/contracts/deployments";
 import { WarmReply, type WarmRequest } from "@gantry/contracts/jobs";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import type { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
@@ -45,7 +46,7 @@ export function startDeploymentKeeper(deps: {
 
   const tick = async () => {
     if (!(await lead())) return;
-    for await (const key of await buckets.deployments.keys()) {
+    for (const key of await listKeys(buckets.deployments)) {
       const entry = await buckets.deployments.get(key);
       if (entry?.operation !== "PUT") continue;
       const d = decode(DeploymentRecord, entry.value, "deployment");

@@ -4,6 +4,7 @@ import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { type PredictUsage, usageMsgId } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import type { Buckets } from "@gantry/platform/topology";
@@ -34,7 +35,7 @@ export function startReaper(deps: {
   const handled = new Set<string>();
 
   const reap = async (agentId: string, why: string, before?: Date) => {
-    for await (const key of await buckets.placements.keys(`${agentId}.*`)) {
+    for (const key of await listKeys(buckets.placements, `${agentId}.*`)) {
       const entry = await buckets.placements.get(key);
       if (entry?.operation !== "PUT") continue;
       if (before && entry.created.getTime() >= before.getTime()) continue;

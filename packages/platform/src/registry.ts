@@ -5,6 +5,7 @@ import type { KV } from "@nats-io/kv";
 import type { z } from "zod";
 import { decode, encode } from "./codec.ts";
 import { sha256Hex } from "./ids.ts";
+import { listKeys } from "./kv-keys.ts";
 import type { Buckets } from "./topology.ts";
 
 const MAX_CAS_ATTEMPTS = 20;
@@ -140,7 +141,7 @@ export class Registry {
 
   async #all<S extends z.ZodType>(kv: KV, schema: S, what: string): Promise<z.output<S>[]> {
     const keys: string[] = [];
-    for await (const k of await kv.keys()) keys.push(k);
+    for (const k of await listKeys(kv)) keys.push(k);
     const out: z.output<S>[] = [];
     // A key deleted between listing and reading is left out.
     for (let i = 0; i < keys.length; i += 64) {

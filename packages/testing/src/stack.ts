@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { DEMO_MODELS } from "@gantry/demo-models/catalog";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { freePort } from "@gantry/platform/ports";
 import { Registry } from "@gantry/platform/registry";
 import { type SeedModel, seed } from "@gantry/platform/seed";
@@ -141,15 +142,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const up = await fetch(`${baseUrl}/health`).then(
+    const up = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) }).then(
       (r) => r.ok,
       () => false,
     );
-    const agents = await buckets.agents.keys().then(async (it) => {
-      let n = 0;
-      for await (const _ of it) n++;
-      return n;
-    });
+    let agents = 0;
+    for (const key of await listKeys(buckets.agents)) {
+      if ((await buckets.agents.get(key))?.operation === "PUT") agents++;
+    }
     if (up && agents >= agentCount) break;
     for (const [name, p] of processes) {
       if (p.exitCode !== null) throw new Error(`${name} exited with code ${p.exitCode} during start-up`);

@@ -3,6 +3,7 @@ import { Ledger, type LineItem, LineItemChunk, POSITION_KEY } from "@gantry/cont
 import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { type UsageEvent, usageMsgId } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { type JetStreamClient, jetstreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -58,7 +59,7 @@ export async function waitForPosition(ledger: KV, seq: number, timeoutMs = 60_00
 /** Every stored ledger, keyed as stored. */
 export async function readLedgers(ledger: KV): Promise<Map<string, Ledger>> {
   const out = new Map<string, Ledger>();
-  for await (const key of await ledger.keys()) {
+  for (const key of await listKeys(ledger)) {
     if (key === POSITION_KEY) continue;
     const entry = await ledger.get(key);
     if (entry?.operation === "PUT") out.set(key, decode(Ledger, entry.value, "ledger"));
@@ -71,7 +72,7 @@ export const sorted = <V>(m: Map<string, V>) => [...m].sort(([a], [b]) => (a < b
 /** Every stored line item. */
 export async function readLineItems(lineItems: KV): Promise<LineItem[]> {
   const out: LineItem[] = [];
-  for await (const key of await lineItems.keys()) {
+  for (const key of await listKeys(lineItems)) {
     const entry = await lineItems.get(key);
     if (entry?.operation === "PUT") out.push(...decode(LineItemChunk, entry.value, "line items").items);
   }

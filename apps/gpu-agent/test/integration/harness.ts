@@ -12,6 +12,7 @@ import { randomId } from "@gantry/platform/ids";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { type Buckets, DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
+import { predictionRecord } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT } from "@gantry/testing/stack";
 import { jetstream } from "@nats-io/jetstream";
@@ -37,32 +38,7 @@ export const fixtureRuntime = (...args: string[]): ModelRuntime => ({
 export const versionOf = (label: string) => createHash("sha256").update(label).digest("hex");
 
 function record(id: string, model: string, versionId: string, streams: boolean): PredictionRecord {
-  return {
-    id,
-    account_id: "acct",
-    model,
-    version: versionId,
-    streams,
-    hardware: "cpu",
-    deployment: null,
-    source: "api",
-    input: {},
-    output: null,
-    logs: "",
-    error: null,
-    status: "starting",
-    data_removed: false,
-    created_at: new Date().toISOString(),
-    started_at: null,
-    completed_at: null,
-    deadline: null,
-    webhook: null,
-    webhook_events_filter: null,
-    metrics: {},
-    agent_id: null,
-    stream_token: null,
-    secret_fields: [],
-  };
+  return predictionRecord({ id, model, version: versionId, streams });
 }
 
 export interface RunOptions {

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import type { WorkItem } from "@gantry/contracts/jobs";
 import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { DEMO_MODELS } from "@gantry/demo-models/catalog";
@@ -9,6 +8,7 @@ import { silentLogger } from "@gantry/platform/logger";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
 import { type Buckets, DEFAULT_TOPOLOGY } from "@gantry/platform/topology";
+import { predictionRecord, workItemOf } from "@gantry/testing/fixtures";
 import { REPO_ROOT } from "@gantry/testing/stack";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -29,51 +29,10 @@ let seq = 0;
 /** A prediction id unique in this process: 26 lowercase letters and digits. */
 export const newId = (prefix: string) => `${prefix}${String(seq++).padStart(26 - prefix.length, "0")}`;
 
-export const record = (
-  id: string,
-  input: Record<string, unknown>,
-  o: Partial<PredictionRecord> = {},
-): PredictionRecord => ({
-  id,
-  account_id: "acct",
-  model: "gantry/test",
-  version: VERSION,
-  streams: true,
-  hardware: "cpu",
-  deployment: null,
-  source: "api",
-  input,
-  output: null,
-  logs: "",
-  error: null,
-  status: "starting",
-  data_removed: false,
-  created_at: new Date().toISOString(),
-  started_at: null,
-  completed_at: null,
-  deadline: null,
-  webhook: null,
-  webhook_events_filter: null,
-  metrics: {},
-  agent_id: null,
-  stream_token: null,
-  secret_fields: [],
-  ...o,
-});
+export const record = (id: string, input: Record<string, unknown>, o: Partial<PredictionRecord> = {}) =>
+  predictionRecord({ id, input, version: VERSION, ...o });
 
-export const workItem = (r: PredictionRecord): WorkItem => ({
-  prediction_id: r.id,
-  account_id: r.account_id,
-  model: r.model,
-  version_id: r.version,
-  hardware: r.hardware,
-  streams: r.streams,
-  input: r.input,
-  deadline: r.deadline,
-  enqueued_at: r.created_at,
-  deployment: r.deployment,
-  billing: r.deployment ? "uptime" : "predict",
-});
+export const workItem = workItemOf;
 
 /** The `gantry/test` demo model as version {@link VERSION}, with `concurrency` slots per server. */
 export async function putTestVersion(buckets: Buckets, concurrency = 1): Promise<void> {

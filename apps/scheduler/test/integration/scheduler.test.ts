@@ -1,12 +1,9 @@
-import type { WorkItem } from "@gantry/contracts/jobs";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
-import { DEMO_MODELS } from "@gantry/demo-models/catalog";
 import { start as startAgent } from "@gantry/gpu-agent/service";
 import { encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
-import { Registry } from "@gantry/platform/registry";
 import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT } from "@gantry/testing/stack";
@@ -14,65 +11,14 @@ import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { start } from "../../src/service.ts";
-
-const VERSION = "c".repeat(64);
-const WEBHOOKS = { publicUrl: "http://127.0.0.1:8787", allowPrivate: true, timeoutMs: 5000 };
-const testModel = DEMO_MODELS.find((m) => m.name === "test")!;
-
-const record = (id: string, input: Record<string, unknown>): PredictionRecord => ({
-  id,
-  account_id: "acct",
-  model: "gantry/test",
-  version: VERSION,
-  streams: true,
-  hardware: "cpu",
-  deployment: null,
-  source: "api",
-  input,
-  output: null,
-  logs: "",
-  error: null,
-  status: "starting",
-  data_removed: false,
-  created_at: new Date().toISOString(),
-  started_at: null,
-  completed_at: null,
-  deadline: null,
-  webhook: null,
-  webhook_events_filter: null,
-  metrics: {},
-  agent_id: null,
-  stream_token: null,
-  secret_fields: [],
-});
-
-const workItem = (r: PredictionRecord): WorkItem => ({
-  prediction_id: r.id,
-  account_id: r.account_id,
-  model: r.model,
-  version_id: r.version,
-  hardware: r.hardware,
-  streams: r.streams,
-  input: r.input,
-  deadline: r.deadline,
-  enqueued_at: r.created_at,
-});
+import { putTestVersion, record, WEBHOOKS, workItem } from "./harness.ts";
 
 describe("scheduler with a real agent and nats-server", () => {
   it("two schedulers share the queue: every prediction placed once and succeeds", async () => {
     await using nats = await startNatsServer();
     const nc = await connect({ servers: nats.url });
     const buckets = await ensureTopology(nc);
-    await new Registry(buckets).putVersion({
-      id: VERSION,
-      model: "gantry/test",
-      account_id: "gantry",
-      cog_version: null,
-      openapi_schema: testModel.predictor.openapi,
-      runtime: { kind: "command", argv: testModel.argv },
-      concurrency: 8,
-      created_at: new Date().toISOString(),
-    });
+    await putTestVersion(buckets, 8);
     const store = new PredictionStore(buckets.predictions, nc);
     const config = {
       agentStaleMs: 5000,

@@ -3,6 +3,7 @@ import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { AccountId } from "@gantry/contracts/ids";
 import { decode, encode } from "@gantry/platform/codec";
 import { sha256Hex } from "@gantry/platform/ids";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import { adminProcedure, router } from "../trpc.ts";
@@ -15,7 +16,7 @@ export interface TokenView extends TokenRecord {
 async function listAccounts(ctx: Context): Promise<AccountRecord[]> {
   const out: AccountRecord[] = [];
   // The bucket also holds per-account settings under dotted keys (`webhook-secret.<id>`, …).
-  for await (const key of await ctx.buckets.accounts.keys()) {
+  for (const key of await listKeys(ctx.buckets.accounts)) {
     if (!AccountId.safeParse(key).success) continue;
     const e = await ctx.buckets.accounts.get(key);
     if (e?.operation !== "PUT") continue;
@@ -30,7 +31,7 @@ async function listAccounts(ctx: Context): Promise<AccountRecord[]> {
 
 async function listTokens(ctx: Context, account?: string): Promise<TokenView[]> {
   const out: TokenView[] = [];
-  for await (const key of await ctx.buckets.tokens.keys()) {
+  for (const key of await listKeys(ctx.buckets.tokens)) {
     const e = await ctx.buckets.tokens.get(key);
     if (e?.operation !== "PUT") continue;
     try {

@@ -1,5 +1,6 @@
 import { AgentHeartbeat } from "@gantry/contracts/agents";
 import { decode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import type { Context } from "../context.ts";
 import { type AgentView, agentView } from "../core/agents.ts";
 import { adminProcedure, router } from "../trpc.ts";
@@ -7,7 +8,7 @@ import { adminProcedure, router } from "../trpc.ts";
 /** Every agent's latest heartbeat, with its instances named by model. */
 export async function listAgents(ctx: Context): Promise<AgentView[]> {
   const beats: AgentHeartbeat[] = [];
-  for await (const key of await ctx.buckets.agents.keys()) {
+  for (const key of await listKeys(ctx.buckets.agents)) {
     const e = await ctx.buckets.agents.get(key);
     if (e?.operation !== "PUT") continue;
     try {

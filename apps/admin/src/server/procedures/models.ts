@@ -2,6 +2,7 @@ import { DeploymentRecord, MaxInstances, MinInstances } from "@gantry/contracts/
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { Slug } from "@gantry/contracts/ids";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import { adminProcedure, router } from "../trpc.ts";
@@ -11,7 +12,7 @@ const isWrongRevision = (err: unknown) => /wrong last sequence|10071/.test(Strin
 
 async function listDeployments(ctx: Context): Promise<DeploymentRecord[]> {
   const out: DeploymentRecord[] = [];
-  for await (const key of await ctx.buckets.deployments.keys()) {
+  for (const key of await listKeys(ctx.buckets.deployments)) {
     const e = await ctx.buckets.deployments.get(key);
     if (e?.operation !== "PUT") continue;
     try {

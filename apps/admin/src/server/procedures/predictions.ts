@@ -6,6 +6,7 @@ import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction"
 import { subjects } from "@gantry/contracts/subjects";
 import { WebhookDeliveryLog } from "@gantry/contracts/webhooks";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { tracked } from "@trpc/server";
 import { z } from "zod";
 import type { Context } from "../context.ts";
@@ -27,7 +28,7 @@ const READ_BATCH = 32;
 
 async function indexPositions(ctx: Context, account: string | undefined): Promise<IndexPosition[]> {
   const out: IndexPosition[] = [];
-  for await (const key of await ctx.buckets.predictionIndex.keys(account ? `${account}.*.*` : ">")) {
+  for (const key of await listKeys(ctx.buckets.predictionIndex, account ? `${account}.*.*` : ">")) {
     const p = parseIndexKey(key);
     if (p) out.push(p);
   }

@@ -1,5 +1,6 @@
 import { Ledger } from "@gantry/contracts/billing";
 import { decode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import { buildTimeline, TimelineQuery } from "../core/timeline.ts";
@@ -19,7 +20,7 @@ export const PeriodInput = z
 /** Ledgers straight from the `ledger` bucket: all of one period, optionally of one account. */
 async function ledgers(ctx: Context, period: string, account?: string): Promise<Ledger[]> {
   const out: Ledger[] = [];
-  for await (const key of await ctx.buckets.ledger.keys(account ? `${account}.${period}` : `*.${period}`)) {
+  for (const key of await listKeys(ctx.buckets.ledger, account ? `${account}.${period}` : `*.${period}`)) {
     if (!parseLedgerKey(key)) continue;
     const e = await ctx.buckets.ledger.get(key);
     if (e?.operation !== "PUT") continue;
@@ -41,7 +42,7 @@ export async function usageSummary(ctx: Context, period: string | undefined, acc
 /** Periods that have ledgers, newest first. */
 async function periods(ctx: Context): Promise<string[]> {
   const seen = new Set<string>();
-  for await (const key of await ctx.buckets.ledger.keys()) {
+  for (const key of await listKeys(ctx.buckets.ledger)) {
     const k = parseLedgerKey(key);
     if (k) seen.add(k.period);
   }
