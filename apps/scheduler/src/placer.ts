@@ -12,7 +12,14 @@ import type { Buckets } from "@gantry/platform/topology";
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { FairQueue } from "./core/fair-queue.ts";
-import { assumePlaced, type PlacementJob, rankCandidates, type ScalePolicy, shouldBoot } from "./core/placement.ts";
+import {
+  assumePlaced,
+  type Candidate,
+  type PlacementJob,
+  rankCandidates,
+  type ScalePolicy,
+  shouldBoot,
+} from "./core/placement.ts";
 import { placementKey } from "./reaper.ts";
 
 /** What placing one prediction took: for benchmarks and metrics. */
@@ -51,7 +58,10 @@ interface Waiting {
   waited: boolean;
 }
 
-type Outcome = "placed" | "ended" | "wait";
+type Plan =
+  | { kind: "ended" }
+  | { kind: "wait" }
+  | { kind: "send"; candidates: Candidate[]; job: PlacementJob; version: VersionRecord };
 
 const laneOf = (item: WorkItem) => `${item.hardware}|${item.version_id}|${item.deployment ?? ""}`;
 
@@ -78,12 +88,16 @@ export function startPlacer(d: PlacerDeps) {
       d.log.warn("could not note the wait", { id, err: String(err) });
     });
 
-  const tryPlace = async (w: Waiting): Promise<Outcome> => {
+  /**
+   * What to do with a lane's head: end it (deadline passed, version gone, canceled while it
+   * waited), let it wait (no capacity), or send it to these agents, best first.
+   */
+  const plan = async (w: Waiting): Promise<Plan> => {
     const { item, m } = w;
     if (item.deadline && Date.parse(item.deadline) <= d.now().getTime()) {
       await d.store.transition(item.prediction_id, { type: "abort", at: d.now() });
       m.ack();
-      return "ended";
+      return { kind: "ended" };
     }
     const v = await version(item.version_id);
     if (!v) {
@@ -97,7 +111,7 @@ export function startPlacer(d: PlacerDeps) {
         predictTimeS: 0,
       });
       m.ack();
-      return "ended";
+      return { kind: "ended" };
     }
     const deployment = item.deployment ? d.deployments.get(item.deployment) : undefined;
     const job: PlacementJob = {
@@ -113,40 +127,49 @@ export function startPlacer(d: PlacerDeps) {
       allowed: boot,
       evictIdleMs: d.scale.evictIdleMs,
     });
-    if (candidates.length === 0) return "wait";
+    if (candidates.length === 0) return { kind: "wait" };
     if (w.waited) {
       // It may have been canceled while it waited: placing it would boot a server for nothing.
       const stored = await d.store.get(item.prediction_id);
       if (!stored || isTerminal(stored.record.status)) {
         m.ack();
-        return "ended";
+        return { kind: "ended" };
       }
     }
+    return { kind: "send", candidates, job, version: v };
+  };
+
+  /** Offers the prediction to the planned agents in turn; true once one accepted it. */
+  const send = async (w: Waiting, p: Extract<Plan, { kind: "send" }>): Promise<boolean> => {
+    const { item, m } = w;
     const request: RunRequest = {
       prediction_id: item.prediction_id,
       account_id: item.account_id,
       model: item.model,
-      version_id: v.id,
+      version_id: p.version.id,
       hardware: item.hardware,
       streams: item.streams,
-      runtime: v.runtime,
-      concurrency: v.concurrency,
+      runtime: p.version.runtime,
+      concurrency: p.version.concurrency,
       input: item.input,
       timeout_ms: d.runTimeoutMs,
       deadline: item.deadline,
       deployment: item.deployment ?? null,
       billing: item.billing ?? "predict",
     };
-    for (const c of candidates) {
-      m.working();
+    for (const [i, c] of p.candidates.entries()) {
+      // Each agent may take up to its timeout: keep the message ours meanwhile.
+      if (i > 0) m.working();
       try {
         const res = await d.nc.request(subjects.agentRun(c.agentId), encode(request), { timeout: 5000 });
         const reply = decode(RunReply, res.data, "run reply");
         if (!reply.accepted) continue;
         // Durable before the queue lets go of it: if this agent dies, the reaper finds it here.
         await d.buckets.placements.put(placementKey(c.agentId, item.prediction_id), m.data);
-        const a = d.agents.get(c.agentId);
-        if (a) d.agents.set(c.agentId, assumePlaced(a, job, v.concurrency));
+        if (!c.warm) {
+          const a = d.agents.get(c.agentId);
+          if (a) d.agents.set(c.agentId, assumePlaced(a, p.job, p.version.concurrency));
+        }
         m.ack();
         d.onPlaced?.({
           predictionId: item.prediction_id,
@@ -154,12 +177,18 @@ export function startPlacer(d: PlacerDeps) {
           warm: !reply.cold_boot,
           waited: w.waited,
         });
-        return "placed";
+        return true;
       } catch (err) {
         d.log.warn("agent did not take the prediction", { agent_id: c.agentId, err: String(err) });
       }
     }
-    return "wait";
+    return false;
+  };
+
+  /** A warm slot was offered but not taken after all: the prediction waits again. */
+  const requeue = (w: Waiting) => {
+    queue.push(w.lane, w.item.account_id, w);
+    noteWaits(w.lane);
   };
 
   /** Tells every prediction of the lane that now waits why, once. */
@@ -188,17 +217,38 @@ export function startPlacer(d: PlacerDeps) {
     draining.add(lane);
     try {
       for (let w = queue.peek(lane); w; w = queue.peek(lane)) {
-        w.busy = true;
-        const outcome = await tryPlace(w).catch((err: unknown) => {
-          d.log.error("placement failed", { id: w?.item.prediction_id, err: String(err) });
-          return "wait" as const;
+        const head = w;
+        head.busy = true;
+        const p = await plan(head).catch((err: unknown): Plan => {
+          d.log.error("placement failed", { id: head.item.prediction_id, err: String(err) });
+          return { kind: "wait" };
         });
-        w.busy = false;
-        if (outcome === "wait") {
+        head.busy = false;
+        if (p.kind === "wait") {
           noteWaits(lane);
           break;
         }
         queue.shift(lane);
+        if (p.kind === "ended") continue;
+        const best = p.candidates[0];
+        if (best?.warm) {
+          // A free slot on a booted instance: taken in this scheduler's view now, and the lane goes
+          // on while the agent is asked (warm placements of one lane run side by side).
+          const a = d.agents.get(best.agentId);
+          if (a) d.agents.set(best.agentId, assumePlaced(a, p.job, p.version.concurrency));
+          void send(head, p).then(
+            (placed) => {
+              if (!placed) requeue(head);
+            },
+            () => requeue(head),
+          );
+          continue;
+        }
+        // A boot: one at a time per lane, each seeing the ones before it (`max_instances`).
+        if (!(await send(head, p).catch(() => false))) {
+          requeue(head);
+          break;
+        }
       }
     } finally {
       draining.delete(lane);
