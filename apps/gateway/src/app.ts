@@ -6,6 +6,7 @@ import { DeploymentService } from "./deployments-service.ts";
 import type { GatewayDeps, GatewayEnv } from "./deps.ts";
 import { PredictionService } from "./prediction-service.ts";
 import { DEFAULT_RATE_LIMITS, rateLimiter } from "./rate-limiter.ts";
+import { collectionRoutes } from "./routes/collections.ts";
 import { deploymentRoutes } from "./routes/deployments.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { fileDownloadRoutes, fileRoutes } from "./routes/files.ts";
@@ -94,6 +95,7 @@ export function createApp(deps: GatewayDeps) {
   v1.route("/", fileRoutes(deps));
   v1.route("/", deploymentRoutes(new DeploymentService(deps, svc), svc));
   v1.route("/", modelRoutes(svc, deps));
+  v1.route("/", collectionRoutes(svc, deps));
   v1.route("/", usageRoutes(deps));
   // ── authenticated routes above this line ──
   app.route("/v1", v1);

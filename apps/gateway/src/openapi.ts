@@ -1,5 +1,6 @@
 import { AccountRecord } from "@gantry/contracts/accounts";
 import { AccountUsage } from "@gantry/contracts/billing";
+import { CollectionSummary } from "@gantry/contracts/collections";
 import { CreateDeploymentBody, Deployment, UpdateDeploymentBody } from "@gantry/contracts/deployments";
 import { Problem } from "@gantry/contracts/errors";
 import { FileObject } from "@gantry/contracts/files";
@@ -97,6 +98,7 @@ export function openApiDocument(serverUrl: string): Json {
         Hardware: schema(HardwareListItem),
         Account: schema(AccountRecord.pick({ type: true, username: true, name: true })),
         Model: schema(Model),
+        CollectionSummary: schema(CollectionSummary),
         CreateModelBody: schema(CreateModelBody),
         UpdateModelBody: schema(UpdateModelBody),
         Version: schema(Version),
@@ -257,6 +259,27 @@ export function openApiDocument(serverUrl: string): Json {
       },
       "/predictions/{prediction_id}/webhooks": {
         get: op({ summary: "The webhook delivery log of a prediction", ok: { status: 200 }, errors: [404, ...AUTHED] }),
+      },
+      "/collections": {
+        get: op({
+          summary: "List collections",
+          ok: { status: 200, schema: page("CollectionSummary") },
+          errors: AUTHED,
+        }),
+      },
+      "/collections/{collection_slug}": {
+        get: op({
+          summary: "A collection with its models (those the caller may see)",
+          ok: { status: 200, description: "`name`, `slug`, `description`, `full_description`, `models`" },
+          errors: [404, ...AUTHED],
+        }),
+      },
+      "/search": {
+        get: op({
+          summary: "Search models and collections (`?query=…&limit=1..50`, default 20)",
+          ok: { status: 200, description: "`query`, `models` (`model`, `metadata`), `collections`, `pages`" },
+          errors: [400, ...AUTHED],
+        }),
       },
       "/hardware": {
         get: op({

@@ -38,6 +38,8 @@ export const BUCKETS = {
   leases: "leases",
   /** Webhook delivery log per prediction id. */
   webhookDeliveries: "webhook-deliveries",
+  /** Curated collections of models, keyed by slug. */
+  collections: "collections",
 } as const;
 
 /** NATS object stores. */
@@ -50,6 +52,8 @@ export const OBJECT_STORES = {
   leases: "leases",
   /** Webhook delivery log per prediction id. */
   webhookDeliveries: "webhook-deliveries",
+  /** Curated collections of models, keyed by slug. */
+  collections: "collections",
 } as const;
 
 export const subjects = {

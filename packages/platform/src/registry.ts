@@ -1,4 +1,5 @@
 import { AccountRecord, TokenRecord } from "@gantry/contracts/accounts";
+import { CollectionRecord } from "@gantry/contracts/collections";
 import { AppError } from "@gantry/contracts/errors";
 import { ModelRecord, VersionRecord } from "@gantry/contracts/models";
 import type { KV } from "@nats-io/kv";
@@ -125,6 +126,20 @@ export class Registry {
   }
 
   /** Every model, in no particular order. */
+  async putCollection(c: CollectionRecord): Promise<void> {
+    await this.#b.collections.put(c.slug, encode(c));
+  }
+
+  async getCollection(slug: string): Promise<CollectionRecord | null> {
+    const e = /^[a-z0-9][a-z0-9._-]*$/.test(slug) ? await this.#b.collections.get(slug) : null;
+    return e?.operation === "PUT" ? decode(CollectionRecord, e.value, "collection") : null;
+  }
+
+  /** Every collection, in no particular order. */
+  async listCollections(): Promise<CollectionRecord[]> {
+    return this.#all(this.#b.collections, CollectionRecord, "collection");
+  }
+
   async listModels(): Promise<ModelRecord[]> {
     return this.#all(this.#b.models, ModelRecord, "model");
   }

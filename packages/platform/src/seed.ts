@@ -1,3 +1,4 @@
+import type { CollectionRecord } from "@gantry/contracts/collections";
 import type { ModelRuntime, OpenApiSchema } from "@gantry/contracts/models";
 import { sha256Hex } from "./ids.ts";
 import type { Registry } from "./registry.ts";
@@ -23,7 +24,14 @@ export function versionIdFor(model: SeedModel): string {
  */
 export async function seed(
   registry: Registry,
-  options: { devToken: string; devUsername: string; models: SeedModel[]; now: Date },
+  options: {
+    devToken: string;
+    devUsername: string;
+    models: SeedModel[];
+    /** Curated collections of the seeded models (slug, name, description, `owner/name`s). */
+    collections?: Omit<CollectionRecord, "created_at">[];
+    now: Date;
+  },
 ): Promise<{ devAccountId: string; versions: Record<string, string> }> {
   const at = options.now.toISOString();
   const devAccountId = options.devUsername.replace(/[^a-z0-9]/g, "") || "dev";
@@ -72,6 +80,10 @@ export async function seed(
       run_count: existing?.run_count ?? 0,
       created_at: existing?.created_at ?? at,
     });
+  }
+  for (const c of options.collections ?? []) {
+    const existing = await registry.getCollection(c.slug);
+    await registry.putCollection({ ...c, created_at: existing?.created_at ?? at });
   }
   return { devAccountId, versions };
 }

@@ -24,6 +24,7 @@ export interface Buckets {
   lineItems: KV;
   predictionIndex: KV;
   deployments: KV;
+  collections: KV;
   files: KV;
   webhookDeliveries: KV;
   placements: KV;
@@ -114,6 +115,7 @@ export async function ensureTopology(
     lineItems: await open(BUCKETS.lineItems),
     predictionIndex: await open(BUCKETS.predictionIndex),
     deployments: await open(BUCKETS.deployments),
+    collections: await open(BUCKETS.collections),
     files: await open(BUCKETS.files),
     webhookDeliveries: await open(BUCKETS.webhookDeliveries, options.retentionMs * 24),
     // Entries outlive any run (30-minute default timeout plus setup); older ones need no recovery.

@@ -48,6 +48,24 @@ export interface Stack extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/** Collections of the demo models, as `npm start` and the tests seed them. */
+export const DEMO_COLLECTIONS = [
+  {
+    slug: "text-generation",
+    name: "Text generation",
+    description: "Models that write text, token by token.",
+    full_description: "Language models whose output streams as it is generated: try `replicate.stream()`.",
+    models: ["gantry/text-stream", "gantry/test"],
+  },
+  {
+    slug: "image-generation",
+    name: "Image generation",
+    description: "Models that return images as files.",
+    full_description: null,
+    models: ["gantry/image"],
+  },
+];
+
 /** The demo models as seed entries: how the agent starts each and what it serves. */
 export function demoSeedModels(): SeedModel[] {
   return DEMO_MODELS.map((m) => ({
@@ -73,6 +91,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     devToken: o.devToken,
     devUsername: o.devUsername ?? "dev",
     models: demoSeedModels(),
+    collections: DEMO_COLLECTIONS,
     now: new Date(),
   });
   const gatewayPort = o.gatewayPort ?? (await freePort());
