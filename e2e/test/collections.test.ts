@@ -27,8 +27,8 @@ describe("collections and search through the official client", () => {
   it("collections.get returns the collection with its models as model objects", async () => {
     const c = await p.replicate.collections.get("text-generation");
     expect(c).toMatchObject({ slug: "text-generation", name: "Text generation" });
-    expect(c.models.map((m) => `${m.owner}/${m.name}`)).toEqual(["gantry/text-stream", "gantry/test"]);
-    expect(c.models[0]?.latest_version?.id).toBe(p.stack.versions["gantry/text-stream"]);
+    expect(c.models?.map((m) => `${m.owner}/${m.name}`)).toEqual(["gantry/text-stream", "gantry/test"]);
+    expect(c.models?.[0]?.latest_version?.id).toBe(p.stack.versions["gantry/text-stream"]);
     await expect(p.replicate.collections.get("no-such-collection")).rejects.toThrow(/404/);
   });
 
