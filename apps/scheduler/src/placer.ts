@@ -13,12 +13,14 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { FairQueue } from "./core/fair-queue.ts";
 import {
+  type Assumption,
   assumePlaced,
   type Candidate,
   type PlacementJob,
   rankCandidates,
   type ScalePolicy,
   shouldBoot,
+  withAssumed,
 } from "./core/placement.ts";
 import { placementKey } from "./reaper.ts";
 
@@ -72,6 +74,16 @@ const laneOf = (item: WorkItem) => `${item.hardware}|${item.version_id}|${item.d
  */
 export function startPlacer(d: PlacerDeps) {
   const queue = new FairQueue<Waiting>();
+  /** Placements per agent that its heartbeats may not show yet. */
+  const assumed = new Map<string, Assumption[]>();
+  const assume = (agentId: string, job: PlacementJob, concurrency: number) => {
+    const a = d.agents.get(agentId);
+    if (!a) return;
+    d.agents.set(agentId, assumePlaced(a, job, concurrency));
+    const list = assumed.get(agentId) ?? [];
+    list.push({ job, concurrency, at: d.now().getTime() });
+    assumed.set(agentId, list);
+  };
   const draining = new Set<string>();
   const versions = new Map<string, VersionRecord>();
 
@@ -166,10 +178,7 @@ export function startPlacer(d: PlacerDeps) {
         if (!reply.accepted) continue;
         // Durable before the queue lets go of it: if this agent dies, the reaper finds it here.
         await d.buckets.placements.put(placementKey(c.agentId, item.prediction_id), m.data);
-        if (!c.warm) {
-          const a = d.agents.get(c.agentId);
-          if (a) d.agents.set(c.agentId, assumePlaced(a, p.job, p.version.concurrency));
-        }
+        if (!c.warm) assume(c.agentId, p.job, p.version.concurrency);
         m.ack();
         d.onPlaced?.({
           predictionId: item.prediction_id,
@@ -234,8 +243,7 @@ export function startPlacer(d: PlacerDeps) {
         if (best?.warm) {
           // A free slot on a booted instance: taken in this scheduler's view now, and the lane goes
           // on while the agent is asked (warm placements of one lane run side by side).
-          const a = d.agents.get(best.agentId);
-          if (a) d.agents.set(best.agentId, assumePlaced(a, p.job, p.version.concurrency));
+          assume(best.agentId, p.job, p.version.concurrency);
           void send(head, p).then(
             (placed) => {
               if (!placed) requeue(head);
@@ -289,9 +297,20 @@ export function startPlacer(d: PlacerDeps) {
     for (const w of queue.items()) w.m.working();
   }, d.touchMs);
 
+  /** An agent's heartbeat arrived: it replaces what was known, placements it cannot show yet kept. */
+  const heartbeat = (hb: AgentHeartbeat) => {
+    const { heartbeat: seen, pending } = withAssumed(hb, assumed.get(hb.agent_id) ?? [], d.now().getTime());
+    if (pending.length > 0) assumed.set(hb.agent_id, pending);
+    else assumed.delete(hb.agent_id);
+    d.agents.set(hb.agent_id, seen);
+    // Capacity may have freed: waiting predictions get another try.
+    kick();
+  };
+
   return {
     admit,
     kick,
+    heartbeat,
     /** How many wait, by lane (`hardware|version|deployment`). */
     depths: () => new Map(queue.lanes().map((lane) => [lane, queue.depth(lane)])),
     stop() {

@@ -64,14 +64,15 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
         agents.delete(e.key);
         continue;
       }
+      let hb: AgentHeartbeat;
       try {
-        agents.set(e.key, decode(AgentHeartbeat, e.value, "agent heartbeat"));
+        hb = decode(AgentHeartbeat, e.value, "agent heartbeat");
       } catch (err) {
         log.warn("bad heartbeat", { key: e.key, err: String(err) });
         continue;
       }
-      // Capacity may have freed: waiting predictions get another try.
-      placer?.kick();
+      if (placer) placer.heartbeat(hb);
+      else agents.set(e.key, hb);
     }
   })();
   const deploymentWatcher = await buckets.deployments.watch();

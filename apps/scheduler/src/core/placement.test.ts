@@ -1,6 +1,6 @@
 import type { AgentHeartbeat, InstanceStatus } from "@gantry/contracts/agents";
 import { describe, expect, it } from "vitest";
-import { assumePlaced, DEFAULT_SCALE_POLICY, rankCandidates, shouldBoot } from "./placement.ts";
+import { ASSUME_MS, assumePlaced, DEFAULT_SCALE_POLICY, rankCandidates, shouldBoot, withAssumed } from "./placement.ts";
 
 const V1 = "1".repeat(64);
 const V2 = "2".repeat(64);
@@ -220,5 +220,34 @@ describe("shouldBoot: capacity follows the queue", () => {
     expect(rankCandidates(agents, JOB, NOW, STALE_MS, { allowed: true, evictIdleMs: 100 })).toEqual([
       { agentId: "a", warm: false },
     ]);
+  });
+});
+
+describe("withAssumed: a heartbeat in flight does not undo a placement", () => {
+  const hbAt = NOW.getTime() - 1_000;
+  const placedAfter = { job: JOB, concurrency: 1, at: hbAt + 10 };
+  const placedBefore = { job: JOB, concurrency: 1, at: hbAt - 10 };
+
+  it("lays placements made after the heartbeat was taken over it", () => {
+    const { heartbeat, pending } = withAssumed(agent("a", { slots: 2 }), [placedAfter], NOW.getTime());
+    expect(heartbeat.instances).toHaveLength(1);
+    expect(heartbeat.instances[0]).toMatchObject({ version_id: V1, state: "booting", running: 1 });
+    expect(pending).toEqual([placedAfter]);
+    expect(
+      shouldBoot(
+        [heartbeat],
+        { ...JOB, maxInstances: 1 },
+        { waitedMs: 0, waiting: 1 },
+        DEFAULT_SCALE_POLICY,
+        NOW,
+        STALE_MS,
+      ),
+    ).toBe(false);
+  });
+
+  it("trusts a heartbeat taken after the placement, and forgets old assumptions", () => {
+    expect(withAssumed(agent("a"), [placedBefore], NOW.getTime())).toEqual({ heartbeat: agent("a"), pending: [] });
+    const stale = { ...placedAfter };
+    expect(withAssumed(agent("a"), [stale], stale.at + ASSUME_MS).pending).toEqual([]);
   });
 });

@@ -144,3 +144,30 @@ export function assumePlaced(
     });
   return { ...agent, instances };
 }
+
+/** A placement this scheduler made that an agent's heartbeat may not show yet. */
+export interface Assumption {
+  job: Pick<PlacementJob, "versionId" | "deployment">;
+  concurrency: number;
+  /** When the agent accepted it (epoch ms, the scheduler's clock). */
+  at: number;
+}
+
+/** How long an assumption outlives a heartbeat that should show it (clock skew between hosts). */
+export const ASSUME_MS = 3000;
+
+/**
+ * A heartbeat as this scheduler should see it: the placements made after the heartbeat was
+ * taken (and within {@link ASSUME_MS}) laid over it, so that a heartbeat in flight while a
+ * prediction was placed does not undo the placement (and let a second boot past
+ * `max_instances`). Returns the heartbeat and the assumptions still pending. Pure.
+ */
+export function withAssumed(
+  hb: AgentHeartbeat,
+  pending: readonly Assumption[],
+  now: number,
+): { heartbeat: AgentHeartbeat; pending: Assumption[] } {
+  const taken = Date.parse(hb.at);
+  const keep = pending.filter((a) => a.at > taken && now - a.at < ASSUME_MS);
+  return { heartbeat: keep.reduce((h, a) => assumePlaced(h, a.job, a.concurrency), hb), pending: keep };
+}
