@@ -116,6 +116,8 @@ export class InstancePool {
     });
     this.#instances.push(instance);
     this.#o.onLaunched?.(instance);
+    // A server that never became ready is gone as far as metering goes (its setup time counts).
+    instance.ready.catch(() => this.#o.onGone?.(instance));
     this.#trimFailed();
     return instance;
   }

@@ -8,12 +8,26 @@ export interface LedgerEntry {
   pid: number;
   cmd: string;
   container?: string;
+  /** The process's start time (clock ticks since boot, `/proc/<pid>/stat`): a reused pid differs. */
+  started?: string;
 }
 
 /** What a model instance tells the ledger. */
 export interface ServerRecorder {
   add(entry: LedgerEntry): void;
   remove(pid: number): void;
+}
+
+/** A process's start time in clock ticks since boot (field 22 of `/proc/<pid>/stat`), or null. */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces), starting with field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** The command line of a live process, or null (gone, or not readable). */
@@ -29,7 +43,7 @@ function commandOf(pid: number): string[] | null {
  * The model servers this agent has running, kept in a small file so that an agent killed
  * outright (`kill -9`, OOM) does not leave them behind: the next agent of the same id stops what
  * is listed before it starts. A process is killed only if it still runs the command it was
- * started with, so a reused pid is left alone.
+ * started with and started at the same moment, so a reused pid is left alone.
  */
 export class ServerLedger implements ServerRecorder {
   readonly #file: string;
@@ -41,7 +55,8 @@ export class ServerLedger implements ServerRecorder {
   }
 
   add(entry: LedgerEntry): void {
-    this.#entries.set(entry.pid, entry);
+    const started = processStart(entry.pid);
+    this.#entries.set(entry.pid, started ? { ...entry, started } : entry);
     this.#save();
   }
 
@@ -63,6 +78,8 @@ export class ServerLedger implements ServerRecorder {
       if (e.container) spawn("docker", ["rm", "-f", e.container], { stdio: "ignore" }).once("error", () => {});
       const argv = commandOf(e.pid);
       if (!argv || argv[0] !== e.cmd) continue;
+      // The pid was reused by another process since: leave it alone.
+      if (e.started && processStart(e.pid) !== e.started) continue;
       try {
         process.kill(e.pid, "SIGKILL");
         reaped++;

@@ -171,33 +171,52 @@ export function startPlacer(d: PlacerDeps) {
     };
     for (const [i, c] of p.candidates.entries()) {
       // Each agent may take up to its timeout: keep the message ours meanwhile.
-      if (i > 0) m.working();
+      if (i > 0 || w.waited) m.working();
+      let reply: RunReply;
       try {
         const res = await d.nc.request(subjects.agentRun(c.agentId), encode(request), { timeout: 5000 });
-        const reply = decode(RunReply, res.data, "run reply");
-        if (!reply.accepted) continue;
-        // Durable before the queue lets go of it: if this agent dies, the reaper finds it here.
-        await d.buckets.placements.put(placementKey(c.agentId, item.prediction_id), m.data);
-        if (!c.warm) assume(c.agentId, p.job, p.version.concurrency);
-        m.ack();
-        d.onPlaced?.({
-          predictionId: item.prediction_id,
-          latencyMs: d.now().getTime() - Date.parse(item.enqueued_at),
-          warm: !reply.cold_boot,
-          waited: w.waited,
-        });
-        return true;
+        reply = decode(RunReply, res.data, "run reply");
       } catch (err) {
         d.log.warn("agent did not take the prediction", { agent_id: c.agentId, err: String(err) });
+        continue;
       }
+      if (!reply.accepted) continue;
+      // Accepted: from here it is that agent's, and is never offered elsewhere. The placement is
+      // durable before the queue lets go of it, so if this agent dies the reaper finds it.
+      await placed(w, c.agentId);
+      if (!c.warm) assume(c.agentId, p.job, p.version.concurrency);
+      d.onPlaced?.({
+        predictionId: item.prediction_id,
+        latencyMs: d.now().getTime() - Date.parse(item.enqueued_at),
+        warm: !reply.cold_boot,
+        waited: w.waited,
+      });
+      return true;
     }
     return false;
   };
 
-  /** A warm slot was offered but not taken after all: the prediction waits again. */
+  /** Records where an accepted prediction runs, then acknowledges its work message. */
+  const placed = async (w: Waiting, agentId: string) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        w.m.working();
+        await d.buckets.placements.put(placementKey(agentId, w.item.prediction_id), w.m.data);
+        break;
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        d.log.warn("placement not recorded yet; retrying", { id: w.item.prediction_id, err: String(err) });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    w.m.ack();
+  };
+
+  /** A warm slot was offered but not taken after all: the prediction waits again, at the front. */
   const requeue = (w: Waiting) => {
-    queue.push(w.lane, w.item.account_id, w);
+    queue.unshift(w.lane, w.item.account_id, w);
     noteWaits(w.lane);
+    setTimeout(() => void drain(w.lane), 20);
   };
 
   /** Tells every prediction of the lane that now waits why, once. */
@@ -244,7 +263,8 @@ export function startPlacer(d: PlacerDeps) {
           // A free slot on a booted instance: taken in this scheduler's view now, and the lane goes
           // on while the agent is asked (warm placements of one lane run side by side).
           assume(best.agentId, p.job, p.version.concurrency);
-          void send(head, p).then(
+          // Only warm slots: a boot must go through the serial path below.
+          void send(head, { ...p, candidates: p.candidates.filter((c) => c.warm) }).then(
             (placed) => {
               if (!placed) requeue(head);
             },
@@ -270,12 +290,14 @@ export function startPlacer(d: PlacerDeps) {
   /** A new (or redelivered) message from the work queue: it joins its lane, which drains. */
   const admit = async (m: JsMsg) => {
     const item = decode(WorkItem, m.data, "work item");
+    const w: Waiting = { m, item, lane: laneOf(item), busy: false, waited: false };
     if (m.info.redelivered) {
-      // Another scheduler may have placed it, or it may have ended, before the crash.
+      // A scheduler that died may have placed it (an agent stores its id before accepting), or it
+      // may have ended, before the acknowledgement: never place it twice.
       const stored = await d.store.get(item.prediction_id);
       if (!stored || isTerminal(stored.record.status)) return m.ack();
+      if (stored.record.agent_id) return placed(w, stored.record.agent_id);
     }
-    const w: Waiting = { m, item, lane: laneOf(item), busy: false, waited: false };
     queue.push(w.lane, item.account_id, w);
     await drain(w.lane);
   };
@@ -287,8 +309,14 @@ export function startPlacer(d: PlacerDeps) {
       (w) => !w.busy && w.item.deadline !== null && Date.parse(w.item.deadline) <= t.getTime(),
     );
     for (const w of late) {
-      await d.store.transition(w.item.prediction_id, { type: "abort", at: t }).catch(() => {});
-      w.m.ack();
+      try {
+        await d.store.transition(w.item.prediction_id, { type: "abort", at: t });
+        w.m.ack();
+      } catch (err) {
+        // Not aborted yet: it waits on, and the next sweep tries again.
+        d.log.warn("could not abort a prediction past its deadline", { id: w.item.prediction_id, err: String(err) });
+        queue.unshift(w.lane, w.item.account_id, w);
+      }
     }
     kick();
   };

@@ -3,6 +3,7 @@ import { DeploymentRecord } from "@gantry/contracts/deployments";
 import { STREAMS } from "@gantry/contracts/subjects";
 import { decode } from "@gantry/platform/codec";
 import { randomId } from "@gantry/platform/ids";
+import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
@@ -75,11 +76,23 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
       else agents.set(e.key, hb);
     }
   })();
+  const readDeployment = (key: string, value: Uint8Array) => {
+    try {
+      deployments.set(key, decode(DeploymentRecord, value, "deployment"));
+    } catch (err) {
+      log.warn("bad deployment", { key, err: String(err) });
+    }
+  };
+  // Known before the first placement, so a backlog after a restart respects `max_instances`.
+  for (const key of await listKeys(buckets.deployments)) {
+    const e = await buckets.deployments.get(key);
+    if (e?.operation === "PUT") readDeployment(key, e.value);
+  }
   const deploymentWatcher = await buckets.deployments.watch();
   void (async () => {
     for await (const e of deploymentWatcher) {
       if (e.operation !== "PUT") deployments.delete(e.key);
-      else deployments.set(e.key, decode(DeploymentRecord, e.value, "deployment"));
+      else readDeployment(e.key, e.value);
     }
   })();
 

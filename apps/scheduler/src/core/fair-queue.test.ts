@@ -38,6 +38,16 @@ describe("FairQueue", () => {
     expect(order.indexOf("late-0")).toBeLessThanOrEqual(3);
   });
 
+  it("puts an item back at the head of its lane", () => {
+    const q = new FairQueue<string>();
+    q.push("L", "a", "a1");
+    q.push("L", "b", "b1");
+    q.unshift("L", "a", "a0");
+    q.unshift("L", "c", "c0");
+    expect(q.size).toBe(4);
+    expect(drain(q, "L")).toEqual(["c0", "a0", "b1", "a1"]);
+  });
+
   it("keeps lanes apart", () => {
     const q = new FairQueue<string>();
     q.push("x", "acct", "x1");

@@ -24,6 +24,15 @@ export class FairQueue<T> {
     this.#size++;
   }
 
+  /** Puts an item back at the head of its lane (an offer that fell through keeps its turn). */
+  unshift(lane: string, account: string, item: T): void {
+    const accounts = this.#lanes.get(lane);
+    const queue = accounts?.get(account);
+    if (queue) queue.unshift(item);
+    else this.#lanes.set(lane, new Map([[account, [item]], ...(accounts ?? [])]));
+    this.#size++;
+  }
+
   /** The item a lane serves next: the oldest of the account whose turn it is. */
   peek(lane: string): T | undefined {
     const first = this.#lanes.get(lane)?.values().next();
