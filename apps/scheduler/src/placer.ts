@@ -339,8 +339,6 @@ export function startPlacer(d: PlacerDeps) {
     admit,
     kick,
     heartbeat,
-    /** How many wait, by lane (`hardware|version|deployment`). */
-    depths: () => new Map(queue.lanes().map((lane) => [lane, queue.depth(lane)])),
     stop() {
       clearInterval(sweeper);
       clearInterval(toucher);

@@ -1,4 +1,5 @@
 import type { PredictionRecord, PredictionStatus } from "@gantry/contracts/prediction";
+import { predictionRecord } from "@gantry/testing/fixtures";
 import { describe, expect, it } from "vitest";
 import { applyTransition, type Transition } from "./prediction-machine.ts";
 
@@ -6,33 +7,16 @@ const CREATED = "2026-01-01T00:00:00.000Z";
 const at = (offsetMs: number) => new Date(Date.parse(CREATED) + offsetMs);
 
 function record(overrides: Partial<PredictionRecord> = {}): PredictionRecord {
-  return {
+  return predictionRecord({
     id: "gm3qorzdhgbfurvjtvhg6dckhu",
     account_id: "acct1",
     model: "acme/hello",
     version: "a".repeat(64),
     streams: false,
-    hardware: "cpu",
-    deployment: null,
-    source: "api",
     input: { text: "world" },
-    output: null,
-    logs: "",
-    error: null,
-    status: "starting",
-    data_removed: false,
     created_at: CREATED,
-    started_at: null,
-    completed_at: null,
-    deadline: null,
-    webhook: null,
-    webhook_events_filter: null,
-    metrics: {},
-    agent_id: null,
-    stream_token: null,
-    secret_fields: [],
     ...overrides,
-  };
+  });
 }
 
 const processing = (overrides: Partial<PredictionRecord> = {}) =>

@@ -4,6 +4,7 @@ import { encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
+import { predictionRecord } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -16,32 +17,16 @@ describe("a stream reader that falls too far behind", () => {
     const nc = await connect({ servers: nats.url });
     const buckets = await ensureTopology(nc);
     const id = "slow0000000000000000000000";
-    await new PredictionStore(buckets.predictions, nc).create({
-      id,
-      account_id: "acct",
-      model: "gantry/test",
-      version: "a".repeat(64),
-      streams: true,
-      hardware: "cpu",
-      deployment: null,
-      source: "api",
-      input: {},
-      output: null,
-      logs: "",
-      error: null,
-      status: "processing",
-      data_removed: false,
-      created_at: "2026-01-01T00:00:00.000Z",
-      started_at: "2026-01-01T00:00:00.000Z",
-      completed_at: null,
-      deadline: null,
-      webhook: null,
-      webhook_events_filter: null,
-      metrics: {},
-      agent_id: null,
-      stream_token: "r8_capability",
-      secret_fields: [],
-    });
+    await new PredictionStore(buckets.predictions, nc).create(
+      predictionRecord({
+        id,
+        version: "a".repeat(64),
+        status: "processing",
+        created_at: "2026-01-01T00:00:00.000Z",
+        started_at: "2026-01-01T00:00:00.000Z",
+        stream_token: "r8_capability",
+      }),
+    );
     const { app } = createApp({
       nc,
       buckets,

@@ -4,6 +4,7 @@ import { subjects } from "@gantry/contracts/subjects";
 import { encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { ensureTopology } from "@gantry/platform/topology";
+import { predictionRecord } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -11,32 +12,8 @@ import { describe, expect, it } from "vitest";
 import type { FeedItem } from "../../src/event-feed.ts";
 import { StreamHub } from "../../src/stream-hub.ts";
 
-const record = (id: string, status: PredictionRecord["status"] = "processing"): PredictionRecord => ({
-  id,
-  account_id: "acct",
-  model: "gantry/test",
-  version: "a".repeat(64),
-  streams: true,
-  hardware: "cpu",
-  deployment: null,
-  source: "api",
-  input: {},
-  output: null,
-  logs: "",
-  error: null,
-  status,
-  data_removed: false,
-  created_at: "2026-01-01T00:00:00.000Z",
-  started_at: null,
-  completed_at: null,
-  deadline: null,
-  webhook: null,
-  webhook_events_filter: null,
-  metrics: {},
-  agent_id: null,
-  stream_token: "t",
-  secret_fields: [],
-});
+const record = (id: string, status: PredictionRecord["status"] = "processing"): PredictionRecord =>
+  predictionRecord({ id, status, version: "a".repeat(64), created_at: "2026-01-01T00:00:00.000Z", stream_token: "t" });
 
 async function collect(feed: AsyncGenerator<FeedItem>, max = Number.POSITIVE_INFINITY): Promise<FeedItem[]> {
   const out: FeedItem[] = [];

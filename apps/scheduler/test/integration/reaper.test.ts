@@ -1,5 +1,4 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
-import type { WorkItem } from "@gantry/contracts/jobs";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { STREAMS } from "@gantry/contracts/subjects";
 import { UsageEvent } from "@gantry/contracts/usage";
@@ -7,50 +6,24 @@ import { decode, encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
+import { predictionRecord, workItemOf } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { placementKey, startReaper } from "../../src/reaper.ts";
 
-const record = (id: string, status: PredictionRecord["status"]): PredictionRecord => ({
-  id,
-  account_id: "acct",
-  model: "gantry/test",
-  version: "c".repeat(64),
-  streams: true,
-  hardware: "cpu",
-  deployment: null,
-  source: "api",
-  input: { tokens: 1 },
-  output: status === "processing" ? ["tok0"] : null,
-  logs: "",
-  error: null,
-  status,
-  data_removed: false,
-  created_at: new Date().toISOString(),
-  started_at: status === "processing" ? new Date().toISOString() : null,
-  completed_at: null,
-  deadline: null,
-  webhook: null,
-  webhook_events_filter: null,
-  metrics: {},
-  agent_id: "ghost",
-  stream_token: null,
-  secret_fields: [],
-});
+const record = (id: string, status: PredictionRecord["status"]): PredictionRecord =>
+  predictionRecord({
+    id,
+    status,
+    input: { tokens: 1 },
+    output: status === "processing" ? ["tok0"] : null,
+    started_at: status === "processing" ? new Date().toISOString() : null,
+    agent_id: "ghost",
+  });
 
-const item = (r: PredictionRecord): WorkItem => ({
-  prediction_id: r.id,
-  account_id: r.account_id,
-  model: r.model,
-  version_id: r.version,
-  hardware: r.hardware,
-  streams: r.streams,
-  input: r.input,
-  deadline: null,
-  enqueued_at: r.created_at,
-});
+const item = workItemOf;
 
 describe("the reaper, when an agent stops sending heartbeats", () => {
   it("fails what had started, requeues what had not, exactly once across two schedulers", async () => {

@@ -1,6 +1,7 @@
 import { PredictionChanged } from "@gantry/contracts/events";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
+import { predictionRecord } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
@@ -8,32 +9,8 @@ import { decode } from "../../src/codec.ts";
 import { PredictionStore } from "../../src/prediction-store.ts";
 import { ensureTopology } from "../../src/topology.ts";
 
-const record = (id: string): PredictionRecord => ({
-  id,
-  account_id: "acct",
-  model: "gantry/test",
-  version: "a".repeat(64),
-  streams: true,
-  hardware: "cpu",
-  deployment: null,
-  source: "api",
-  input: {},
-  output: null,
-  logs: "",
-  error: null,
-  status: "starting",
-  data_removed: false,
-  created_at: "2026-01-01T00:00:00.000Z",
-  started_at: null,
-  completed_at: null,
-  deadline: null,
-  webhook: null,
-  webhook_events_filter: null,
-  metrics: {},
-  agent_id: null,
-  stream_token: null,
-  secret_fields: [],
-});
+const record = (id: string): PredictionRecord =>
+  predictionRecord({ id, version: "a".repeat(64), created_at: "2026-01-01T00:00:00.000Z" });
 
 describe("PredictionStore on a real nats-server", () => {
   it("racing writers never lose an update: exactly one terminal state wins", async () => {

@@ -1,4 +1,5 @@
 import type { PredictionRecord } from "@gantry/contracts/prediction";
+import { predictionRecord } from "@gantry/testing/fixtures";
 import { describe, expect, it } from "vitest";
 import {
   cursorOf,
@@ -10,33 +11,15 @@ import {
   summarize,
 } from "./predictions.ts";
 
-const record = (over: Partial<PredictionRecord> = {}): PredictionRecord => ({
-  id: "a".repeat(26),
-  account_id: "dev",
-  model: "gantry/test",
-  version: "c".repeat(64),
-  streams: true,
-  hardware: "cpu",
-  deployment: null,
-  source: "api",
-  input: { tokens: 3, api_key: "sk-secret" },
-  output: null,
-  logs: "",
-  error: null,
-  status: "starting",
-  data_removed: false,
-  created_at: "2026-01-01T00:00:00.000Z",
-  started_at: null,
-  completed_at: null,
-  deadline: null,
-  webhook: null,
-  webhook_events_filter: null,
-  metrics: {},
-  agent_id: null,
-  stream_token: null,
-  secret_fields: ["api_key"],
-  ...over,
-});
+const record = (over: Partial<PredictionRecord> = {}): PredictionRecord =>
+  predictionRecord({
+    id: "a".repeat(26),
+    account_id: "dev",
+    input: { tokens: 3, api_key: "sk-secret" },
+    created_at: "2026-01-01T00:00:00.000Z",
+    secret_fields: ["api_key"],
+    ...over,
+  });
 
 describe("index keys", () => {
   it("parses <account>.<ms>.<id> and refuses anything else", () => {
