@@ -256,7 +256,7 @@ export function startPlacer(d: PlacerDeps) {
           noteWaits(lane);
           break;
         }
-        queue.shift(lane);
+        queue.take(lane, head);
         if (p.kind === "ended") continue;
         const best = p.candidates[0];
         if (best?.warm) {

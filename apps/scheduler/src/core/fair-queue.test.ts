@@ -48,6 +48,19 @@ describe("FairQueue", () => {
     expect(drain(q, "L")).toEqual(["c0", "a0", "b1", "a1"]);
   });
 
+  it("takes the item that was served, even when another was put back before it meanwhile", () => {
+    const q = new FairQueue<string>();
+    q.push("L", "a", "a1");
+    q.push("L", "a", "a2");
+    q.push("L", "b", "b1");
+    const head = q.peek("L")!;
+    q.unshift("L", "a", "a0");
+    expect(q.take("L", head)).toBe(true);
+    expect(q.take("L", "missing")).toBe(false);
+    expect(q.size).toBe(3);
+    expect(drain(q, "L")).toEqual(["b1", "a0", "a2"]);
+  });
+
   it("keeps lanes apart", () => {
     const q = new FairQueue<string>();
     q.push("x", "acct", "x1");

@@ -56,6 +56,26 @@ export class FairQueue<T> {
     return item;
   }
 
+  /**
+   * Takes this item out of its lane, its account's turn used (as {@link shift} does for the head).
+   * What was served is named, not assumed to still be the head: an item put back with
+   * {@link unshift} while the head was being placed goes before it. False when it is not there.
+   */
+  take(lane: string, item: T): boolean {
+    const accounts = this.#lanes.get(lane);
+    for (const [account, queue] of accounts ?? []) {
+      const i = queue.indexOf(item);
+      if (i < 0) continue;
+      queue.splice(i, 1);
+      accounts?.delete(account);
+      if (queue.length > 0) accounts?.set(account, queue);
+      if (accounts?.size === 0) this.#lanes.delete(lane);
+      this.#size--;
+      return true;
+    }
+    return false;
+  }
+
   /** Removes every item that matches (canceled, past its deadline); returns them. */
   removeWhere(matches: (item: T) => boolean): T[] {
     const removed: T[] = [];
