@@ -7,11 +7,17 @@ export interface PredictContext {
   log(line: string): void;
 }
 
-/** A model: its OpenAPI document and a predict function (an async iterator for streaming output). */
+/**
+ * A model: its OpenAPI document and a predict function (an async iterator for streaming output);
+ * optionally a trainer (Cog's `train:`), run by a server started in train mode.
+ */
 export interface Predictor {
   openapi: Record<string, unknown>;
-  setup?(log: (line: string) => void): Promise<void>;
+  /** `weights`: the path or URL of trained weights to start from (Cog's `COG_WEIGHTS`), or null. */
+  setup?(log: (line: string) => void, weights?: string | null): Promise<void>;
   predict(input: Record<string, unknown>, ctx: PredictContext): AsyncIterable<unknown> | Promise<unknown>;
+  /** Its output holds `weights`, a file (Cog returns files as `data:` URLs). */
+  train?(input: Record<string, unknown>, ctx: PredictContext): Promise<unknown>;
 }
 
 type Status = "starting" | "processing" | "succeeded" | "failed" | "canceled";
@@ -36,6 +42,10 @@ export interface CogServerOptions {
   concurrency?: number;
   /** `COG_THROTTLE_RESPONSE_INTERVAL` in milliseconds. */
   throttleMs?: number;
+  /** `--x-mode`: a `train` server runs the trainer at `/trainings` (and no setup, as Cog). */
+  mode?: "predict" | "train";
+  /** `COG_WEIGHTS`: passed to `setup`. */
+  weights?: string | null;
 }
 
 const ALL_EVENTS = ["start", "output", "logs", "completed"];
@@ -46,16 +56,21 @@ const ALL_EVENTS = ["start", "output", "logs", "completed"];
  * webhooks, cancel, 409 when every slot is busy, and `/shutdown`.
  */
 export function createCogServer(predictor: Predictor, options: CogServerOptions = {}): Server {
-  const concurrency = options.concurrency ?? 1;
+  const training = options.mode === "train";
+  if (training && !predictor.train) throw new Error("this model has no trainer (train mode needs one)");
+  const concurrency = training ? 1 : (options.concurrency ?? 1);
   const throttleMs = options.throttleMs ?? 500;
+  const resource = training ? "trainings" : "predictions";
   const running = new Map<string, Running>();
   const setup = { status: "starting" as string, logs: "", started_at: new Date().toISOString(), completed_at: "" };
   let health = "STARTING";
   const setupDone = (async () => {
     try {
-      await predictor.setup?.((line) => {
-        setup.logs += `${line}\n`;
-      });
+      if (!training) {
+        await predictor.setup?.((line) => {
+          setup.logs += `${line}\n`;
+        }, options.weights ?? null);
+      }
       setup.status = "succeeded";
       health = "READY";
     } catch (err) {
@@ -95,7 +110,7 @@ export function createCogServer(predictor: Predictor, options: CogServerOptions 
     };
     emit(p, "start");
     try {
-      const result = predictor.predict(p.input, ctx);
+      const result = training && predictor.train ? predictor.train(p.input, ctx) : predictor.predict(p.input, ctx);
       if (Symbol.asyncIterator in Object(result)) {
         p.output = [];
         for await (const item of result as AsyncIterable<unknown>) {
@@ -140,7 +155,7 @@ export function createCogServer(predictor: Predictor, options: CogServerOptions 
     if (health === "STARTING" || running.size >= concurrency) {
       return send(res, 409, { detail: "Already running a prediction" });
     }
-    const input = applyDefaults(predictor.openapi, body.input);
+    const input = applyDefaults(predictor.openapi, training ? "TrainingInput" : "Input", body.input);
     if (typeof input === "string") {
       return send(res, 422, {
         detail: [{ loc: ["body", "input", input], msg: "field required", type: "value_error.missing" }],
@@ -170,7 +185,9 @@ export function createCogServer(predictor: Predictor, options: CogServerOptions 
   return createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://model");
     const parts = url.pathname.split("/").filter(Boolean);
-    const route = `${req.method} /${parts.map((x, i) => (i === 1 ? ":id" : x)).join("/")}`;
+    // The mode's resource (`predictions`, or `trainings` in train mode) is routed; the other is not served.
+    const first = (x: string) => (x === resource ? ":run" : x.startsWith(":") ? "-" : x);
+    const route = `${req.method} /${parts.map((x, i) => (i === 1 ? ":id" : i === 0 ? first(x) : x)).join("/")}`;
     const handle = async () => {
       switch (route) {
         case "GET /":
@@ -181,17 +198,24 @@ export function createCogServer(predictor: Predictor, options: CogServerOptions 
             predictions_url: "/predictions",
             predictions_idempotent_url: "/predictions/{prediction_id}",
             predictions_cancel_url: "/predictions/{prediction_id}/cancel",
+            ...(predictor.train
+              ? {
+                  trainings_url: "/trainings",
+                  trainings_idempotent_url: "/trainings/{training_id}",
+                  trainings_cancel_url: "/trainings/{training_id}/cancel",
+                }
+              : {}),
             shutdown_url: "/shutdown",
           });
         case "GET /health-check":
           return send(res, 200, { status: health, setup: health === "STARTING" ? {} : setup });
         case "GET /openapi.json":
           return send(res, 200, predictor.openapi);
-        case "POST /predictions":
+        case "POST /:run":
           return create(req, res, undefined);
-        case "PUT /predictions/:id":
+        case "PUT /:run/:id":
           return create(req, res, parts[1]);
-        case "POST /predictions/:id/cancel": {
+        case "POST /:run/:id/cancel": {
           const p = running.get(parts[1] ?? "");
           if (!p) return send(res, 404, {});
           p.abort.abort();
@@ -229,12 +253,17 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown> |
 }
 
 /** Drops unknown keys and fills defaults; returns the name of a missing required field. */
-function applyDefaults(openapi: Record<string, unknown>, raw: unknown): Record<string, unknown> | string {
-  const schema = (
+function applyDefaults(
+  openapi: Record<string, unknown>,
+  schemaName: "Input" | "TrainingInput",
+  raw: unknown,
+): Record<string, unknown> | string {
+  const schemas = (
     openapi.components as {
-      schemas: { Input: { properties: Record<string, { default?: unknown }>; required?: string[] } };
+      schemas: Record<string, { properties: Record<string, { default?: unknown }>; required?: string[] }>;
     }
-  ).schemas.Input;
+  ).schemas;
+  const schema = schemas[schemaName] ?? { properties: {} };
   const given = raw && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
   const out: Record<string, unknown> = {};
   for (const [key, prop] of Object.entries(schema.properties)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generate, sample, spaced, tokenize, train } from "./markov.ts";
+import { generate, mergeCounts, sample, spaced, toCounts, tokenize, train } from "./markov.ts";
 import { mulberry32 } from "./prng.ts";
 
 const text = "The cat sat on the mat. The cat ran. The dog sat on the log.";
@@ -88,5 +88,24 @@ describe("generate", () => {
     expect(spaced(".", false)).toBe(".");
     expect(spaced("cat", false)).toBe(" cat");
     expect(spaced("cat", true)).toBe("cat");
+  });
+});
+
+describe("mergeCounts", () => {
+  it("makes the fine-tuning text's sequences the likeliest, and keeps the rest", () => {
+    const base = train([text]);
+    const tuned = mergeCounts(train([text]), toCounts(train(["The cat flew home."])), 10);
+    expect(tuned.trigrams.get("the cat")?.tokens).toEqual(["sat", "ran", "flew"]);
+    expect(tuned.trigrams.get("the cat")?.counts).toEqual([1, 1, 10]);
+    expect(tuned.trigrams.get("sat on")).toEqual(base.trigrams.get("sat on"));
+    const next = generate(tuned, { prompt: "The cat", maxTokens: 2, temperature: 0, random: () => 0 });
+    expect([...next].join("")).toBe(" flew home");
+  });
+
+  it("round-trips through JSON", () => {
+    const counts = toCounts(train([text]));
+    expect(JSON.parse(JSON.stringify(counts))).toEqual(counts);
+    const rebuilt = mergeCounts(train([]), counts, 1);
+    expect(rebuilt.trigrams).toEqual(train([text]).trigrams);
   });
 });

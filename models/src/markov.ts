@@ -130,3 +130,61 @@ export function* generate(
     if (context.length > 2) context.shift();
   }
 }
+
+/** A model's counts as plain JSON: what a training writes as its weights. */
+export interface MarkovCounts {
+  trigrams: [string, string[], number[]][];
+  bigrams: [string, string[], number[]][];
+  unigrams: [string[], number[]];
+  starts: [string[], number[]];
+  tokenCount: number;
+}
+
+const entries = (map: Map<string, Followers>): [string, string[], number[]][] =>
+  [...map].map(([k, f]) => [k, f.tokens, f.counts]);
+
+export function toCounts(model: MarkovModel): MarkovCounts {
+  return {
+    trigrams: entries(model.trigrams),
+    bigrams: entries(model.bigrams),
+    unigrams: [model.unigrams.tokens, model.unigrams.counts],
+    starts: [model.starts.tokens, model.starts.counts],
+    tokenCount: model.tokenCount,
+  };
+}
+
+function addCounts(into: Followers, tokens: string[], counts: number[], weight: number): void {
+  tokens.forEach((tok, i) => {
+    const n = (counts[i] ?? 0) * weight;
+    const j = into.tokens.indexOf(tok);
+    if (j >= 0) into.counts[j] = (into.counts[j] ?? 0) + n;
+    else {
+      into.tokens.push(tok);
+      into.counts.push(n);
+    }
+  });
+}
+
+/**
+ * Fine-tuning: adds `extra`'s counts to `model`'s, each multiplied by `weight`, so that the
+ * sequences of the fine-tuning text become that much likelier. Changes `model` in place.
+ */
+export function mergeCounts(model: MarkovModel, extra: MarkovCounts, weight: number): MarkovModel {
+  for (const [table, rows] of [
+    [model.trigrams, extra.trigrams],
+    [model.bigrams, extra.bigrams],
+  ] as const) {
+    for (const [k, tokens, counts] of rows) {
+      let f = table.get(k);
+      if (!f) {
+        f = { tokens: [], counts: [] };
+        table.set(k, f);
+      }
+      addCounts(f, tokens, counts, weight);
+    }
+  }
+  addCounts(model.unigrams, ...extra.unigrams, weight);
+  addCounts(model.starts, ...extra.starts, weight);
+  model.tokenCount += extra.tokenCount;
+  return model;
+}

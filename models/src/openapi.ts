@@ -6,8 +6,11 @@ export function cogOpenApi(input: {
   required?: string[];
   output: JsonSchema;
   extraSchemas?: Record<string, JsonSchema>;
+  /** A trainer's inputs and output: adds `/trainings*` and the `Training*` schemas (reference §4). */
+  training?: { properties: Record<string, JsonSchema>; required?: string[]; output: JsonSchema };
 }): Record<string, unknown> {
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const t = input.training;
   return {
     openapi: "3.0.2",
     info: { title: "Cog", version: "0.1.0" },
@@ -28,6 +31,23 @@ export function cogOpenApi(input: {
         post: { summary: "Cancel", operationId: "cancel_predictions__prediction_id__cancel_post" },
       },
       "/shutdown": { post: { summary: "Start Shutdown", operationId: "start_shutdown_shutdown_post" } },
+      ...(t
+        ? {
+            "/trainings": {
+              post: {
+                summary: "Train",
+                operationId: "train_trainings_post",
+                requestBody: { content: { "application/json": { schema: ref("TrainingRequest") } } },
+              },
+            },
+            "/trainings/{training_id}": {
+              put: { summary: "Train Idempotent", operationId: "train_idempotent_trainings__training_id__put" },
+            },
+            "/trainings/{training_id}/cancel": {
+              post: { summary: "Cancel Training", operationId: "cancel_training_trainings__training_id__cancel_post" },
+            },
+          }
+        : {}),
     },
     components: {
       schemas: {
@@ -77,6 +97,27 @@ export function cogOpenApi(input: {
             metrics: { title: "Metrics", type: "object" },
           },
         },
+        ...(t
+          ? {
+              TrainingInput: {
+                title: "TrainingInput",
+                type: "object",
+                ...(t.required && t.required.length > 0 ? { required: t.required } : {}),
+                properties: t.properties,
+              },
+              TrainingOutput: { title: "TrainingOutput", ...t.output },
+              TrainingRequest: {
+                title: "TrainingRequest",
+                type: "object",
+                properties: { input: ref("TrainingInput"), id: { title: "Id", type: "string" } },
+              },
+              TrainingResponse: {
+                title: "TrainingResponse",
+                type: "object",
+                properties: { input: ref("TrainingInput"), output: ref("TrainingOutput"), status: ref("Status") },
+              },
+            }
+          : {}),
         ...input.extraSchemas,
       },
     },

@@ -23,7 +23,15 @@ if (name === "cog-fixture") {
     process.stderr.write(`unknown demo model "${name}"; known: ${known.map((m) => m.name).join(", ")}, cog-fixture\n`);
     process.exit(2);
   }
-  server = createCogServer(model.predictor, { concurrency, throttleMs });
+  // Cog's flag: `--x-mode train` runs the model's trainer at `/trainings`.
+  const modeAt = rest.indexOf("--x-mode");
+  const mode = modeAt >= 0 && rest[modeAt + 1] === "train" ? "train" : "predict";
+  server = createCogServer(model.predictor, {
+    concurrency,
+    throttleMs,
+    mode,
+    weights: process.env.COG_WEIGHTS ?? null,
+  });
 }
 server.listen(Number(process.env.PORT ?? 5000), "127.0.0.1");
 const stop = () => server.close(() => process.exit(0));

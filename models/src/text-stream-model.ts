@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Predictor } from "./cog-server.ts";
-import { generate, type MarkovModel, train } from "./markov.ts";
+import { generate, type MarkovCounts, type MarkovModel, mergeCounts, toCounts, train } from "./markov.ts";
 import { cogOpenApi } from "./openapi.ts";
 import { mulberry32, randomSeed } from "./prng.ts";
 
@@ -22,10 +22,25 @@ function intInput(input: Record<string, unknown>, name: string, min: number, max
   return v;
 }
 
+/** What a training writes as its weights: the fine-tuning text's counts and how much they weigh. */
+interface Weights {
+  format: "gantry-markov-counts/1";
+  strength: number;
+  counts: MarkovCounts;
+}
+
+async function readWeights(where: string): Promise<Weights> {
+  const text = /^https?:\/\//.test(where) ? await (await fetch(where)).text() : await readFile(where, "utf8");
+  const w = JSON.parse(text) as Weights;
+  if (w.format !== "gantry-markov-counts/1") throw new Error(`unknown weights format ${String(w.format)}`);
+  return w;
+}
+
 /**
  * `gantry/text-stream`: a word-level trigram language model (see `markov.ts`), trained in `setup()`
  * on the texts in `models/data/`. It continues the prompt token by token, streaming each one;
- * the same seed (and inputs) gives the same text.
+ * the same seed (and inputs) gives the same text. Its trainer fine-tunes it on a text of yours:
+ * the weights are that text's counts, added `strength` times to the base model's at setup.
  */
 export function createTextStreamModel(dir: URL = TRAINING_DIR): Predictor {
   let model: MarkovModel | null = null;
@@ -64,8 +79,27 @@ export function createTextStreamModel(dir: URL = TRAINING_DIR): Predictor {
         "x-cog-array-type": "iterator",
         "x-cog-array-display": "concatenate",
       },
+      training: {
+        required: ["text"],
+        properties: {
+          text: { type: "string", title: "Text", description: "The text to fine-tune on", "x-order": 0 },
+          strength: {
+            type: "integer",
+            title: "Strength",
+            description: "How many times the text's word sequences count against the base texts'",
+            default: 10,
+            minimum: 1,
+            maximum: 1000,
+            "x-order": 1,
+          },
+        },
+        output: {
+          type: "object",
+          properties: { weights: { type: "string", format: "uri", title: "Weights" } },
+        },
+      },
     }),
-    async setup(log) {
+    async setup(log, weights) {
       const started = performance.now();
       const texts = await readTrainingTexts(dir);
       model = train(texts);
@@ -73,6 +107,21 @@ export function createTextStreamModel(dir: URL = TRAINING_DIR): Predictor {
       log(
         `trained on ${texts.length} texts: ${model.tokenCount} tokens, ${model.trigrams.size} trigram contexts (${ms} ms)`,
       );
+      if (weights) {
+        const w = await readWeights(weights);
+        mergeCounts(model, w.counts, w.strength);
+        log(`fine-tuned: ${w.counts.tokenCount} tokens of trained weights, strength ${w.strength}`);
+      }
+    },
+    async train(input, ctx) {
+      const text = typeof input.text === "string" ? input.text : "";
+      const strength = intInput(input, "strength", 1, 1000);
+      const counts = toCounts(train([text]));
+      if (counts.tokenCount === 0) throw new Error("text has no words to train on");
+      ctx.log(`counted ${counts.tokenCount} tokens, ${counts.trigrams.length} trigram contexts`);
+      const weights: Weights = { format: "gantry-markov-counts/1", strength, counts };
+      const json = Buffer.from(JSON.stringify(weights)).toString("base64");
+      return { weights: `data:application/json;base64,${json}` };
     },
     async *predict(input, ctx) {
       if (!model) throw new Error("the model is not trained (setup did not run)");

@@ -14,6 +14,7 @@ import { modelRoutes } from "./routes/models.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { predictionRoutes } from "./routes/predictions.ts";
 import { streamRoutes } from "./routes/streams.ts";
+import { trainingRoutes } from "./routes/trainings.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { StreamHub } from "./stream-hub.ts";
 import { TtlCache } from "./ttl-cache.ts";
@@ -91,6 +92,7 @@ export function createApp(deps: GatewayDeps) {
   });
   v1.use(rateLimiter(deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.now));
   v1.route("/", predictionRoutes(svc));
+  v1.route("/", trainingRoutes(svc));
   v1.route("/", platformRoutes(svc));
   v1.route("/", fileRoutes(deps));
   v1.route("/", deploymentRoutes(new DeploymentService(deps, svc), svc));

@@ -30,6 +30,8 @@ describe("openApiDocument", () => {
       expect.arrayContaining(["201", "422", "401", "429"]),
     );
     expect(Object.keys(doc.paths["/deployments/{owner}/{name}"]?.delete?.responses ?? {})).toContain("204");
+    expect(Object.keys(doc.paths["/models/{owner}/{name}/versions/{version_id}/trainings"] ?? {})).toEqual(["post"]);
+    expect(Object.keys(doc.components.schemas.Training?.properties ?? {})).toContain("destination");
   });
 
   it("renders a readable reference page with one row per operation", () => {

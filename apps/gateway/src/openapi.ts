@@ -7,6 +7,7 @@ import { FileObject } from "@gantry/contracts/files";
 import { HardwareListItem } from "@gantry/contracts/hardware";
 import { CreateModelBody, CreateVersionBody, Model, UpdateModelBody, Version } from "@gantry/contracts/models";
 import { CreateModelPredictionBody, CreatePredictionBody, Prediction } from "@gantry/contracts/prediction";
+import { CreateTrainingBody, Training } from "@gantry/contracts/trainings";
 import { z } from "zod";
 
 type Json = Record<string, unknown>;
@@ -90,6 +91,8 @@ export function openApiDocument(serverUrl: string): Json {
       },
       schemas: {
         Prediction: schema(Prediction),
+        Training: schema(Training),
+        CreateTrainingBody: schema(CreateTrainingBody),
         CreatePredictionBody: schema(CreatePredictionBody),
         CreateModelPredictionBody: schema(CreateModelPredictionBody),
         Deployment: schema(Deployment),
@@ -235,6 +238,31 @@ export function openApiDocument(serverUrl: string): Json {
           summary: "Delete a version of your model",
           ok: { status: 202, description: "Deleted" },
           errors: [403, 404, ...AUTHED],
+        }),
+      },
+      "/models/{owner}/{name}/versions/{version_id}/trainings": {
+        post: op({
+          summary: "Train a version; on success its output names the new version of `destination`",
+          body: ref("CreateTrainingBody"),
+          ok: { status: 201, schema: ref("Training") },
+          errors: [400, 402, 404, 413, 422, ...AUTHED],
+        }),
+      },
+      "/trainings": {
+        get: op({
+          summary: "List your trainings, newest first",
+          ok: { status: 200, schema: page("Training") },
+          errors: [400, ...AUTHED],
+        }),
+      },
+      "/trainings/{training_id}": {
+        get: op({ summary: "Get a training", ok: { status: 200, schema: ref("Training") }, errors: [404, ...AUTHED] }),
+      },
+      "/trainings/{training_id}/cancel": {
+        post: op({
+          summary: "Cancel a training",
+          ok: { status: 200, schema: ref("Training") },
+          errors: [404, ...AUTHED],
         }),
       },
       "/files": {

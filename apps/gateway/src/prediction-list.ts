@@ -4,13 +4,17 @@ import { listKeys } from "@gantry/platform/kv-keys";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import type { KV } from "@nats-io/kv";
 import { decodeCursor, type Page, paginate } from "./core/pagination.ts";
+import type { RecordKind } from "./prediction-service.ts";
 
 /**
  * The per-account index of predictions: one key per prediction, `<account>.<created ms>.<id>`,
  * so that one account's list is a key scan of that account alone, already carrying the order.
+ * Trainings are indexed apart, under `_training.` (no account id has an underscore).
  */
-export const indexKey = (accountId: string, createdAt: string, id: string) =>
-  `${accountId}.${Date.parse(createdAt)}.${id}`;
+export const indexKey = (accountId: string, createdAt: string, id: string, kind: RecordKind = "prediction") =>
+  `${prefixOf(kind)}${accountId}.${Date.parse(createdAt)}.${id}`;
+
+const prefixOf = (kind: RecordKind) => (kind === "training" ? "_training." : "");
 
 export interface ListQuery {
   cursor?: string | undefined;
@@ -39,13 +43,15 @@ export async function listPredictions(
   accountId: string,
   q: ListQuery,
   urlFor: (cursor: string) => string,
+  kind: RecordKind = "prediction",
 ): Promise<Page<PredictionRecord>> {
   const after = parseTime("created_after", q.createdAfter);
   const before = parseTime("created_before", q.createdBefore);
   if (q.cursor) decodeCursor(q.cursor);
   const positions: { t: string; id: string }[] = [];
-  for (const key of await listKeys(index, `${accountId}.*.*`)) {
-    const [, ms = "", id = ""] = key.split(".");
+  const prefix = prefixOf(kind);
+  for (const key of await listKeys(index, `${prefix}${accountId}.*.*`)) {
+    const [, ms = "", id = ""] = key.slice(prefix.length).split(".");
     const t = Number(ms);
     if (after !== null && t < after) continue;
     if (before !== null && t >= before) continue;

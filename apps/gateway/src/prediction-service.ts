@@ -7,6 +7,7 @@ import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
+import { trainerVersionId } from "@gantry/platform/trainer";
 import { checkWebhookUrl } from "@gantry/platform/webhook-url";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/nats-core";
@@ -35,7 +36,12 @@ export interface CreateRequest {
   baseUrl: string;
   /** Set when created through a deployment: its name and the hardware it runs on. */
   deployment?: { name: string; hardware: string } | null;
+  /** Set for a training (`/v1/trainings`): the model (`owner/name`) its version is created in. */
+  training?: { destination: string } | null;
 }
+
+/** What a record is: the routes of one kind answer 404 for the other. */
+export type RecordKind = "prediction" | "training";
 
 /** Creating, reading and canceling predictions: the I/O behind the prediction routes. */
 export class PredictionService {
@@ -87,7 +93,8 @@ export class PredictionService {
       version = id ? await this.version(id) : null;
       if (version && model && version.model !== `${model.owner}/${model.name}`) version = null;
     }
-    if (!model || !version) throw refused();
+    // The hidden trainer versions take trainings only, through their own endpoint.
+    if (!model || !version || version.trainer_of) throw refused();
     if (model.visibility === "private" && model.account_id !== accountId) throw refused();
     return { model, version };
   }
@@ -101,7 +108,8 @@ export class PredictionService {
       });
     }
     const { model, version } = await this.resolve(req.accountId, req.ref, req.via);
-    const spec = inputSpec(version.openapi_schema);
+    const trainer = req.training ? await this.#trainerFor(req.accountId, version, req.training.destination) : null;
+    const spec = inputSpec((trainer ?? version).openapi_schema);
     const checked = validateInput(spec, req.input);
     if (!checked.ok) {
       throw new AppError("INPUT_VALIDATION", problemDetail(checked.problems), { invalidFields: checked.problems });
@@ -115,7 +123,7 @@ export class PredictionService {
       account_id: req.accountId,
       model: `${model.owner}/${model.name}`,
       version: version.id,
-      streams: outputStreams(version.openapi_schema),
+      streams: !trainer && outputStreams(version.openapi_schema),
       hardware: req.deployment?.hardware ?? model.hardware,
       deployment: req.deployment?.name ?? null,
       source: "api",
@@ -133,17 +141,20 @@ export class PredictionService {
       webhook_events_filter: req.webhookEventsFilter ?? null,
       metrics: {},
       agent_id: null,
-      stream_token: this.#d.newToken(),
+      stream_token: trainer ? null : this.#d.newToken(),
       secret_fields: spec.secrets,
+      ...(req.training ? { kind: "training" as const, destination: req.training.destination } : {}),
     };
     // Subscribe before the record exists, so no change can slip past the waiter.
     const sub = req.waitSeconds ? this.#d.nc.subscribe(subjects.changed(record.id)) : null;
     try {
       await this.store.create(record);
-      await this.#d.buckets.predictionIndex.put(indexKey(record.account_id, record.created_at, record.id), "");
-      // Deployments and private models run on instances whose whole up time is billed (reference §10).
-      const billing = record.deployment || model.visibility === "private" ? "uptime" : "predict";
-      await this.#enqueue(record, runInput, now, billing);
+      const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
+      await this.#d.buckets.predictionIndex.put(key, "");
+      // Deployments and private models run on instances whose whole up time is billed (reference §10);
+      // a training is billed for its own run, like a public model's prediction.
+      const billing = !trainer && (record.deployment || model.visibility === "private") ? "uptime" : "predict";
+      await this.#enqueue(record, runInput, now, billing, trainer);
       if (!sub || !req.waitSeconds) return record;
       return (await waitForTerminal(sub, req.waitSeconds * 1000)) ?? record;
     } finally {
@@ -156,12 +167,17 @@ export class PredictionService {
     input: Record<string, unknown>,
     now: Date,
     billing: "predict" | "uptime",
+    trainer: VersionRecord | null,
   ): Promise<void> {
     const item: WorkItem = {
       prediction_id: record.id,
       account_id: record.account_id,
       model: record.model,
-      version_id: record.version,
+      // A training runs on the hidden trainer version (its server in train mode).
+      version_id: trainer?.id ?? record.version,
+      ...(trainer && record.destination
+        ? { training: { base_version_id: record.version, destination: record.destination } }
+        : {}),
       hardware: record.hardware,
       streams: record.streams,
       input,
@@ -186,16 +202,36 @@ export class PredictionService {
     }
   }
 
-  /** The caller's prediction; another account's answers 404 exactly like a missing one. */
-  async get(accountId: string, id: string): Promise<PredictionRecord> {
+  /**
+   * The trainer of `version`, once the caller may train it into `destination`: a model of the
+   * caller's (another's answers as a missing one does, reference §2 404).
+   */
+  async #trainerFor(accountId: string, version: VersionRecord, destination: string): Promise<VersionRecord> {
+    const trainer = await this.version(trainerVersionId(version.id));
+    if (!trainer) {
+      throw new AppError("BAD_REQUEST", "This version cannot be trained: its model server has no trainer.", {
+        title: "Version not trainable",
+      });
+    }
+    const [owner = "", name = ""] = destination.split("/");
+    const target = await this.model(owner, name);
+    if (!target || target.account_id !== accountId) {
+      throw new AppError("NOT_FOUND", "The specified training destination does not exist");
+    }
+    return trainer;
+  }
+
+  /** The caller's prediction (or training); another account's answers 404 exactly like a missing one. */
+  async get(accountId: string, id: string, kind: RecordKind = "prediction"): Promise<PredictionRecord> {
     const stored = /^[a-z0-9]{26}$/.test(id) ? await this.store.get(id) : null;
-    if (!stored || stored.record.account_id !== accountId) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+    const found = stored && stored.record.account_id === accountId && (stored.record.kind ?? "prediction") === kind;
+    if (!found) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
     return stored.record;
   }
 
   /** Any non-terminal state becomes `canceled`; a terminal prediction is returned unchanged. */
-  async cancel(accountId: string, id: string): Promise<PredictionRecord> {
-    const current = await this.get(accountId, id);
+  async cancel(accountId: string, id: string, kind: RecordKind = "prediction"): Promise<PredictionRecord> {
+    const current = await this.get(accountId, id, kind);
     if (isTerminal(current.status)) return current;
     const result = await this.store.transition(id, { type: "cancel", at: this.#d.now() });
     const record = result?.record ?? current;

@@ -8,9 +8,12 @@ export interface HealthCheck {
 
 export class CogClient {
   readonly baseUrl: string;
+  /** `predictions`, or `trainings` for a server in train mode (reference §5, `--x-mode train`). */
+  readonly resource: "predictions" | "trainings";
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, resource: "predictions" | "trainings" = "predictions") {
     this.baseUrl = baseUrl.replace(/\/$/, "");
+    this.resource = resource;
   }
 
   /** `null` while the server is not accepting connections yet (booting). */
@@ -30,12 +33,12 @@ export class CogClient {
   }
 
   /**
-   * `PUT /predictions/{id}` with `Prefer: respond-async`. No `start` webhook is asked for: the 202
+   * `PUT /predictions/{id}` (or `/trainings/{id}`) with `Prefer: respond-async`. No `start` webhook is asked for: the 202
    * already says it started. Resolves to the HTTP status:
    * 202 accepted, 409 busy, 422 invalid input, anything else not ready.
    */
   async start(id: string, input: Record<string, unknown>, webhook: string): Promise<{ status: number; body: unknown }> {
-    const res = await httpRequest(`${this.baseUrl}/predictions/${id}`, {
+    const res = await httpRequest(`${this.baseUrl}/${this.resource}/${id}`, {
       method: "PUT",
       headers: { "content-type": "application/json", prefer: "respond-async" },
       body: JSON.stringify({ id, input, webhook, webhook_events_filter: ["output", "logs", "completed"] }),
@@ -52,7 +55,7 @@ export class CogClient {
 
   async cancel(id: string): Promise<boolean> {
     try {
-      const res = await fetch(`${this.baseUrl}/predictions/${id}/cancel`, {
+      const res = await fetch(`${this.baseUrl}/${this.resource}/${id}/cancel`, {
         method: "POST",
         signal: AbortSignal.timeout(5000),
       });

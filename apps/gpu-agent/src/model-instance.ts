@@ -31,6 +31,8 @@ export interface InstanceOptions {
   gpus: boolean;
   /** Where started server processes are recorded, so a successor can stop them after a crash. */
   ledger?: ServerRecorder;
+  /** The local path of a trained version's weights (object-store name → file), for `COG_WEIGHTS`. */
+  fetchWeights?: (name: string) => Promise<string>;
   /** How many servers of this version died and were replaced before this one. */
   restarts?: number;
   log: Logger;
@@ -114,7 +116,7 @@ export class ModelInstance {
   async #boot(): Promise<void> {
     const started = this.#o.now().getTime();
     try {
-      this.client = new CogClient(await this.#launch());
+      this.client = new CogClient(await this.#launch(), this.#o.runtime.mode === "train" ? "trainings" : "predictions");
       const deadline = started + this.#o.setupTimeoutMs;
       for (;;) {
         if (this.#stopping) throw new Error("The model server was stopped during setup.");
@@ -157,15 +159,21 @@ export class ModelInstance {
     const rt = this.#o.runtime;
     if (rt.kind === "url") return rt.url;
     const port = await freePort();
-    const env = {
+    // A trained version's server starts from its weights (Cog's `COG_WEIGHTS`); fetching them is part of its boot.
+    if (rt.weights && !this.#o.fetchWeights) throw new Error("This agent cannot fetch model weights.");
+    const weights = rt.weights && this.#o.fetchWeights ? await this.#o.fetchWeights(rt.weights) : null;
+    const env: Record<string, string> = {
       PORT: String(port),
       COG_MAX_CONCURRENCY: String(this.concurrency),
       // Token-level webhooks (reference §7, step 1).
       COG_THROTTLE_RESPONSE_INTERVAL: "0",
+      ...(weights ? { COG_WEIGHTS: weights } : {}),
     };
+    // A trainer is the same server in train mode (reference §5).
+    const mode = rt.mode === "train" ? ["--x-mode", "train"] : [];
     const argv =
       rt.kind === "command"
-        ? rt.argv
+        ? [...rt.argv, ...mode]
         : [
             "docker",
             "run",
@@ -182,7 +190,9 @@ export class ModelInstance {
             `COG_MAX_CONCURRENCY=${env.COG_MAX_CONCURRENCY}`,
             "-e",
             `COG_THROTTLE_RESPONSE_INTERVAL=${env.COG_THROTTLE_RESPONSE_INTERVAL}`,
+            ...(weights ? ["-v", `${weights}:/src/weights:ro`, "-e", "COG_WEIGHTS=/src/weights"] : []),
             rt.image,
+            ...(mode.length > 0 ? ["python", "-m", "cog.server.http", ...mode] : []),
           ];
     const [cmd = "", ...args] = argv;
     const proc = spawn(cmd, args, {

@@ -27,7 +27,20 @@ export interface RunContext {
   progressIntervalMs: number;
   /** Turns file outputs (`data:` URLs) into stored files' URLs; without it output is kept as sent. */
   files?: { replace(output: unknown): Promise<unknown> };
+  /** For a training: what makes its version (see {@link TrainingHooks}). */
+  training?: TrainingHooks;
   onDone?: () => void;
+}
+
+/**
+ * A training's version is made from the trainer's final output before the training is stored as
+ * succeeded (`prepare`, which returns the output to show), and published only once that write won
+ * (`publish`); when it lost (a cancel came first) it is taken back (`discard`).
+ */
+export interface TrainingHooks {
+  prepare(output: unknown): Promise<unknown>;
+  publish(): Promise<void>;
+  discard(): Promise<void>;
 }
 
 /**
@@ -95,9 +108,19 @@ export class RunTracker {
     return this.#gate.then(() =>
       this.#enqueue(async () => {
         if (this.#done) return;
-        let output: unknown;
+        let output: unknown = snap.output;
+        const training = snap.status === "succeeded" ? this.#c.training : undefined;
+        if (training) {
+          try {
+            output = await training.prepare(output);
+          } catch (err) {
+            const why = err instanceof Error ? err.message : String(err);
+            await this.#finish("failed", null, snap.logs, `The trained version could not be created: ${why}`);
+            return;
+          }
+        }
         try {
-          output = this.#c.files ? await this.#c.files.replace(snap.output) : snap.output;
+          output = this.#c.files ? await this.#c.files.replace(output) : output;
         } catch (err) {
           const why = err instanceof Error ? err.message : String(err);
           await this.#finish("failed", null, snap.logs, `Could not store an output file: ${why}`);
@@ -108,7 +131,8 @@ export class RunTracker {
         this.#published = diff.published;
         for (const ev of diff.events) await this.#publish(ev);
         if (isTerminalCogStatus(stored.status)) {
-          await this.#finish(stored.status, stored.output, stored.logs, stored.error);
+          const wrote = await this.#finish(stored.status, stored.output, stored.logs, stored.error);
+          if (training) await (wrote ? training.publish() : training.discard());
           return;
         }
         const now = this.#c.now();
@@ -146,7 +170,13 @@ export class RunTracker {
     });
   }
 
-  async #finish(status: "succeeded" | "failed" | "canceled", output: unknown, logs: string, error: string | null) {
+  /** Stores the end and reports usage; true when this write ended it (nobody ended it first). */
+  async #finish(
+    status: "succeeded" | "failed" | "canceled",
+    output: unknown,
+    logs: string,
+    error: string | null,
+  ): Promise<boolean> {
     this.#done = true;
     const at = this.#c.now();
     let predictMs = this.#startedAt ? Math.max(0, at.getTime() - this.#startedAt.getTime()) : 0;
@@ -183,6 +213,7 @@ export class RunTracker {
       msgID: `predict:${this.#c.predictionId}`,
     });
     this.#c.onDone?.();
+    return wrote;
   }
 
   /** Applies a transition; true when it changed the stored record. */

@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentHeartbeat, GpuInfo } from "@gantry/contracts/agents";
 import {
@@ -5,6 +6,7 @@ import {
   CancelRequest,
   type RunReply,
   RunRequest,
+  type TrainingTarget,
   type WarmReply,
   WarmRequest,
 } from "@gantry/contracts/jobs";
@@ -12,6 +14,7 @@ import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
+import { Registry } from "@gantry/platform/registry";
 import { signingSecret } from "@gantry/platform/signing-secret";
 import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { jetstream } from "@nats-io/jetstream";
@@ -24,8 +27,10 @@ import { OutputFiles } from "./output-files.ts";
 import { RunTracker } from "./run-tracker.ts";
 import { type Run, Runner } from "./runner.ts";
 import { ServerLedger } from "./server-ledger.ts";
+import { trainedVersion } from "./trained-version.ts";
 import { UptimeMeter } from "./uptime-meter.ts";
 import { startWebhookServer } from "./webhook-server.ts";
+import { WeightsCache } from "./weights-cache.ts";
 
 export interface AgentConfig {
   agentId: string;
@@ -94,6 +99,11 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     : null;
   ledger?.reapLeftovers(log);
   const startedAt = now().toISOString();
+  const registry = new Registry(buckets);
+  const weights = new WeightsCache(
+    buckets.objects,
+    join(config.stateDir ?? tmpdir(), `gantry-weights-${config.agentId}`),
+  );
   const meter = new UptimeMeter({ js, agentId: config.agentId, hardware: config.sku, now, log });
   const pool = new InstancePool({
     slots: config.slots,
@@ -105,6 +115,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       healthIntervalMs: config.healthIntervalMs ?? 2000,
       gpus: config.gpus.length > 0,
       ...(ledger ? { ledger } : {}),
+      fetchWeights: (name) => weights.path(name),
     },
     log,
     now,
@@ -189,8 +200,11 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       now,
       progressIntervalMs: 250,
       files: new OutputFiles(fileDeps, req.account_id, req.prediction_id),
+      ...(req.training ? { training: trainingOf(req, req.training) } : {}),
     }),
   });
+  const trainingOf = (req: RunRequest, target: TrainingTarget) =>
+    trainedVersion({ registry, objects: buckets.objects, now, log }, req.prediction_id, req.account_id, target);
 
   const onRun = async (msg: Msg) => {
     let reply: RunReply;

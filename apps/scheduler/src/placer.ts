@@ -168,6 +168,7 @@ export function startPlacer(d: PlacerDeps) {
       deadline: item.deadline,
       deployment: item.deployment ?? null,
       billing: item.billing ?? "predict",
+      ...(item.training ? { training: item.training } : {}),
     };
     for (const [i, c] of p.candidates.entries()) {
       // Each agent may take up to its timeout: keep the message ours meanwhile.

@@ -7,6 +7,16 @@ import { Timestamp } from "./time.ts";
 import { BillingMode, DeploymentName } from "./usage.ts";
 
 /**
+ * On a training's work: the version it trains and the model its result becomes a version of.
+ * (`version_id` is then the hidden trainer version, whose server runs in train mode.)
+ */
+export const TrainingTarget = z.object({
+  base_version_id: VersionId,
+  destination: z.string().regex(/^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/),
+});
+export type TrainingTarget = z.infer<typeof TrainingTarget>;
+
+/**
  * Whose instance a prediction runs on. Predictions through a deployment run only on that
  * deployment's instances (its own capacity, its `max_instances`); the rest share the version's.
  * `billing` says how those instances are billed (public: predict time; deployments and private
@@ -31,6 +41,7 @@ export const WorkItem = z.object({
   input: PredictionInput,
   deadline: Timestamp.nullable(),
   enqueued_at: Timestamp,
+  training: TrainingTarget.optional(),
   ...Tenancy,
 });
 export type WorkItem = z.infer<typeof WorkItem>;
@@ -51,6 +62,7 @@ export const RunRequest = z.object({
   timeout_ms: z.number().int().positive(),
   /** `Cancel-After` deadline: reached while running, the prediction is canceled. */
   deadline: Timestamp.nullable(),
+  training: TrainingTarget.optional(),
   ...Tenancy,
 });
 export type RunRequest = z.infer<typeof RunRequest>;

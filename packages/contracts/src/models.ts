@@ -3,14 +3,24 @@ import { HardwareSku } from "./hardware.ts";
 import { AccountId, Slug, VersionId } from "./ids.ts";
 import { Timestamp } from "./time.ts";
 
+/**
+ * What every runtime may add: the server's mode (Cog's `--x-mode`; `train` servers take
+ * `/trainings`) and, for versions made by a training, the weights it starts with (an object-store
+ * name: the agent fetches them and passes their path as `COG_WEIGHTS`). Absent: predict, none.
+ */
+const RuntimeOptions = {
+  mode: z.enum(["predict", "train"]).optional(),
+  weights: z.string().min(1).optional(),
+};
+
 /** How an agent gets a Cog-protocol server for a version. */
 export const ModelRuntime = z.discriminatedUnion("kind", [
   /** A local command; the agent sets `PORT` and runs it from its models directory. */
-  z.object({ kind: z.literal("command"), argv: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal("command"), argv: z.array(z.string()).min(1), ...RuntimeOptions }),
   /** A Cog image, started with `docker run` on hosts that have Docker. */
-  z.object({ kind: z.literal("image"), image: z.string().min(1) }),
+  z.object({ kind: z.literal("image"), image: z.string().min(1), ...RuntimeOptions }),
   /** A server that is already running. */
-  z.object({ kind: z.literal("url"), url: z.url() }),
+  z.object({ kind: z.literal("url"), url: z.url(), ...RuntimeOptions }),
 ]);
 export type ModelRuntime = z.infer<typeof ModelRuntime>;
 
@@ -51,6 +61,11 @@ export const VersionRecord = z.object({
   /** Predictions one instance runs at once (Cog's `concurrency.max`). */
   concurrency: z.number().int().positive(),
   created_at: Timestamp,
+  /**
+   * Set on the hidden record that trains this version (its server in train mode, its schemas
+   * `TrainingInput`/`TrainingOutput`): trainings are placed and run on it like predictions.
+   */
+  trainer_of: VersionId.optional(),
 });
 export type VersionRecord = z.infer<typeof VersionRecord>;
 

@@ -75,6 +75,10 @@ export const PredictionRecord = z.object({
   stream_token: z.string().nullable(),
   /** Secret input names, redacted whenever the prediction is shown. */
   secret_fields: z.array(z.string()),
+  /** A training (`/v1/trainings`) rather than a prediction; absent in older records: a prediction. */
+  kind: z.enum(["prediction", "training"]).optional(),
+  /** A training's destination model, `owner/name`, where its trained version is created. */
+  destination: z.string().optional(),
 });
 export type PredictionRecord = z.infer<typeof PredictionRecord>;
 

@@ -8,6 +8,7 @@ import { decode, encode } from "./codec.ts";
 import { sha256Hex } from "./ids.ts";
 import { listKeys } from "./kv-keys.ts";
 import type { Buckets } from "./topology.ts";
+import { trainerOf, trainerVersionId } from "./trainer.ts";
 
 const MAX_CAS_ATTEMPTS = 20;
 
@@ -53,7 +54,10 @@ export class Registry {
     return e?.operation === "PUT" ? decode(ModelRecord, e.value, "model") : null;
   }
 
+  /** Stores a version, and the hidden version that trains it when it is trainable. */
   async putVersion(version: VersionRecord): Promise<void> {
+    const trainer = trainerOf(version);
+    if (trainer) await this.#b.versions.put(trainer.id, encode(trainer));
     await this.#b.versions.put(version.id, encode(version));
   }
 
@@ -144,14 +148,17 @@ export class Registry {
     return this.#all(this.#b.models, ModelRecord, "model");
   }
 
-  /** Every version of `owner/name`, in no particular order. Scans all versions. */
+  /** Every version of `owner/name` (not the hidden trainers), in no particular order. Scans all versions. */
   async listVersions(owner: string, name: string): Promise<VersionRecord[]> {
     const model = modelKey(owner, name);
-    return (await this.#all(this.#b.versions, VersionRecord, "version")).filter((v) => v.model === model);
+    return (await this.#all(this.#b.versions, VersionRecord, "version")).filter(
+      (v) => v.model === model && !v.trainer_of,
+    );
   }
 
   async deleteVersion(id: string): Promise<void> {
     await this.#b.versions.delete(id);
+    await this.#b.versions.delete(trainerVersionId(id));
   }
 
   async #all<S extends z.ZodType>(kv: KV, schema: S, what: string): Promise<z.output<S>[]> {

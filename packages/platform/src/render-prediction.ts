@@ -1,4 +1,5 @@
 import type { Prediction, PredictionRecord } from "@gantry/contracts/prediction";
+import type { Training } from "@gantry/contracts/trainings";
 
 export const REDACTED = "**********";
 
@@ -36,4 +37,35 @@ export function renderPrediction(r: PredictionRecord, baseUrl: string): Predicti
     },
     metrics: r.metrics,
   };
+}
+
+/** The public training object (reference §8.4): a prediction's shape under `/v1/trainings`. */
+export function renderTraining(r: PredictionRecord, baseUrl: string): Training {
+  const p = renderPrediction(r, baseUrl);
+  const api = `${baseUrl}/v1/trainings/${r.id}`;
+  return {
+    id: p.id,
+    model: p.model,
+    version: p.version,
+    destination: r.destination ?? "",
+    input: p.input,
+    output: p.output,
+    logs: p.logs,
+    error: p.error,
+    status: p.status,
+    source: p.source,
+    data_removed: p.data_removed,
+    created_at: p.created_at,
+    started_at: p.started_at,
+    completed_at: p.completed_at,
+    ...(p.webhook ? { webhook: p.webhook } : {}),
+    ...(p.webhook_events_filter ? { webhook_events_filter: p.webhook_events_filter } : {}),
+    urls: { get: api, cancel: `${api}/cancel`, web: p.urls.web },
+    metrics: p.metrics,
+  };
+}
+
+/** A stored record as the API shows it: a training as a training, anything else as a prediction. */
+export function renderRecord(r: PredictionRecord, baseUrl: string): Prediction | Training {
+  return r.kind === "training" ? renderTraining(r, baseUrl) : renderPrediction(r, baseUrl);
 }

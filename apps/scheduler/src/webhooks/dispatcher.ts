@@ -5,7 +5,7 @@ import { type WebhookDelivery, WebhookDeliveryLog, WebhookJob } from "@gantry/co
 import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import { type PredictionStore, WEBHOOK_HEADER } from "@gantry/platform/prediction-store";
-import { renderPrediction } from "@gantry/platform/render-prediction";
+import { renderRecord } from "@gantry/platform/render-prediction";
 import type { Buckets } from "@gantry/platform/topology";
 import { webhookSecret } from "@gantry/platform/webhook-secret";
 import { webhookHeaders } from "@gantry/platform/webhook-signing";
@@ -75,7 +75,7 @@ export async function startWebhooks(deps: {
     try {
       const checked = await checkWebhookUrl(url, { allowPrivate: config.allowPrivate });
       url = checked.href;
-      const body = JSON.stringify(renderPrediction(record, config.publicUrl));
+      const body = JSON.stringify(renderRecord(record, config.publicUrl));
       const headers = await webhookHeaders(
         await secretOf(record.account_id),
         webhookId,

@@ -10,7 +10,8 @@ export interface IndexPosition {
 }
 
 export function parseIndexKey(key: string): IndexPosition | null {
-  const [account, ms, id, ...rest] = key.split(".");
+  // Trainings are indexed under `_training.<account>.…`: operators see them with the rest.
+  const [account, ms, id, ...rest] = key.replace(/^_training\./, "").split(".");
   const t = Number(ms);
   if (!account || !id || rest.length > 0 || !Number.isFinite(t)) return null;
   return { account, ms: t, id };

@@ -28,9 +28,12 @@ const READ_BATCH = 32;
 
 async function indexPositions(ctx: Context, account: string | undefined): Promise<IndexPosition[]> {
   const out: IndexPosition[] = [];
-  for (const key of await listKeys(ctx.buckets.predictionIndex, account ? `${account}.*.*` : ">")) {
-    const p = parseIndexKey(key);
-    if (p) out.push(p);
+  const patterns = account ? [`${account}.*.*`, `_training.${account}.*.*`] : [">"];
+  for (const pattern of patterns) {
+    for (const key of await listKeys(ctx.buckets.predictionIndex, pattern)) {
+      const p = parseIndexKey(key);
+      if (p) out.push(p);
+    }
   }
   return out;
 }

@@ -1,0 +1,82 @@
+import type { TrainingTarget } from "@gantry/contracts/jobs";
+import type { Logger } from "@gantry/platform/logger";
+import type { Registry } from "@gantry/platform/registry";
+import type { Buckets } from "@gantry/platform/topology";
+import { trainedVersionId, weightsObjectName } from "@gantry/platform/trainer";
+import { parseDataUrl } from "./core/data-url.ts";
+import type { TrainingHooks } from "./run-tracker.ts";
+
+export interface TrainedVersionDeps {
+  registry: Registry;
+  objects: Buckets["objects"];
+  now: () => Date;
+  log: Logger;
+}
+
+/** The bytes of the trainer's `weights` output: a `data:` URL (Cog's default) or an http(s) URL. */
+async function weightsBytes(weights: unknown): Promise<Uint8Array> {
+  if (typeof weights !== "string") throw new Error("the trainer's output has no `weights` file");
+  if (weights.startsWith("data:")) {
+    const file = parseDataUrl(weights);
+    if (!file) throw new Error("the trainer returned a malformed data: URL as its weights");
+    return file.bytes;
+  }
+  if (!/^https?:\/\//.test(weights)) throw new Error("the trainer's `weights` is neither a data: nor an http(s) URL");
+  const res = await fetch(weights, { signal: AbortSignal.timeout(60_000) });
+  if (!res.ok) throw new Error(`fetching the trainer's weights answered HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/**
+ * The version a training makes (reference §8.4), in two steps around the training's own terminal
+ * write. `prepare`: its weights kept in the object store for as long as the version, and a version
+ * of `destination` that runs the base version's server from them; resolves to the training's
+ * output, `{version: "owner/name:id", weights}`. `publish`, once the training is stored as
+ * succeeded: the destination's latest version moves to it. `discard`, when a cancel ended the
+ * training first: the version and its weights are removed. A training makes one version id
+ * whatever the retries.
+ */
+export function trainedVersion(
+  d: TrainedVersionDeps,
+  trainingId: string,
+  accountId: string,
+  target: TrainingTarget,
+): TrainingHooks {
+  const id = trainedVersionId(trainingId);
+  const object = weightsObjectName(id);
+  const [owner = "", name = ""] = target.destination.split("/");
+  return {
+    async prepare(output) {
+      const weights = (output && typeof output === "object" ? (output as Record<string, unknown>) : {}).weights;
+      const bytes = await weightsBytes(weights);
+      const base = await d.registry.getVersion(target.base_version_id);
+      if (!base) throw new Error("the version it trained no longer exists");
+      if (!(await d.registry.getModel(owner, name))) {
+        throw new Error(`the destination ${target.destination} no longer exists`);
+      }
+      await d.objects.putBlob({ name: object }, bytes);
+      const existing = await d.registry.getVersion(id);
+      await d.registry.putVersion({
+        id,
+        model: target.destination,
+        account_id: accountId,
+        cog_version: base.cog_version,
+        openapi_schema: base.openapi_schema,
+        runtime: { ...base.runtime, weights: object },
+        concurrency: base.concurrency,
+        created_at: existing?.created_at ?? d.now().toISOString(),
+      });
+      return { version: `${target.destination}:${id}`, weights };
+    },
+    async publish() {
+      await d.registry.updateModel(owner, name, (m) =>
+        m.latest_version_id === id ? null : { ...m, latest_version_id: id },
+      );
+      d.log.info("trained version created", { training: trainingId, version: id, destination: target.destination });
+    },
+    async discard() {
+      await d.registry.deleteVersion(id);
+      await d.objects.delete(object).catch(() => undefined);
+    },
+  };
+}
