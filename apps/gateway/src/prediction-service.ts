@@ -1,6 +1,6 @@
 import { AppError, INVALID_VERSION_DETAIL, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { PredictionChanged } from "@gantry/contracts/events";
-import type { CancelRequest, WorkItem } from "@gantry/contracts/jobs";
+import type { CancelRequest, Withdrawn, WorkItem } from "@gantry/contracts/jobs";
 import type { ModelRecord, VersionRecord } from "@gantry/contracts/models";
 import { isTerminal, type PredictionRecord, type WebhookEventType } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
@@ -235,6 +235,11 @@ export class PredictionService {
     if (isTerminal(current.status)) return current;
     const result = await this.store.transition(id, { type: "cancel", at: this.#d.now() });
     const record = result?.record ?? current;
+    if (!record.agent_id && result?.changed) {
+      // Still queued: the scheduler holding it lets it go now, rather than when its turn comes.
+      const notice: Withdrawn = { prediction_id: id };
+      this.#d.nc.publish(subjects.withdrawn(), encode(notice));
+    }
     if (record.agent_id) {
       const msg: CancelRequest = { prediction_id: id };
       this.#d.nc

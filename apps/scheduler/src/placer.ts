@@ -336,10 +336,16 @@ export function startPlacer(d: PlacerDeps) {
     kick();
   };
 
+  /** A waiting prediction was canceled: its message is acknowledged and it leaves its lane now. */
+  const withdraw = (predictionId: string) => {
+    for (const w of queue.removeWhere((x) => !x.busy && x.item.prediction_id === predictionId)) w.m.ack();
+  };
+
   return {
     admit,
     kick,
     heartbeat,
+    withdraw,
     stop() {
       clearInterval(sweeper);
       clearInterval(toucher);

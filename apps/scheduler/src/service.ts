@@ -1,6 +1,7 @@
 import { AgentHeartbeat } from "@gantry/contracts/agents";
 import { DeploymentRecord } from "@gantry/contracts/deployments";
-import { STREAMS } from "@gantry/contracts/subjects";
+import { Withdrawn } from "@gantry/contracts/jobs";
+import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { decode } from "@gantry/platform/codec";
 import { randomId } from "@gantry/platform/ids";
 import { listKeys } from "@gantry/platform/kv-keys";
@@ -151,6 +152,17 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     intervalMs: Math.min(1000, Math.max(100, Math.floor(config.agentStaleMs / 4))),
   });
 
+  const withdrawals = nc.subscribe(subjects.withdrawn(), {
+    callback: (err, m) => {
+      if (err) return;
+      try {
+        placer.withdraw(decode(Withdrawn, m.data, "withdrawn notice").prediction_id);
+      } catch (e) {
+        log.warn("bad withdrawn notice", { err: String(e) });
+      }
+    },
+  });
+
   const loop = (async () => {
     for await (const m of messages) {
       placer.admit(m).catch((err: unknown) => {
@@ -163,6 +175,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
 
   return {
     async stop() {
+      withdrawals.unsubscribe();
       placer.stop();
       reaper.stop();
       keeper.stop();

@@ -73,6 +73,10 @@ export const RunReply = z.discriminatedUnion("accepted", [
 ]);
 export type RunReply = z.infer<typeof RunReply>;
 
+/** → schedulers: this queued prediction was canceled before placement (`subjects.withdrawn`). */
+export const Withdrawn = z.object({ prediction_id: PredictionId });
+export type Withdrawn = z.infer<typeof Withdrawn>;
+
 /** → agent: stop this prediction on its model server. */
 export const CancelRequest = z.object({ prediction_id: PredictionId });
 export type CancelRequest = z.infer<typeof CancelRequest>;

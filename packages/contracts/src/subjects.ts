@@ -44,16 +44,8 @@ export const BUCKETS = {
 
 /** NATS object stores. */
 export const OBJECT_STORES = {
-  /** Uploaded files (`POST /v1/files`) and model output files. */
+  /** Uploaded files (`POST /v1/files`), model output files and trained versions' weights (`weights/<version>`). */
   files: "files",
-  /** Which agent holds which live prediction: key `<agent>.<prediction>`, for recovery when an agent dies. */
-  placements: "placements",
-  /** Short leases (leader election among schedulers); entries expire unless renewed. */
-  leases: "leases",
-  /** Webhook delivery log per prediction id. */
-  webhookDeliveries: "webhook-deliveries",
-  /** Curated collections of models, keyed by slug. */
-  collections: "collections",
 } as const;
 
 export const subjects = {
@@ -69,6 +61,12 @@ export const subjects = {
   agentProbe: () => "agents.v1.probe",
   /** Request to an agent: keep instances of a version warm (deployments' `min_instances`). */
   agentWarm: (agentId: string) => `agents.v1.${agentId}.warm`,
+  /**
+   * Core-NATS notice to schedulers: a prediction still waiting for placement was canceled (a
+   * `Withdrawn`); the one holding it drops it from its queue at once. Best effort: a missed one
+   * is dropped when its turn comes.
+   */
+  withdrawn: () => "work.notices.v1.withdrawn",
   /** Request to an agent: cancel this prediction. */
   agentCancel: (agentId: string) => `agents.v1.${agentId}.cancel`,
   /** A prediction finished: its input, output and logs are removed after the retention window. */

@@ -1,5 +1,5 @@
 import type { DeploymentRecord } from "@gantry/contracts/deployments";
-import { STREAMS } from "@gantry/contracts/subjects";
+import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { UsageEvent } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
@@ -57,6 +57,53 @@ describe("queueing with a real agent and nats-server", () => {
       expect(burstLeftBehind).toBeGreaterThanOrEqual(5);
       // Logs of a started prediction are the model's own: the wait notes are gone.
       expect(done.find((r) => r.id === last.id)?.logs).not.toContain("Queued");
+    } finally {
+      await scheduler.stop();
+      await agent.close();
+      await nc.close();
+    }
+  });
+
+  it("a queued prediction canceled before placement leaves the queue at once, not when its turn comes", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    await putTestVersion(buckets, 1);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const jsm = await jetstreamManager(nc);
+    const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
+    const agent = await startTestAgent(nats.url, "withdraw-1", 1);
+    const pending = async () => {
+      const [consumer] = await jsm.consumers.list(STREAMS.work.name).next();
+      return consumer?.num_ack_pending ?? -1;
+    };
+    try {
+      // One slot, held by a long prediction; four wait behind it.
+      const running = record(newId("hold"), { sleep_ms: 3000 });
+      await enqueue(nc, store, [running]);
+      const waiting = Array.from({ length: 4 }, () => record(newId("wait"), { sleep_ms: 10 }));
+      await enqueue(nc, store, waiting);
+      for (let i = 0; i < 200 && (await pending()) < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await pending()).toBe(4);
+
+      // What the gateway's cancel does for a prediction no agent holds: store it canceled, tell the schedulers.
+      for (const r of waiting.slice(0, 3)) {
+        await store.transition(r.id, { type: "cancel", at: now() });
+        nc.publish(subjects.withdrawn(), encode({ prediction_id: r.id }));
+      }
+      let left = await pending();
+      for (let i = 0; i < 100 && left > 1; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        left = await pending();
+      }
+      // Long before the held slot frees (3 s), only the one still wanted waits.
+      expect(left).toBe(1);
+      expect(["starting", "processing"]).toContain((await store.get(running.id))?.record.status);
+
+      const done = await waitTerminal(store, [running.id, ...waiting.map((r) => r.id)]);
+      expect(done.map((r) => r.status)).toEqual(["succeeded", "canceled", "canceled", "canceled", "succeeded"]);
+      // The canceled ones never reached the model.
+      expect(done.slice(1, 4).every((r) => r.started_at === null)).toBe(true);
     } finally {
       await scheduler.stop();
       await agent.close();
