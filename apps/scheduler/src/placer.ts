@@ -341,11 +341,17 @@ export function startPlacer(d: PlacerDeps) {
     for (const w of queue.removeWhere((x) => !x.busy && x.item.prediction_id === predictionId)) w.m.ack();
   };
 
+  /** An agent is gone (its heartbeat key deleted or expired): what was assumed of it goes too. */
+  const forget = (agentId: string) => {
+    assumed.delete(agentId);
+  };
+
   return {
     admit,
     kick,
     heartbeat,
     withdraw,
+    forget,
     stop() {
       clearInterval(sweeper);
       clearInterval(toucher);

@@ -113,6 +113,12 @@ export function startReaper(deps: {
         log.error("reaping failed", { agent_id: agentId, err: String(err) }),
       );
     }
+    // What is remembered of agents that are gone, or heartbeats that were followed by newer ones, is let go.
+    for (const mark of handled) {
+      const at = mark.indexOf("@");
+      if (deps.agents.get(mark.slice(0, at))?.at !== mark.slice(at + 1)) handled.delete(mark);
+    }
+    for (const agentId of incarnations.keys()) if (!deps.agents.has(agentId)) incarnations.delete(agentId);
   };
 
   const timer = setInterval(() => void sweep(), deps.intervalMs);

@@ -64,6 +64,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     for await (const e of watcher) {
       if (e.operation !== "PUT") {
         agents.delete(e.key);
+        placer?.forget(e.key);
         continue;
       }
       let hb: AgentHeartbeat;
