@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Training } from "replicate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Platform, startPlatform } from "./helpers.ts";
@@ -65,7 +66,9 @@ describe("trainings through the official client", () => {
     expect(trainings.results.map((t) => t.id)).toContain(created.id);
     const predictions = await p.replicate.predictions.list();
     expect(predictions.results.map((x) => x.id)).not.toContain(created.id);
-    await expect(p.replicate.predictions.get(created.id)).rejects.toMatchObject({ response: { status: 404 } });
+    // As on Replicate, a training's id also works at /v1/predictions/{id}: the client's wait() polls there.
+    const waited = await p.replicate.wait(created as unknown as Parameters<typeof p.replicate.wait>[0]);
+    expect(waited).toMatchObject({ id: created.id, status: "succeeded", destination: "dev/purple-text" });
     const versions = await p.replicate.models.versions.list("gantry", "text-stream");
     expect(versions.results.map((v) => v.id)).toEqual([base]);
   });
@@ -119,6 +122,12 @@ describe("trainings through the official client", () => {
     });
     expect(unknown.status).toBe(404);
     expect((await p.api("/v1/trainings/aaaaaaaaaaaaaaaaaaaaaaaaaa")).status).toBe(404);
+    const malformed = await post(train, { destination: "dev/*", input: { text } });
+    expect(malformed.status).toBe(422);
+    // The hidden trainer of a version is not one of the model's versions, even by its id.
+    const trainer = createHash("sha256").update(`trainer:${base}`).digest("hex");
+    expect((await p.api(`/v1/models/gantry/text-stream/versions/${trainer}`)).status).toBe(404);
+    expect((await post("/v1/predictions", { version: trainer, input: { text } })).status).toBe(422);
     expect(await p.counts()).toEqual(before);
   });
 });

@@ -151,7 +151,8 @@ export class ModelsService {
   async version(accountId: string, owner: string, name: string, id: string): Promise<VersionRecord> {
     await this.visible(accountId, owner, name);
     const v = isVersionId(id) ? await this.#registry.getVersion(id) : null;
-    if (!v || v.model !== modelKey(owner, name)) throw notFound();
+    // The hidden trainer of a version is not a version of the model (it has its id's model).
+    if (!v || v.model !== modelKey(owner, name) || v.trainer_of) throw notFound();
     return v;
   }
 

@@ -221,16 +221,20 @@ export class PredictionService {
     return trainer;
   }
 
-  /** The caller's prediction (or training); another account's answers 404 exactly like a missing one. */
-  async get(accountId: string, id: string, kind: RecordKind = "prediction"): Promise<PredictionRecord> {
+  /**
+   * The caller's prediction or training (`any`: either, as `/v1/predictions/{id}` serves both, as
+   * Replicate does); another account's answers 404 exactly like a missing one.
+   */
+  async get(accountId: string, id: string, kind: RecordKind | "any" = "any"): Promise<PredictionRecord> {
     const stored = /^[a-z0-9]{26}$/.test(id) ? await this.store.get(id) : null;
-    const found = stored && stored.record.account_id === accountId && (stored.record.kind ?? "prediction") === kind;
+    const ofKind = kind === "any" || (stored?.record.kind ?? "prediction") === kind;
+    const found = stored && stored.record.account_id === accountId && ofKind;
     if (!found) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
     return stored.record;
   }
 
   /** Any non-terminal state becomes `canceled`; a terminal prediction is returned unchanged. */
-  async cancel(accountId: string, id: string, kind: RecordKind = "prediction"): Promise<PredictionRecord> {
+  async cancel(accountId: string, id: string, kind: RecordKind | "any" = "any"): Promise<PredictionRecord> {
     const current = await this.get(accountId, id, kind);
     if (isTerminal(current.status)) return current;
     const result = await this.store.transition(id, { type: "cancel", at: this.#d.now() });

@@ -190,7 +190,7 @@ export class ModelInstance {
             `COG_MAX_CONCURRENCY=${env.COG_MAX_CONCURRENCY}`,
             "-e",
             `COG_THROTTLE_RESPONSE_INTERVAL=${env.COG_THROTTLE_RESPONSE_INTERVAL}`,
-            ...(weights ? ["-v", `${weights}:/src/weights:ro`, "-e", "COG_WEIGHTS=/src/weights"] : []),
+            ...(weights ? ["-v", `${weights}:/gantry/weights:ro`, "-e", "COG_WEIGHTS=/gantry/weights"] : []),
             rt.image,
             ...(mode.length > 0 ? ["python", "-m", "cog.server.http", ...mode] : []),
           ];

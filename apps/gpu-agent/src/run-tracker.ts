@@ -56,6 +56,8 @@ export class RunTracker {
   #startedAt: Date | null = null;
   #lastProgress = 0;
   #done = false;
+  /** This tracker's own write ended the prediction `succeeded`. */
+  #succeeded = false;
   /** What this tracker last stored: its CAS writes need no read while nobody else writes. */
   #known: StoredPrediction | undefined;
   /**
@@ -118,30 +120,42 @@ export class RunTracker {
             await this.#finish("failed", null, snap.logs, `The trained version could not be created: ${why}`);
             return;
           }
-        }
-        try {
-          output = this.#c.files ? await this.#c.files.replace(output) : output;
-        } catch (err) {
-          const why = err instanceof Error ? err.message : String(err);
-          await this.#finish("failed", null, snap.logs, `Could not store an output file: ${why}`);
+          // Whatever happens next, the version is published only if this training's success is stored.
+          try {
+            await this.#settle(snap, output);
+          } finally {
+            await (this.#succeeded ? training.publish() : training.discard());
+          }
           return;
         }
-        const stored: CogSnapshot = { ...snap, output };
-        const diff = diffSnapshot(stored, this.#published, this.#c.streams);
-        this.#published = diff.published;
-        for (const ev of diff.events) await this.#publish(ev);
-        if (isTerminalCogStatus(stored.status)) {
-          const wrote = await this.#finish(stored.status, stored.output, stored.logs, stored.error);
-          if (training) await (wrote ? training.publish() : training.discard());
-          return;
-        }
-        const now = this.#c.now();
-        if (now.getTime() - this.#lastProgress >= this.#c.progressIntervalMs) {
-          this.#lastProgress = now.getTime();
-          await this.#store({ type: "progress", at: now, output: stored.output, logs: stored.logs });
-        }
+        await this.#settle(snap, output);
       }),
     );
+  }
+
+  /** A snapshot with its output as prepared: files stored, events published, progress or the end stored. */
+  async #settle(snap: CogSnapshot, prepared: unknown): Promise<void> {
+    let output: unknown;
+    try {
+      output = this.#c.files ? await this.#c.files.replace(prepared) : prepared;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      await this.#finish("failed", null, snap.logs, `Could not store an output file: ${why}`);
+      return;
+    }
+    const stored: CogSnapshot = { ...snap, output };
+    const diff = diffSnapshot(stored, this.#published, this.#c.streams);
+    this.#published = diff.published;
+    for (const ev of diff.events) await this.#publish(ev);
+    if (isTerminalCogStatus(stored.status)) {
+      await this.#finish(stored.status, stored.output, stored.logs, stored.error);
+      return;
+    }
+    const now = this.#c.now();
+    if (now.getTime() - this.#lastProgress >= this.#c.progressIntervalMs) {
+      this.#lastProgress = now.getTime();
+      await this.#store({ type: "progress", at: now, output: stored.output, logs: stored.logs });
+    }
   }
 
   /** The `Cancel-After` deadline passed while it ran: it is canceled (the model is told next). */
@@ -190,6 +204,7 @@ export class RunTracker {
       error: status === "failed" ? (error ?? "prediction failed") : null,
       predictTimeS: predictMs / 1000,
     });
+    this.#succeeded = wrote && status === "succeeded";
     // Ended first by someone else (a user's cancel, the deadline): the prediction shows the
     // predict time of that ending, and it is what is billed.
     const shown = this.#known?.record;

@@ -13,18 +13,16 @@ export interface TrainedVersionDeps {
   log: Logger;
 }
 
-/** The bytes of the trainer's `weights` output: a `data:` URL (Cog's default) or an http(s) URL. */
-async function weightsBytes(weights: unknown): Promise<Uint8Array> {
+/**
+ * The bytes of the trainer's `weights` output: a file, which a Cog server the agent started
+ * returns as a `data:` URL (it is given no `--upload-url`). Other URLs are refused rather than
+ * fetched: a model server's answer must not make the agent reach into its own network.
+ */
+function weightsBytes(weights: unknown): Uint8Array {
   if (typeof weights !== "string") throw new Error("the trainer's output has no `weights` file");
-  if (weights.startsWith("data:")) {
-    const file = parseDataUrl(weights);
-    if (!file) throw new Error("the trainer returned a malformed data: URL as its weights");
-    return file.bytes;
-  }
-  if (!/^https?:\/\//.test(weights)) throw new Error("the trainer's `weights` is neither a data: nor an http(s) URL");
-  const res = await fetch(weights, { signal: AbortSignal.timeout(60_000) });
-  if (!res.ok) throw new Error(`fetching the trainer's weights answered HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+  const file = parseDataUrl(weights);
+  if (!file) throw new Error("the trainer's `weights` must be a file (a data: URL)");
+  return file.bytes;
 }
 
 /**
@@ -32,8 +30,9 @@ async function weightsBytes(weights: unknown): Promise<Uint8Array> {
  * write. `prepare`: its weights kept in the object store for as long as the version, and a version
  * of `destination` that runs the base version's server from them; resolves to the training's
  * output, `{version: "owner/name:id", weights}`. `publish`, once the training is stored as
- * succeeded: the destination's latest version moves to it. `discard`, when a cancel ended the
- * training first: the version and its weights are removed. A training makes one version id
+ * succeeded: the destination's latest version moves to it. `discard`, when the training did not
+ * end succeeded after all (a cancel came first, its output could not be stored): the version and
+ * its weights are removed. A training makes one version id
  * whatever the retries.
  */
 export function trainedVersion(
@@ -48,9 +47,10 @@ export function trainedVersion(
   return {
     async prepare(output) {
       const weights = (output && typeof output === "object" ? (output as Record<string, unknown>) : {}).weights;
-      const bytes = await weightsBytes(weights);
+      const bytes = weightsBytes(weights);
       const base = await d.registry.getVersion(target.base_version_id);
       if (!base) throw new Error("the version it trained no longer exists");
+      if (base.runtime.kind === "url") throw new Error("a version served from a URL cannot start from weights");
       if (!(await d.registry.getModel(owner, name))) {
         throw new Error(`the destination ${target.destination} no longer exists`);
       }

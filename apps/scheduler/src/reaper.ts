@@ -7,7 +7,9 @@ import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
+import { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
+import { trainedVersionId } from "@gantry/platform/trainer";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 
@@ -33,6 +35,7 @@ export function startReaper(deps: {
   const { buckets, store, now, log } = deps;
   const js = jetstream(deps.nc);
   const handled = new Set<string>();
+  const registry = new Registry(buckets);
 
   const reap = async (agentId: string, why: string, before?: Date) => {
     for (const key of await listKeys(buckets.placements, `${agentId}.*`)) {
@@ -78,6 +81,8 @@ export function startReaper(deps: {
             deployment: item.deployment ?? null,
           };
           await js.publish(subjects.usage("predict", agentId), encode(usage), { msgID: usageMsgId(usage) });
+          // A training whose agent died may have prepared its version (never published): it goes.
+          if (item.training) await registry.deleteVersion(trainedVersionId(item.prediction_id));
         }
         log.warn("prediction failed with its agent", { id: item.prediction_id, agent_id: agentId });
       } else {

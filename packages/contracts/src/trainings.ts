@@ -12,7 +12,10 @@ import { Timestamp } from "./time.ts";
 /** `POST /v1/models/{owner}/{name}/versions/{version_id}/trainings` (reference §8.4). */
 export const CreateTrainingBody = z.strictObject({
   /** The model (`owner/name`) the trained version is created in; it must exist and be the caller's. */
-  destination: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be a model, as owner/name"),
+  destination: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/, "must be a model, as owner/name")
+    .max(201),
   input: PredictionInput,
   webhook: z.url().optional(),
   webhook_events_filter: z.array(WebhookEventType).optional(),

@@ -156,9 +156,12 @@ export class Registry {
     );
   }
 
+  /** Deletes a version, its trainer and, for a trained version, its weights. */
   async deleteVersion(id: string): Promise<void> {
+    const weights = (await this.getVersion(id))?.runtime.weights;
     await this.#b.versions.delete(id);
     await this.#b.versions.delete(trainerVersionId(id));
+    if (weights) await this.#b.objects.delete(weights).catch(() => undefined);
   }
 
   async #all<S extends z.ZodType>(kv: KV, schema: S, what: string): Promise<z.output<S>[]> {

@@ -22,9 +22,11 @@ export const isTrainable = (version: VersionRecord) => "TrainingInput" in schema
  * The hidden version that trains `version`, or null when it is not trainable: the same server
  * started in train mode (Cog's `--x-mode train`), whose `Input`/`Output` are the training's, one
  * training at a time. Trainings are placed, run, canceled and billed on it like predictions.
+ * A `url` runtime is a server someone else started, in whatever mode, and that cannot be handed
+ * weights: it is not trainable here.
  */
 export function trainerOf(version: VersionRecord): VersionRecord | null {
-  if (version.trainer_of || !isTrainable(version)) return null;
+  if (version.trainer_of || version.runtime.kind === "url" || !isTrainable(version)) return null;
   const schemas = schemasOf(version.openapi_schema);
   return {
     id: trainerVersionId(version.id),

@@ -106,6 +106,40 @@ describe("playground", () => {
     await page.close();
   });
 
+  it("trains gantry/text-stream into a model of the user's, then runs the trained version", async () => {
+    const { username } = (await (await p.api("/v1/account")).json()) as { username: string };
+    const created = await p.api("/v1/models", {
+      method: "POST",
+      body: JSON.stringify({ owner: username, name: "purple", visibility: "private", hardware: "cpu" }),
+    });
+    expect(created.status).toBe(201);
+    const page = await user.newPage();
+    await page.goto(`${p.admin.url}/playground/gantry/text-stream`);
+    await page.click("[data-testid=train] summary");
+    await page.fill("#train-destination", `${username}/purple`);
+    await page.fill("#train-text", "We hold these purple elephants dear. We hold these purple elephants dear.");
+    await page.fill("#train-strength", "50");
+    await page.click("[data-testid=train-form] button[type=submit]");
+    await page.waitForSelector("[data-testid=training] [data-status=succeeded]", { timeout: 30_000 });
+    const version = (await page.textContent("[data-testid=trained-version]")) ?? "";
+    expect(version).toMatch(new RegExp(`^${username}/purple:[0-9a-f]{64}$`));
+    await shot(page, "playground-training");
+
+    // The link opens the new version's playground; at temperature 0 it continues the training text.
+    await page.click("[data-testid=trained-version] a");
+    await page.waitForURL(`**/playground/${username}/purple/versions/${version.split(":")[1]}`);
+    await page.waitForSelector("#input-prompt");
+    await page.fill("#input-prompt", "We hold these");
+    await page.fill("#input-max_tokens", "3");
+    await page.fill("#input-temperature", "0");
+    await page.fill("#input-seed", "1");
+    await page.click("[data-testid=playground-form] button[type=submit]");
+    await page.waitForSelector("[data-testid=prediction] [data-status=succeeded]", { timeout: 30_000 });
+    expect(await page.textContent("[data-testid=output]")).toBe(" purple elephants dear");
+    await shot(page, "playground-trained-version");
+    await page.close();
+  });
+
   it("shows the user's predictions and this period's usage in dollars on the dashboard", async () => {
     const page = await user.newPage();
     await page.goto(`${p.admin.url}/dashboard`);

@@ -2,7 +2,7 @@ import { AppError } from "@gantry/contracts/errors";
 import { CreateModelPredictionBody, CreatePredictionBody } from "@gantry/contracts/prediction";
 import { WebhookDeliveryLog } from "@gantry/contracts/webhooks";
 import { decode } from "@gantry/platform/codec";
-import { renderPrediction } from "@gantry/platform/render-prediction";
+import { renderPrediction, renderRecord } from "@gantry/platform/render-prediction";
 import { type Context, Hono } from "hono";
 import { parseBody } from "../core/body.ts";
 import { parseCancelAfter } from "../core/duration.ts";
@@ -10,7 +10,7 @@ import { parsePreferWait } from "../core/prefer.ts";
 import { parseVersionRef, type VersionRef } from "../core/version-ref.ts";
 import type { GatewayEnv } from "../deps.ts";
 import { listPredictions } from "../prediction-list.ts";
-import type { PredictionService } from "../prediction-service.ts";
+import type { PredictionService, RecordKind } from "../prediction-service.ts";
 
 /**
  * Creates a prediction from a request of any of the three create endpoints and answers it: 201,
@@ -44,6 +44,30 @@ export async function createAndRespond(
   return c.json(prediction, 201);
 }
 
+/**
+ * One page of the caller's predictions or trainings (`GET /v1/predictions`, `/v1/trainings`), with
+ * `next`/`previous` as absolute URLs that keep the request's other query parameters.
+ */
+export function listPage(c: Context<GatewayEnv>, svc: PredictionService, kind: RecordKind) {
+  const base = `${c.get("baseUrl")}/v1/${kind}s`;
+  return listPredictions(
+    svc.deps.buckets.predictionIndex,
+    svc.store,
+    c.get("account").id,
+    {
+      cursor: c.req.query("cursor"),
+      createdAfter: c.req.query("created_after"),
+      createdBefore: c.req.query("created_before"),
+    },
+    (cursor) => {
+      const url = new URL(c.req.url);
+      url.searchParams.set("cursor", cursor);
+      return `${base}?${url.searchParams}`;
+    },
+    kind,
+  );
+}
+
 /** `/v1/predictions` and `/v1/models/{owner}/{name}/predictions`. */
 export function predictionRoutes(svc: PredictionService) {
   const app = new Hono<GatewayEnv>();
@@ -68,28 +92,15 @@ export function predictionRoutes(svc: PredictionService) {
   });
 
   app.get("/predictions", async (c) => {
-    const base = `${c.get("baseUrl")}/v1/predictions`;
-    const page = await listPredictions(
-      svc.deps.buckets.predictionIndex,
-      svc.store,
-      c.get("account").id,
-      {
-        cursor: c.req.query("cursor"),
-        createdAfter: c.req.query("created_after"),
-        createdBefore: c.req.query("created_before"),
-      },
-      (cursor) => {
-        const url = new URL(c.req.url);
-        url.searchParams.set("cursor", cursor);
-        return `${base}?${url.searchParams}`;
-      },
-    );
+    const page = await listPage(c, svc, "prediction");
     return c.json({ ...page, results: page.results.map((r) => renderPrediction(r, c.get("baseUrl"))) });
   });
 
+  // A training's id works here too (Replicate serves trainings at `/v1/predictions/{id}`, and the
+  // official client's `wait()` polls it), shown as a training.
   app.get("/predictions/:id", async (c) => {
     const record = await svc.get(c.get("account").id, c.req.param("id"));
-    return c.json(renderPrediction(record, c.get("baseUrl")));
+    return c.json(renderRecord(record, c.get("baseUrl")));
   });
 
   /** Gantry extension: the webhook delivery log of a prediction (attempts, statuses, latency). */
@@ -102,7 +113,7 @@ export function predictionRoutes(svc: PredictionService) {
 
   app.post("/predictions/:id/cancel", async (c) => {
     const record = await svc.cancel(c.get("account").id, c.req.param("id"));
-    return c.json(renderPrediction(record, c.get("baseUrl")));
+    return c.json(renderRecord(record, c.get("baseUrl")));
   });
 
   return app;

@@ -3,8 +3,8 @@ import { renderTraining } from "@gantry/platform/render-prediction";
 import { Hono } from "hono";
 import { parseBody } from "../core/body.ts";
 import type { GatewayEnv } from "../deps.ts";
-import { listPredictions } from "../prediction-list.ts";
 import type { PredictionService } from "../prediction-service.ts";
+import { listPage } from "./predictions.ts";
 
 /**
  * Trainings (reference §8.4): a training is a prediction of the version's trainer; on success its
@@ -37,23 +37,7 @@ export function trainingRoutes(svc: PredictionService) {
   });
 
   app.get("/trainings", async (c) => {
-    const base = `${c.get("baseUrl")}/v1/trainings`;
-    const page = await listPredictions(
-      svc.deps.buckets.predictionIndex,
-      svc.store,
-      c.get("account").id,
-      {
-        cursor: c.req.query("cursor"),
-        createdAfter: c.req.query("created_after"),
-        createdBefore: c.req.query("created_before"),
-      },
-      (cursor) => {
-        const url = new URL(c.req.url);
-        url.searchParams.set("cursor", cursor);
-        return `${base}?${url.searchParams}`;
-      },
-      "training",
-    );
+    const page = await listPage(c, svc, "training");
     return c.json({ ...page, results: page.results.map((r) => renderTraining(r, c.get("baseUrl"))) });
   });
 

@@ -1,7 +1,7 @@
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { PredictionChanged } from "@gantry/contracts/events";
 import { PredictionId } from "@gantry/contracts/ids";
-import type { CancelRequest } from "@gantry/contracts/jobs";
+import type { CancelRequest, Withdrawn } from "@gantry/contracts/jobs";
 import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { WebhookDeliveryLog } from "@gantry/contracts/webhooks";
@@ -83,6 +83,11 @@ export const predictionsRouter = router({
     if (isTerminal(current.status)) return summarize(current, ctx.now());
     const result = await ctx.store.transition(input.id, { type: "cancel", at: ctx.now() });
     const record = result?.record ?? current;
+    if (!record.agent_id && result?.changed) {
+      // Still queued: the scheduler holding it lets it go now (as the gateway's cancel does).
+      const notice: Withdrawn = { prediction_id: input.id };
+      ctx.nc.publish(subjects.withdrawn(), encode(notice));
+    }
     if (record.agent_id) {
       const msg: CancelRequest = { prediction_id: input.id };
       await ctx.nc

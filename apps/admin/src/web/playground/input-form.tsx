@@ -1,8 +1,18 @@
 import type { Field, FormValue } from "./schema.ts";
 
 /** One control per input field, typed by the schema. */
-function Control({ f, value, set }: { f: Field; value: FormValue | undefined; set: (v: FormValue) => void }) {
-  const common = { id: `input-${f.name}`, name: f.name, required: f.required };
+function Control({
+  f,
+  value,
+  set,
+  idPrefix,
+}: {
+  f: Field;
+  value: FormValue | undefined;
+  set: (v: FormValue) => void;
+  idPrefix: string;
+}) {
+  const common = { id: `${idPrefix}${f.name}`, name: f.name, required: f.required };
   const text = typeof value === "string" ? value : "";
   switch (f.kind) {
     case "boolean":
@@ -71,12 +81,15 @@ export function InputForm(props: {
   fields: Field[];
   values: Record<string, FormValue>;
   onChange: (name: string, value: FormValue) => void;
+  /** Prefix of the controls' ids (`input-` unless a page shows two forms). */
+  idPrefix?: string;
 }) {
+  const idPrefix = props.idPrefix ?? "input-";
   return (
     <div className="fields">
       {props.fields.map((f) => (
         <div className="field" key={f.name} data-field={f.name} data-kind={f.kind}>
-          <label htmlFor={`input-${f.name}`}>
+          <label htmlFor={`${idPrefix}${f.name}`}>
             <b>{f.name}</b>
             {f.required ? <span className="required">*</span> : null}
             <span className="muted">
@@ -85,7 +98,7 @@ export function InputForm(props: {
               {bounds(f)}
             </span>
           </label>
-          <Control f={f} value={props.values[f.name]} set={(v) => props.onChange(f.name, v)} />
+          <Control f={f} value={props.values[f.name]} set={(v) => props.onChange(f.name, v)} idPrefix={idPrefix} />
           {f.description ? <small className="muted">{f.description}</small> : null}
           {f.default !== undefined && f.kind !== "boolean" ? (
             <small className="muted"> Default: {JSON.stringify(f.default)}</small>

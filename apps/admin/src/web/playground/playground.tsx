@@ -6,6 +6,7 @@ import { useLoad } from "../hooks.ts";
 import { Link, navigate } from "../router.tsx";
 import { InputForm } from "./input-form.tsx";
 import { type FormValue, initialValues, inputFields, toInput } from "./schema.ts";
+import { TrainForm } from "./train-form.tsx";
 
 interface Version {
   id: string;
@@ -71,6 +72,15 @@ export function Playground({ owner, name, versionId }: { owner: string; name: st
         <RunForm key={version.id} owner={owner} name={name} version={version} pinned={versionId !== undefined} />
       ) : loaded.data ? (
         <p>This model has no version to run.</p>
+      ) : null}
+      {version ? (
+        <TrainForm
+          key={`train-${version.id}`}
+          owner={owner}
+          name={name}
+          versionId={version.id}
+          openapi={version.openapi_schema}
+        />
       ) : null}
     </section>
   );

@@ -1,6 +1,6 @@
 import { testModel } from "@gantry/demo-models/test-model";
 import { describe, expect, it } from "vitest";
-import { initialValues, inputFields, outputConcatenates, toInput } from "./schema.ts";
+import { initialValues, inputFields, outputConcatenates, toInput, trainingSchema } from "./schema.ts";
 
 /** Shaped like a real Cog schema (reference §8.2): `$ref` enums, an inline enum, a file, a secret. */
 const schema = {
@@ -93,5 +93,26 @@ describe("toInput", () => {
       stops: ["end", "stop"],
     });
     expect(uploaded).toEqual(["a.png", "b.png"]);
+  });
+});
+
+describe("trainingSchema", () => {
+  it("puts a trainable version's TrainingInput in the place of Input, so the form reads it", () => {
+    const TrainingInput = {
+      type: "object",
+      required: ["text"],
+      properties: { text: { type: "string", "x-order": 0 }, strength: { type: "integer", default: 10, "x-order": 1 } },
+    };
+    const openapi = { components: { schemas: { Input: { type: "object", properties: {} }, TrainingInput } } };
+    const fields = inputFields(trainingSchema(openapi));
+    expect(fields.map((f) => [f.name, f.kind, f.required])).toEqual([
+      ["text", "text", true],
+      ["strength", "integer", false],
+    ]);
+  });
+
+  it("is null for a version without a trainer", () => {
+    expect(trainingSchema({ components: { schemas: { Input: { type: "object", properties: {} } } } })).toBeNull();
+    expect(trainingSchema(null)).toBeNull();
   });
 });

@@ -134,3 +134,13 @@ export function outputConcatenates(openapi: unknown): boolean {
   const out = obj(obj(obj(obj(openapi).components).schemas).Output);
   return out["x-cog-array-type"] === "iterator" && out["x-cog-array-display"] === "concatenate";
 }
+
+/**
+ * A trainable version's training form as a schema `inputFields` reads: its `TrainingInput` in the
+ * place of `Input`. Null when the version has no trainer.
+ */
+export function trainingSchema(openapi: unknown): Json | null {
+  const schemas = obj(obj(obj(openapi).components).schemas);
+  if (!("TrainingInput" in schemas)) return null;
+  return { components: { schemas: { ...schemas, Input: schemas.TrainingInput } } };
+}
