@@ -119,7 +119,8 @@ export class Runner {
       setTimeout(async () => {
         if (run.released) return;
         const s = Math.round(req.timeout_ms / 1000);
-        await tracker.fail(`Prediction timed out after ${s} second${s === 1 ? "" : "s"}.`);
+        const what = req.training ? "Training" : "Prediction";
+        await tracker.fail(`${what} timed out after ${s} second${s === 1 ? "" : "s"}.`);
         await this.#stopOnServer(run);
       }, req.timeout_ms),
     );

@@ -10,6 +10,12 @@ const Env = z.object({
     .int()
     .positive()
     .default(30 * 60 * 1000),
+  /** How long a training may run (trainings take longer than predictions): 24 hours. */
+  GANTRY_TRAINING_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 60 * 60 * 1000),
   /** Boot another instance of a busy model once its oldest queued prediction waited this long. */
   GANTRY_SCALE_UP_AFTER_MS: z.coerce.number().int().nonnegative().default(500),
   /** Replace an idle instance with another model's only after it idled this long. */

@@ -12,6 +12,7 @@ const svc = await start({
   config: {
     agentStaleMs: env.GANTRY_AGENT_STALE_MS,
     runTimeoutMs: env.GANTRY_RUN_TIMEOUT_MS,
+    trainingTimeoutMs: env.GANTRY_TRAINING_TIMEOUT_MS,
     retryDelayMs: env.GANTRY_RETRY_DELAY_MS,
     scale: { scaleUpAfterMs: env.GANTRY_SCALE_UP_AFTER_MS, evictIdleMs: env.GANTRY_EVICT_IDLE_MS },
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },

@@ -45,6 +45,7 @@ export interface PlacerDeps {
   log: Logger;
   agentStaleMs: number;
   runTimeoutMs: number;
+  trainingTimeoutMs: number;
   scale: ScalePolicy;
   /** Held messages are touched this often, well inside the consumer's ack wait. */
   touchMs: number;
@@ -164,7 +165,7 @@ export function startPlacer(d: PlacerDeps) {
       runtime: p.version.runtime,
       concurrency: p.version.concurrency,
       input: item.input,
-      timeout_ms: d.runTimeoutMs,
+      timeout_ms: item.training ? d.trainingTimeoutMs : d.runTimeoutMs,
       deadline: item.deadline,
       deployment: item.deployment ?? null,
       billing: item.billing ?? "predict",

@@ -23,6 +23,8 @@ export interface SchedulerConfig {
   agentStaleMs: number;
   /** Run timeout handed to agents. */
   runTimeoutMs: number;
+  /** Run timeout of trainings (default: the run timeout). */
+  trainingTimeoutMs?: number;
   /** Redelivery delay when no agent can take a prediction now. */
   retryDelayMs: number;
   /** When to boot more instances rather than wait for busy ones (defaults: {@link DEFAULT_SCALE_POLICY}). */
@@ -124,6 +126,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     log,
     agentStaleMs: config.agentStaleMs,
     runTimeoutMs: config.runTimeoutMs,
+    trainingTimeoutMs: config.trainingTimeoutMs ?? config.runTimeoutMs,
     scale: config.scale ?? DEFAULT_SCALE_POLICY,
     touchMs: Math.floor(ACK_WAIT_MS / 3),
     ...(onPlaced ? { onPlaced } : {}),
