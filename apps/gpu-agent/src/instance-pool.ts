@@ -80,6 +80,7 @@ export class InstancePool {
     const spec = specOf(req);
     const warm = this.#live().find((i) => i.serves(spec.versionId, spec.tenancy.deployment) && i.free > 0);
     if (warm) return { instance: warm, cold: warm.state === "booting" };
+    if (req.boot === false) return null;
     if (this.#live().length >= this.#o.slots && !(await this.#evictIdle(() => true))) return null;
     return { instance: this.#boot(spec, 0), cold: true };
   }

@@ -219,6 +219,9 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
         } else {
           placed.instance.running.add(req.prediction_id);
           placed.instance.lastUsed = now();
+          // A new instance is in the heartbeat before the scheduler hears the answer: a scheduler
+          // deciding the next boot under `max_instances` reads it there.
+          if (placed.cold) await heartbeat().catch(() => {});
           const run = newRun(req, placed.instance);
           runs.set(req.prediction_id, run);
           // Answered once the model server has it, or as soon as the agent knows it must wait for it.

@@ -1,16 +1,18 @@
-import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import { AgentHeartbeat } from "@gantry/contracts/agents";
 import type { DeploymentRecord } from "@gantry/contracts/deployments";
 import { RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
 import type { VersionRecord } from "@gantry/contracts/models";
 import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import type { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { type BootTicket, bootTickets } from "./boot-ticket.ts";
 import { FairQueue } from "./core/fair-queue.ts";
 import {
   type Assumption,
@@ -47,6 +49,8 @@ export interface PlacerDeps {
   runTimeoutMs: number;
   trainingTimeoutMs: number;
   scale: ScalePolicy;
+  /** Names this scheduler as the holder of boot tickets. */
+  schedulerId: string;
   /** Held messages are touched this often, well inside the consumer's ack wait. */
   touchMs: number;
   onPlaced?: (p: Placed) => void;
@@ -64,7 +68,7 @@ interface Waiting {
 type Plan =
   | { kind: "ended" }
   | { kind: "wait" }
-  | { kind: "send"; candidates: Candidate[]; job: PlacementJob; version: VersionRecord };
+  | { kind: "send"; candidates: Candidate[]; job: PlacementJob; version: VersionRecord; ticket: BootTicket | null };
 
 const laneOf = (item: WorkItem) => `${item.hardware}|${item.version_id}|${item.deployment ?? ""}`;
 
@@ -86,6 +90,19 @@ export function startPlacer(d: PlacerDeps) {
     assumed.set(agentId, list);
   };
   const draining = new Set<string>();
+  const tickets = bootTickets(d.buckets.leases, d.schedulerId);
+  /** Reads every agent's latest heartbeat from the bucket rather than waiting for the watch. */
+  const refreshAgents = async () => {
+    for (const key of await listKeys(d.buckets.agents)) {
+      const e = await d.buckets.agents.get(key);
+      if (e?.operation !== "PUT") continue;
+      try {
+        apply(decode(AgentHeartbeat, e.value, "agent heartbeat"));
+      } catch {
+        // a bad heartbeat is reported by the watch
+      }
+    }
+  };
   const versions = new Map<string, VersionRecord>();
 
   const version = async (id: string) => {
@@ -133,23 +150,40 @@ export function startPlacer(d: PlacerDeps) {
       deployment: item.deployment ?? null,
       ...(deployment ? { maxInstances: Math.max(1, deployment.max_instances) } : {}),
     };
-    const t = d.now();
-    const lane = { waitedMs: t.getTime() - Date.parse(item.enqueued_at), waiting: queue.depth(w.lane) };
-    const boot = shouldBoot(d.agents.values(), job, lane, d.scale, t, d.agentStaleMs);
-    const candidates = rankCandidates(d.agents.values(), job, t, d.agentStaleMs, {
-      allowed: boot,
-      evictIdleMs: d.scale.evictIdleMs,
-    });
+    const rank = () => {
+      const t = d.now();
+      const lane = { waitedMs: t.getTime() - Date.parse(item.enqueued_at), waiting: queue.depth(w.lane) };
+      const boot = shouldBoot(d.agents.values(), job, lane, d.scale, t, d.agentStaleMs);
+      return rankCandidates(d.agents.values(), job, t, d.agentStaleMs, {
+        allowed: boot,
+        evictIdleMs: d.scale.evictIdleMs,
+      });
+    };
+    let candidates = rank();
     if (candidates.length === 0) return { kind: "wait" };
+    let ticket: BootTicket | null = null;
+    if (!candidates[0]?.warm && job.deployment && job.maxInstances !== undefined) {
+      // A boot under `max_instances`: one scheduler at a time, deciding on the agents' latest heartbeats.
+      ticket = await tickets.take(job.deployment);
+      if (!ticket) return { kind: "wait" };
+      await refreshAgents();
+      candidates = rank();
+      if (candidates.length === 0 || candidates[0]?.warm) {
+        await ticket.release();
+        ticket = null;
+        if (candidates.length === 0) return { kind: "wait" };
+      }
+    }
     if (w.waited) {
       // It may have been canceled while it waited: placing it would boot a server for nothing.
       const stored = await d.store.get(item.prediction_id);
       if (!stored || isTerminal(stored.record.status)) {
+        await ticket?.release();
         m.ack();
         return { kind: "ended" };
       }
     }
-    return { kind: "send", candidates, job, version: v };
+    return { kind: "send", candidates, job, version: v, ticket };
   };
 
   /** Offers the prediction to the planned agents in turn; true once one accepted it. */
@@ -176,7 +210,8 @@ export function startPlacer(d: PlacerDeps) {
       if (i > 0 || w.waited) m.working();
       let reply: RunReply;
       try {
-        const res = await d.nc.request(subjects.agentRun(c.agentId), encode(request), { timeout: 5000 });
+        const offer: RunRequest = { ...request, boot: !c.warm };
+        const res = await d.nc.request(subjects.agentRun(c.agentId), encode(offer), { timeout: 5000 });
         reply = decode(RunReply, res.data, "run reply");
       } catch (err) {
         d.log.warn("agent did not take the prediction", { agent_id: c.agentId, err: String(err) });
@@ -274,8 +309,12 @@ export function startPlacer(d: PlacerDeps) {
           );
           continue;
         }
-        // A boot: one at a time per lane, each seeing the ones before it (`max_instances`).
-        if (!(await send(head, p).catch(() => false))) {
+        // A boot: one at a time per lane, each seeing the ones before it (`max_instances`); under a
+        // deployment's boot ticket, held until the agent's heartbeat shows the new instance (it
+        // writes one before it answers a cold start).
+        const sent = await send(head, p).catch(() => false);
+        await p.ticket?.release();
+        if (!sent) {
           requeue(head);
           break;
         }
@@ -327,13 +366,17 @@ export function startPlacer(d: PlacerDeps) {
     for (const w of queue.items()) w.m.working();
   }, d.touchMs);
 
-  /** An agent's heartbeat arrived: it replaces what was known, placements it cannot show yet kept. */
-  const heartbeat = (hb: AgentHeartbeat) => {
+  /** A heartbeat replaces what was known of its agent, placements it cannot show yet kept. */
+  const apply = (hb: AgentHeartbeat) => {
     const { heartbeat: seen, pending } = withAssumed(hb, assumed.get(hb.agent_id) ?? [], d.now().getTime());
     if (pending.length > 0) assumed.set(hb.agent_id, pending);
     else assumed.delete(hb.agent_id);
     d.agents.set(hb.agent_id, seen);
-    // Capacity may have freed: waiting predictions get another try.
+  };
+
+  /** An agent's heartbeat arrived: capacity may have freed, so waiting predictions get another try. */
+  const heartbeat = (hb: AgentHeartbeat) => {
+    apply(hb);
     kick();
   };
 

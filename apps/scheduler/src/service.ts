@@ -115,6 +115,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
   const consumer = await js.consumers.get(STREAMS.work.name, CONSUMER);
   const messages = await consumer.consume({ max_messages: 256 });
 
+  const schedulerId = randomId();
   placer = startPlacer({
     nc,
     buckets,
@@ -127,6 +128,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     agentStaleMs: config.agentStaleMs,
     runTimeoutMs: config.runTimeoutMs,
     trainingTimeoutMs: config.trainingTimeoutMs ?? config.runTimeoutMs,
+    schedulerId,
     scale: config.scale ?? DEFAULT_SCALE_POLICY,
     touchMs: Math.floor(ACK_WAIT_MS / 3),
     ...(onPlaced ? { onPlaced } : {}),
@@ -141,7 +143,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     agents,
     now,
     log,
-    schedulerId: randomId(),
+    schedulerId,
     staleMs: config.agentStaleMs,
     tickMs: 1000,
   });

@@ -63,6 +63,12 @@ export const RunRequest = z.object({
   /** `Cancel-After` deadline: reached while running, the prediction is canceled. */
   deadline: Timestamp.nullable(),
   training: TrainingTarget.optional(),
+  /**
+   * Whether the agent may start a server for it. A warm offer (`false`: the scheduler counted on
+   * a free slot of a running instance) is refused when there is none, rather than booting an
+   * instance the scheduler did not plan, which could pass a deployment's `max_instances`. Absent: may.
+   */
+  boot: z.boolean().optional(),
   ...Tenancy,
 });
 export type RunRequest = z.infer<typeof RunRequest>;

@@ -79,7 +79,7 @@ describe("queueing with a real agent and nats-server", () => {
     };
     try {
       // One slot, held by a long prediction; four wait behind it.
-      const running = record(newId("hold"), { sleep_ms: 3000 });
+      const running = record(newId("hold"), { sleep_ms: 2000 });
       await enqueue(nc, store, [running]);
       const waiting = Array.from({ length: 4 }, () => record(newId("wait"), { sleep_ms: 10 }));
       await enqueue(nc, store, waiting);
@@ -96,7 +96,7 @@ describe("queueing with a real agent and nats-server", () => {
         await new Promise((r) => setTimeout(r, 10));
         left = await pending();
       }
-      // Long before the held slot frees (3 s), only the one still wanted waits.
+      // Long before the held slot frees (2 s), only the one still wanted waits.
       expect(left).toBe(1);
       expect(["starting", "processing"]).toContain((await store.get(running.id))?.record.status);
 
@@ -109,7 +109,7 @@ describe("queueing with a real agent and nats-server", () => {
       await agent.close();
       await nc.close();
     }
-  });
+  }, 20_000);
 
   it("a deployment runs on its own instances, never more than max_instances, billed by up time", async () => {
     await using nats = await startNatsServer();
