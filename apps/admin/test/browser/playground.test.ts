@@ -127,7 +127,10 @@ describe("playground", () => {
 
     // The link opens the new version's playground; at temperature 0 it continues the training text.
     await page.click("[data-testid=trained-version] a");
-    await page.waitForURL(`**/playground/${username}/purple/versions/${version.split(":")[1]}`);
+    const newId = version.split(":")[1] ?? "";
+    await page.waitForURL(`**/playground/${username}/purple/versions/${newId}`);
+    // The old form stays until the new version has loaded (its form is then a new one): wait for it.
+    await page.waitForFunction((id) => document.querySelector("select")?.value === id, newId);
     await page.waitForSelector("#input-prompt");
     await page.fill("#input-prompt", "We hold these");
     await page.fill("#input-max_tokens", "3");
