@@ -211,7 +211,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     try {
       const req = decode(RunRequest, msg.data, "run request");
       if (runs.has(req.prediction_id)) {
-        reply = { accepted: true, cold_boot: false };
+        reply = { accepted: true, cold_boot: false, incarnation: startedAt };
       } else {
         const placed = await pool.place(req);
         if (!placed) {
@@ -226,7 +226,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
           runs.set(req.prediction_id, run);
           // Answered once the model server has it, or as soon as the agent knows it must wait for it.
           await runner.execute(run);
-          reply = { accepted: true, cold_boot: placed.cold };
+          reply = { accepted: true, cold_boot: placed.cold, incarnation: startedAt };
         }
       }
     } catch (err) {

@@ -1,6 +1,6 @@
 import { AgentHeartbeat } from "@gantry/contracts/agents";
 import type { DeploymentRecord } from "@gantry/contracts/deployments";
-import { RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
+import { type Placement, RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
 import type { VersionRecord } from "@gantry/contracts/models";
 import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
@@ -220,7 +220,7 @@ export function startPlacer(d: PlacerDeps) {
       if (!reply.accepted) continue;
       // Accepted: from here it is that agent's, and is never offered elsewhere. The placement is
       // durable before the queue lets go of it, so if this agent dies the reaper finds it.
-      await placed(w, c.agentId);
+      await placed(w, c.agentId, reply.incarnation);
       if (!c.warm) assume(c.agentId, p.job, p.version.concurrency);
       d.onPlaced?.({
         predictionId: item.prediction_id,
@@ -234,11 +234,12 @@ export function startPlacer(d: PlacerDeps) {
   };
 
   /** Records where an accepted prediction runs, then acknowledges its work message. */
-  const placed = async (w: Waiting, agentId: string) => {
+  const placed = async (w: Waiting, agentId: string, incarnation?: string) => {
+    const placement: Placement = { ...w.item, ...(incarnation ? { incarnation } : {}) };
     for (let attempt = 0; ; attempt++) {
       try {
         w.m.working();
-        await d.buckets.placements.put(placementKey(agentId, w.item.prediction_id), w.m.data);
+        await d.buckets.placements.put(placementKey(agentId, w.item.prediction_id), encode(placement));
         break;
       } catch (err) {
         if (attempt >= 20) throw err;

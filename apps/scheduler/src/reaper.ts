@@ -1,5 +1,5 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
-import { WorkItem } from "@gantry/contracts/jobs";
+import { Placement, type WorkItem } from "@gantry/contracts/jobs";
 import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { type PredictUsage, usageMsgId } from "@gantry/contracts/usage";
@@ -37,17 +37,26 @@ export function startReaper(deps: {
   const handled = new Set<string>();
   const registry = new Registry(buckets);
 
-  const reap = async (agentId: string, why: string, before?: Date) => {
+  /**
+   * Ends or requeues what was placed on the agent: everything (it went silent), or, when `current`
+   * names the process now running, what earlier processes took (it restarted). A placement names
+   * its process; one that does not (an older writer) counts as earlier when placed before the
+   * process started, by the clocks.
+   */
+  const reap = async (agentId: string, why: string, current?: string) => {
     for (const key of await listKeys(buckets.placements, `${agentId}.*`)) {
       const entry = await buckets.placements.get(key);
       if (entry?.operation !== "PUT") continue;
-      if (before && entry.created.getTime() >= before.getTime()) continue;
+      const item = decode(Placement, entry.value, "placement");
+      if (current !== undefined) {
+        const earlier = item.incarnation ? item.incarnation !== current : entry.created.getTime() < Date.parse(current);
+        if (!earlier) continue;
+      }
       try {
         await buckets.placements.delete(key, { previousSeq: entry.revision });
       } catch {
         continue; // another scheduler took it
       }
-      const item = decode(WorkItem, entry.value, "placement");
       const stored = await store.get(item.prediction_id);
       if (!stored || isTerminal(stored.record.status)) continue;
       if (stored.record.status === "processing") {
@@ -87,7 +96,8 @@ export function startReaper(deps: {
         log.warn("prediction failed with its agent", { id: item.prediction_id, agent_id: agentId });
       } else {
         await store.transition(item.prediction_id, { type: "unassign" });
-        await js.publish(subjects.work(item.hardware), entry.value, {
+        const { incarnation: _, ...work } = item;
+        await js.publish(subjects.work(item.hardware), encode(work satisfies WorkItem), {
           msgID: `${item.prediction_id}:requeue:${entry.revision}`,
         });
         log.warn("prediction requeued from a dead agent", { id: item.prediction_id, agent_id: agentId });
@@ -104,11 +114,9 @@ export function startReaper(deps: {
       if (hb.started_at && incarnations.get(agentId) !== hb.started_at) {
         incarnations.set(agentId, hb.started_at);
         // What was placed on an earlier process of this agent went down with it.
-        await reap(
-          agentId,
-          "restarted while it ran (its model server went down with it)",
-          new Date(hb.started_at),
-        ).catch((err: unknown) => log.error("reaping failed", { agent_id: agentId, err: String(err) }));
+        await reap(agentId, "restarted while it ran (its model server went down with it)", hb.started_at).catch(
+          (err: unknown) => log.error("reaping failed", { agent_id: agentId, err: String(err) }),
+        );
       }
       const silent = t - Date.parse(hb.at);
       const mark = `${agentId}@${hb.at}`;

@@ -74,10 +74,24 @@ export const RunRequest = z.object({
 export type RunRequest = z.infer<typeof RunRequest>;
 
 export const RunReply = z.discriminatedUnion("accepted", [
-  z.object({ accepted: z.literal(true), cold_boot: z.boolean() }),
+  z.object({
+    accepted: z.literal(true),
+    cold_boot: z.boolean(),
+    /** The accepting agent process's `started_at` (its heartbeats carry it too): what it runs dies with it. */
+    incarnation: z.string().optional(),
+  }),
   z.object({ accepted: z.literal(false), reason: z.string() }),
 ]);
 export type RunReply = z.infer<typeof RunReply>;
+
+/**
+ * Where a prediction runs, in the `placements` bucket (key `<agent>.<prediction>`): its work item
+ * and the agent process that took it. A restarted agent's placements are those of another
+ * incarnation, found by comparing strings, not clocks. Absent (older writers, redeliveries): the
+ * placement's time is compared with the process start.
+ */
+export const Placement = WorkItem.extend({ incarnation: z.string().optional() });
+export type Placement = z.infer<typeof Placement>;
 
 /** → schedulers: this queued prediction was canceled before placement (`subjects.withdrawn`). */
 export const Withdrawn = z.object({ prediction_id: PredictionId });

@@ -6,7 +6,7 @@ describe("gpu-agent with a real Cog-protocol model server", () => {
     const t = await startAgent();
     try {
       const first = await t.run({ tokens: 4, token_delay_ms: 5 });
-      expect(first.reply).toEqual({ accepted: true, cold_boot: true });
+      expect(first.reply).toEqual({ accepted: true, cold_boot: true, incarnation: expect.any(String) });
       const rec = await t.finished(first.id);
       expect(rec.status).toBe("succeeded");
       expect(rec.output).toEqual(["tok0", " tok1", " tok2", " tok3"]);
@@ -20,7 +20,7 @@ describe("gpu-agent with a real Cog-protocol model server", () => {
       expect(instance?.bootMs).toBeGreaterThan(0);
 
       const second = await t.run({ tokens: 1 });
-      expect(second.reply).toEqual({ accepted: true, cold_boot: false });
+      expect(second.reply).toEqual({ accepted: true, cold_boot: false, incarnation: expect.any(String) });
       expect((await t.finished(second.id)).status).toBe("succeeded");
       expect(t.agent.instances()).toEqual([instance]);
     } finally {

@@ -47,7 +47,7 @@ describe("the agent drives the Python (v0.16.12) shapes", () => {
       };
       const a = await t.run({ prompt: "hello", n_tokens: 4, delay: 0.05 }, o);
       const b = await t.run({ prompt: "again", n_tokens: 3, delay: 0.01 }, o);
-      expect(a.reply).toEqual({ accepted: true, cold_boot: true });
+      expect(a.reply).toEqual({ accepted: true, cold_boot: true, incarnation: expect.any(String) });
       const [ra, rb] = await Promise.all([t.finished(a.id), t.finished(b.id)]);
       expect(ra).toMatchObject({
         status: "succeeded",

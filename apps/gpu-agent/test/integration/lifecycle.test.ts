@@ -11,7 +11,7 @@ describe("model server lifecycle", () => {
     const t = await startAgent();
     try {
       const { id, reply } = await t.run({}, { model: "setup-fails" });
-      expect(reply).toEqual({ accepted: true, cold_boot: true });
+      expect(reply).toEqual({ accepted: true, cold_boot: true, incarnation: expect.any(String) });
       const rec = await t.finished(id);
       expect(rec.status).toBe("failed");
       expect(rec.error).toMatch(/^Model setup failed \(SETUP_FAILED\)\. Setup logs:\n/);
@@ -107,8 +107,8 @@ describe("model server lifecycle", () => {
       const a = await t.run({ sleep_ms: 1500, tokens: 1 });
       const b = await t.run({ sleep_ms: 1500, tokens: 1 });
       expect([a.reply, b.reply]).toEqual([
-        { accepted: true, cold_boot: false },
-        { accepted: true, cold_boot: false },
+        { accepted: true, cold_boot: false, incarnation: expect.any(String) },
+        { accepted: true, cold_boot: false, incarnation: expect.any(String) },
       ]);
       // No slot left on this agent: the scheduler is told so and offers the work again.
       const c = await t.run({ tokens: 3 });
@@ -141,7 +141,7 @@ describe("model server lifecycle", () => {
       await t.finished((await t.run({ tokens: 0 }, o)).id); // boot
       const a = await t.run({ sleep_ms: 800, tokens: 1 }, o);
       const b = await t.run({ tokens: 2 }, o);
-      expect(b.reply).toEqual({ accepted: true, cold_boot: false });
+      expect(b.reply).toEqual({ accepted: true, cold_boot: false, incarnation: expect.any(String) });
       const [ra, rb] = await Promise.all([t.finished(a.id), t.finished(b.id)]);
       expect(ra.status).toBe("succeeded");
       expect(rb).toMatchObject({ status: "succeeded", output: ["tok0", " tok1"], agent_id: "it-agent" });

@@ -92,4 +92,55 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
     expect(left).toBe(0);
     await nc.close();
   });
+
+  it("after an agent restart, reaps what the old process took and keeps the new one's, whatever the clocks say", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect({ servers: nats.url });
+    const buckets = await ensureTopology(nc);
+    const store = new PredictionStore(buckets.predictions, nc);
+    // The agent's clock runs an hour ahead of the server's: its start time is later than any placement's.
+    const oldStart = new Date(Date.now() + 3_600_000).toISOString();
+    const newStart = new Date(Date.now() + 3_600_500).toISOString();
+    const before = record("beforerestart000000000000a", "processing");
+    const after = record("afterrestart0000000000000a", "processing");
+    for (const [r, incarnation] of [
+      [before, oldStart],
+      [after, newStart],
+    ] as const) {
+      await store.create(r);
+      await buckets.placements.put(placementKey("ghost", r.id), encode({ ...item(r), incarnation }));
+    }
+    const restarted: AgentHeartbeat = {
+      agent_id: "ghost",
+      sku: "cpu",
+      emulated: false,
+      gpus: [],
+      slots: 1,
+      instances: [],
+      at: new Date().toISOString(),
+      started_at: newStart,
+    };
+    const reaper = startReaper({
+      nc,
+      buckets,
+      store,
+      agents: new Map([["ghost", restarted]]),
+      now: () => new Date(),
+      log: silentLogger,
+      staleMs: 5000,
+      intervalMs: 50,
+    });
+    let old: PredictionRecord | undefined;
+    for (let i = 0; i < 100 && old?.status !== "failed"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      old = (await store.get(before.id))?.record;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    reaper.stop();
+    expect(old?.error).toMatch(/^The agent running this prediction \(ghost\) restarted while it ran/);
+    // Placed on the process that runs now: by the clocks it came before the start, but it is this process's.
+    expect((await store.get(after.id))?.record.status).toBe("processing");
+    expect((await buckets.placements.get(placementKey("ghost", after.id)))?.operation).toBe("PUT");
+    await nc.close();
+  });
 });

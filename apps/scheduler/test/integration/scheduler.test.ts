@@ -79,7 +79,7 @@ describe("scheduler with a real agent and nats-server", () => {
       for (const c of conns) await c.close();
       await nc.close();
     }
-  });
+  }, 30_000);
 
   it("a prediction past its deadline before it starts is aborted, never run", async () => {
     await using nats = await startNatsServer();
