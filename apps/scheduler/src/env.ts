@@ -20,6 +20,8 @@ const Env = z.object({
   GANTRY_SCALE_UP_AFTER_MS: z.coerce.number().int().nonnegative().default(500),
   /** Replace an idle instance with another model's only after it idled this long. */
   GANTRY_EVICT_IDLE_MS: z.coerce.number().int().nonnegative().default(2000),
+  /** A model with no instance whose oldest prediction waited this long may replace any idle instance. */
+  GANTRY_STARVE_AFTER_MS: z.coerce.number().int().nonnegative().default(5000),
   GANTRY_RETRY_DELAY_MS: z.coerce.number().int().positive().default(50),
   /** Origin of the API, for the URLs inside webhook bodies. */
   GANTRY_PUBLIC_URL: z.url().default("http://127.0.0.1:8787"),

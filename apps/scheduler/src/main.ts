@@ -14,7 +14,11 @@ const svc = await start({
     runTimeoutMs: env.GANTRY_RUN_TIMEOUT_MS,
     trainingTimeoutMs: env.GANTRY_TRAINING_TIMEOUT_MS,
     retryDelayMs: env.GANTRY_RETRY_DELAY_MS,
-    scale: { scaleUpAfterMs: env.GANTRY_SCALE_UP_AFTER_MS, evictIdleMs: env.GANTRY_EVICT_IDLE_MS },
+    scale: {
+      scaleUpAfterMs: env.GANTRY_SCALE_UP_AFTER_MS,
+      evictIdleMs: env.GANTRY_EVICT_IDLE_MS,
+      starveAfterMs: env.GANTRY_STARVE_AFTER_MS,
+    },
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
     webhooks: {
       publicUrl: env.GANTRY_PUBLIC_URL,

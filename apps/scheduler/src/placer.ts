@@ -18,6 +18,8 @@ import {
   type Assumption,
   assumePlaced,
   type Candidate,
+  evictAfterMs,
+  instanceCount,
   type PlacementJob,
   rankCandidates,
   type ScalePolicy,
@@ -154,9 +156,10 @@ export function startPlacer(d: PlacerDeps) {
       const t = d.now();
       const lane = { waitedMs: t.getTime() - Date.parse(item.enqueued_at), waiting: queue.depth(w.lane) };
       const boot = shouldBoot(d.agents.values(), job, lane, d.scale, t, d.agentStaleMs);
+      const instances = instanceCount(d.agents.values(), job, t, d.agentStaleMs);
       return rankCandidates(d.agents.values(), job, t, d.agentStaleMs, {
         allowed: boot,
-        evictIdleMs: d.scale.evictIdleMs,
+        evictIdleMs: evictAfterMs(d.scale, lane, instances),
       });
     };
     let candidates = rank();
@@ -325,8 +328,10 @@ export function startPlacer(d: PlacerDeps) {
     }
   };
 
+  /** Drains every lane, the one whose head has waited longest first (it is first to a freed slot). */
   const kick = () => {
-    for (const lane of queue.lanes()) void drain(lane);
+    const waitedSince = (lane: string) => Date.parse(queue.peek(lane)?.item.enqueued_at ?? "") || 0;
+    for (const lane of [...queue.lanes()].sort((a, b) => waitedSince(a) - waitedSince(b))) void drain(lane);
   };
 
   /** A new (or redelivered) message from the work queue: it joins its lane, which drains. */

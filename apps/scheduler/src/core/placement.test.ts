@@ -1,6 +1,14 @@
 import type { AgentHeartbeat, InstanceStatus } from "@gantry/contracts/agents";
 import { describe, expect, it } from "vitest";
-import { ASSUME_MS, assumePlaced, DEFAULT_SCALE_POLICY, rankCandidates, shouldBoot, withAssumed } from "./placement.ts";
+import {
+  ASSUME_MS,
+  assumePlaced,
+  DEFAULT_SCALE_POLICY,
+  evictAfterMs,
+  rankCandidates,
+  shouldBoot,
+  withAssumed,
+} from "./placement.ts";
 
 const V1 = "1".repeat(64);
 const V2 = "2".repeat(64);
@@ -249,5 +257,17 @@ describe("withAssumed: a heartbeat in flight does not undo a placement", () => {
     expect(withAssumed(agent("a"), [placedBefore], NOW.getTime())).toEqual({ heartbeat: agent("a"), pending: [] });
     const stale = { ...placedAfter };
     expect(withAssumed(agent("a"), [stale], stale.at + ASSUME_MS).pending).toEqual([]);
+  });
+});
+
+describe("evictAfterMs", () => {
+  const policy = { scaleUpAfterMs: 500, evictIdleMs: 2000, starveAfterMs: 5000 };
+
+  it("asks other models' instances to have idled evictIdleMs, unless the lane has none and starved", () => {
+    expect(evictAfterMs(policy, { waitedMs: 4999, waiting: 3 }, 0)).toBe(2000);
+    expect(evictAfterMs(policy, { waitedMs: 5000, waiting: 3 }, 0)).toBe(0);
+    // A lane that has an instance is served by it, however long its head waited.
+    expect(evictAfterMs(policy, { waitedMs: 60_000, waiting: 3 }, 1)).toBe(2000);
+    expect(evictAfterMs({ scaleUpAfterMs: 500, evictIdleMs: 2000 }, { waitedMs: 60_000, waiting: 1 }, 0)).toBe(2000);
   });
 });

@@ -15,9 +15,24 @@ export interface ScalePolicy {
   scaleUpAfterMs: number;
   /** An idle instance of another model is replaced only after idling this long (no thrashing). */
   evictIdleMs: number;
+  /**
+   * A lane with no instance whose head waited this long may replace any instance that is idle at
+   * the moment: under sustained load nothing idles for `evictIdleMs`, and a model without an
+   * instance would otherwise wait for the load to end. Absent: never.
+   */
+  starveAfterMs?: number;
 }
 
-export const DEFAULT_SCALE_POLICY: ScalePolicy = { scaleUpAfterMs: 500, evictIdleMs: 2000 };
+export const DEFAULT_SCALE_POLICY: ScalePolicy = { scaleUpAfterMs: 500, evictIdleMs: 2000, starveAfterMs: 5000 };
+
+/**
+ * How long another model's instance must have idled before this lane may replace it: the policy's
+ * `evictIdleMs`, or no time at all for a lane with no instance that has waited `starveAfterMs`. Pure.
+ */
+export function evictAfterMs(policy: ScalePolicy, lane: LaneState, instances: number): number {
+  const starving = instances === 0 && policy.starveAfterMs !== undefined && lane.waitedMs >= policy.starveAfterMs;
+  return starving ? 0 : policy.evictIdleMs;
+}
 
 /** What the lane looks like to the prediction at its head. */
 export interface LaneState {
