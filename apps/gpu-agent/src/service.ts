@@ -257,8 +257,9 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     } catch (err) {
       log.warn("bad warm request", { err: String(err) });
     }
+    // In the heartbeat before the answer: the keeper releases the deployment's boot ticket on it.
+    await heartbeat().catch(() => {});
     msg.respond(encode(reply));
-    void heartbeat().catch(() => {});
   };
 
   const runSub = nc.subscribe(subjects.agentRun(config.agentId), { callback: (_e, m) => void onRun(m) });

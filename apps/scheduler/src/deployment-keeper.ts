@@ -1,4 +1,3 @@
-import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import { DeploymentRecord } from "@gantry/contracts/deployments";
 import { WarmReply, type WarmRequest } from "@gantry/contracts/jobs";
 import { subjects } from "@gantry/contracts/subjects";
@@ -8,7 +7,9 @@ import type { Logger } from "@gantry/platform/logger";
 import type { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { bootTickets } from "./boot-ticket.ts";
 import { planWarm } from "./core/warm-plan.ts";
+import { readHeartbeats } from "./heartbeats.ts";
 
 const LEADER_KEY = "deployment-keeper";
 
@@ -23,7 +24,6 @@ export function startDeploymentKeeper(deps: {
   nc: NatsConnection;
   buckets: Buckets;
   registry: Registry;
-  agents: Map<string, AgentHeartbeat>;
   now: () => Date;
   log: Logger;
   schedulerId: string;
@@ -31,6 +31,7 @@ export function startDeploymentKeeper(deps: {
   tickMs: number;
 }): { stop(): void } {
   const { buckets, registry, log } = deps;
+  const tickets = bootTickets(buckets.leases, deps.schedulerId);
 
   const lead = async (): Promise<boolean> => {
     const entry = await buckets.leases.get(LEADER_KEY);
@@ -51,31 +52,43 @@ export function startDeploymentKeeper(deps: {
       if (entry?.operation !== "PUT") continue;
       const d = decode(DeploymentRecord, entry.value, "deployment");
       if (d.min_instances === 0) continue;
-      const version = await registry.getVersion(d.version);
-      if (!version) continue;
-      const plan = planWarm(
-        deps.agents.values(),
-        { versionId: d.version, deployment: key, hardware: d.hardware, minInstances: d.min_instances },
-        deps.now(),
-        deps.staleMs,
-      );
-      for (const [agentId, count] of plan) {
-        const req: WarmRequest = {
-          version_id: version.id,
-          runtime: version.runtime,
-          concurrency: version.concurrency,
-          count,
-          lease_ms: deps.tickMs * 4,
-          deployment: key,
-          billing: "uptime",
-          account_id: d.account_id,
-          model: d.model,
-        };
-        await deps.nc
-          .request(subjects.agentWarm(agentId), encode(req), { timeout: 5000 })
-          .then((m) => decode(WarmReply, m.data, "warm reply"))
-          .catch((err: unknown) => log.warn("warm request failed", { agent_id: agentId, err: String(err) }));
+      // Warm-ups boot too: under the deployment's boot ticket, as placements' boots are, so the two
+      // never pass `max_instances` together. Held elsewhere: this deployment waits for the next tick.
+      const ticket = await tickets.take(key);
+      if (!ticket) continue;
+      try {
+        await keepWarm(key, d);
+      } finally {
+        await ticket.release();
       }
+    }
+  };
+
+  const keepWarm = async (key: string, d: DeploymentRecord) => {
+    const version = await registry.getVersion(d.version);
+    if (!version) return;
+    const plan = planWarm(
+      await readHeartbeats(buckets.agents),
+      { versionId: d.version, deployment: key, hardware: d.hardware, minInstances: d.min_instances },
+      deps.now(),
+      deps.staleMs,
+    );
+    for (const [agentId, count] of plan) {
+      const req: WarmRequest = {
+        version_id: version.id,
+        runtime: version.runtime,
+        concurrency: version.concurrency,
+        count,
+        lease_ms: deps.tickMs * 4,
+        deployment: key,
+        billing: "uptime",
+        account_id: d.account_id,
+        model: d.model,
+      };
+      await deps.nc
+        .request(subjects.agentWarm(agentId), encode(req), { timeout: 5000 })
+        .then((m) => decode(WarmReply, m.data, "warm reply"))
+        .catch((err: unknown) => log.warn("warm request failed", { agent_id: agentId, err: String(err) }));
     }
   };
 

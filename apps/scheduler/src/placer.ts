@@ -1,11 +1,10 @@
-import { AgentHeartbeat } from "@gantry/contracts/agents";
+import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import type { DeploymentRecord } from "@gantry/contracts/deployments";
 import { type Placement, RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
 import type { VersionRecord } from "@gantry/contracts/models";
 import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
-import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import type { Registry } from "@gantry/platform/registry";
@@ -26,6 +25,7 @@ import {
   shouldBoot,
   withAssumed,
 } from "./core/placement.ts";
+import { readHeartbeats } from "./heartbeats.ts";
 import { placementKey } from "./reaper.ts";
 
 /** What placing one prediction took: for benchmarks and metrics. */
@@ -95,15 +95,7 @@ export function startPlacer(d: PlacerDeps) {
   const tickets = bootTickets(d.buckets.leases, d.schedulerId);
   /** Reads every agent's latest heartbeat from the bucket rather than waiting for the watch. */
   const refreshAgents = async () => {
-    for (const key of await listKeys(d.buckets.agents)) {
-      const e = await d.buckets.agents.get(key);
-      if (e?.operation !== "PUT") continue;
-      try {
-        apply(decode(AgentHeartbeat, e.value, "agent heartbeat"));
-      } catch {
-        // a bad heartbeat is reported by the watch
-      }
-    }
+    for (const hb of await readHeartbeats(d.buckets.agents)) apply(hb);
   };
   const versions = new Map<string, VersionRecord>();
 

@@ -140,7 +140,6 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     nc,
     buckets,
     registry,
-    agents,
     now,
     log,
     schedulerId,
