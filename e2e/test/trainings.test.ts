@@ -76,14 +76,17 @@ describe("trainings through the official client", () => {
   it("a canceled training ends canceled and creates no version", async () => {
     await p.replicate.models.create("dev", "never-trained", { visibility: "private", hardware: "cpu" });
     const base = await baseVersion("gantry", "text-stream");
+    // 50 epochs of 100 ms: the cancel lands before it ends, whether it has started or not.
     const created = await p.replicate.trainings.create("gantry", "text-stream", base, {
       destination: "dev/never-trained",
-      input: { text },
+      input: { text, epochs: 50 },
     });
     const canceled = await p.replicate.trainings.cancel(created.id);
     expect(canceled.status).toBe("canceled");
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await p.replicate.trainings.get(created.id)).status).toBe("canceled");
+    const after = await p.replicate.trainings.get(created.id);
+    expect(after.status).toBe("canceled");
+    expect(after.logs).not.toMatch(/epoch 50\/50/);
     expect((await p.replicate.models.get("dev", "never-trained")).latest_version).toBeNull();
   });
 

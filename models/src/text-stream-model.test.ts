@@ -73,6 +73,21 @@ describe("gantry/text-stream's trainer", () => {
     }
   });
 
+  it("logs each epoch and stops at a cancel, with no weights", async () => {
+    const abort = new AbortController();
+    const logs: string[] = [];
+    const started = performance.now();
+    setTimeout(() => abort.abort(), 250);
+    const out = await createTextStreamModel().train?.(
+      { text, strength: 1, epochs: 100 },
+      { signal: abort.signal, log: (l) => logs.push(l) },
+    );
+    expect(out).toBeNull();
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(logs).toContain("epoch 1/100");
+    expect(logs).not.toContain("epoch 100/100");
+  });
+
   it("refuses a text with no words", async () => {
     const ctx = { signal: new AbortController().signal, log: () => {} };
     await expect(createTextStreamModel().train?.({ text: "  ", strength: 1 }, ctx)).rejects.toThrow(/no words/);
@@ -95,7 +110,7 @@ describe("gantry/text-stream's trainer", () => {
       };
       expect(put.status).toBe(200);
       expect(body.status).toBe("succeeded");
-      expect(body.input).toEqual({ text, strength: 10 });
+      expect(body.input).toEqual({ text, strength: 10, epochs: 1 });
       expect(body.output.weights).toMatch(/^data:application\/json;base64,/);
       const predict = await fetch(`${base}/predictions/p1`, { method: "PUT", body: "{}" });
       expect(predict.status).toBe(404);

@@ -11,6 +11,9 @@ export const TRAINING_DIR = new URL("../data/", import.meta.url);
 /** Pause between tokens, so a stream looks like one (a small LLM's pace). */
 const TOKEN_DELAY_MS = 10;
 
+/** How long each training epoch takes. */
+const EPOCH_MS = 100;
+
 export async function readTrainingTexts(dir: URL = TRAINING_DIR): Promise<string[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith(".txt")).sort();
   return Promise.all(names.map((n) => readFile(new URL(n, dir), "utf8")));
@@ -92,6 +95,15 @@ export function createTextStreamModel(dir: URL = TRAINING_DIR): Predictor {
             maximum: 1000,
             "x-order": 1,
           },
+          epochs: {
+            type: "integer",
+            title: "Epochs",
+            description: "Training passes, each logged (the counts are complete after the first)",
+            default: 1,
+            minimum: 1,
+            maximum: 100,
+            "x-order": 2,
+          },
         },
         output: {
           type: "object",
@@ -116,9 +128,16 @@ export function createTextStreamModel(dir: URL = TRAINING_DIR): Predictor {
     async train(input, ctx) {
       const text = typeof input.text === "string" ? input.text : "";
       const strength = intInput(input, "strength", 1, 1000);
+      const epochs = input.epochs === undefined ? 1 : intInput(input, "epochs", 1, 100);
       const counts = toCounts(train([text]));
       if (counts.tokenCount === 0) throw new Error("text has no words to train on");
       ctx.log(`counted ${counts.tokenCount} tokens, ${counts.trigrams.length} trigram contexts`);
+      // Counting needs one pass; the epochs are paced like a real trainer's, logged, and cancelable.
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        await sleep(EPOCH_MS, undefined, { signal: ctx.signal }).catch(() => undefined);
+        if (ctx.signal.aborted) return null;
+        ctx.log(`epoch ${epoch}/${epochs}`);
+      }
       const weights: Weights = { format: "gantry-markov-counts/1", strength, counts };
       const json = Buffer.from(JSON.stringify(weights)).toString("base64");
       return { weights: `data:application/json;base64,${json}` };
