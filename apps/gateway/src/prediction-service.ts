@@ -1,9 +1,10 @@
 import { AppError, INVALID_VERSION_DETAIL, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { PredictionChanged } from "@gantry/contracts/events";
-import type { CancelRequest, Withdrawn, WorkItem } from "@gantry/contracts/jobs";
+import type { WorkItem } from "@gantry/contracts/jobs";
 import type { ModelRecord, VersionRecord } from "@gantry/contracts/models";
 import { isTerminal, type PredictionRecord, type WebhookEventType } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
+import { cancelPrediction } from "@gantry/platform/cancel-prediction";
 import { decode, encode } from "@gantry/platform/codec";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
@@ -237,19 +238,11 @@ export class PredictionService {
   async cancel(accountId: string, id: string, kind: RecordKind | "any" = "any"): Promise<PredictionRecord> {
     const current = await this.get(accountId, id, kind);
     if (isTerminal(current.status)) return current;
-    const result = await this.store.transition(id, { type: "cancel", at: this.#d.now() });
-    const record = result?.record ?? current;
-    if (!record.agent_id && result?.changed) {
-      // Still queued: the scheduler holding it lets it go now, rather than when its turn comes.
-      const notice: Withdrawn = { prediction_id: id };
-      this.#d.nc.publish(subjects.withdrawn(), encode(notice));
-    }
-    if (record.agent_id) {
-      const msg: CancelRequest = { prediction_id: id };
-      this.#d.nc
-        .request(subjects.agentCancel(record.agent_id), encode(msg), { timeout: 5000 })
-        .catch((err: unknown) => this.#d.log.warn("cancel did not reach the agent", { id, err: String(err) }));
-    }
+    // The answer does not wait for the agent: the stored record already says `canceled`.
+    const { record } = await cancelPrediction(
+      { store: this.store, nc: this.#d.nc, now: this.#d.now, log: this.#d.log },
+      current,
+    );
     return record;
   }
 }

@@ -75,8 +75,8 @@ export function trainedVersion(
       d.log.info("trained version created", { training: trainingId, version: id, destination: target.destination });
     },
     async discard() {
+      // The version's weights go with it (the registry deletes them).
       await d.registry.deleteVersion(id);
-      await d.objects.delete(object).catch(() => undefined);
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { DeploymentRecord } from "@gantry/contracts/deployments";
 import { encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
@@ -10,11 +9,11 @@ import { start } from "../../src/service.ts";
 import {
   enqueue,
   newId,
+  putTestDeployment,
   putTestVersion,
   record,
   SCHEDULER_CONFIG,
   startTestAgent,
-  VERSION,
   waitTerminal,
 } from "./harness.ts";
 
@@ -68,20 +67,7 @@ describe("autoscaling with real agents and nats-server", () => {
     const nc = await connect({ servers: nats.url });
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
-    const deployment: DeploymentRecord = {
-      owner: "acme",
-      name: "warm",
-      account_id: "acct",
-      model: "gantry/test",
-      version: VERSION,
-      hardware: "cpu",
-      min_instances: 1,
-      max_instances: 2,
-      release: 1,
-      release_created_at: now().toISOString(),
-      created_at: now().toISOString(),
-    };
-    await buckets.deployments.put("acme/warm", encode(deployment));
+    const deployment = await putTestDeployment(buckets, "warm", { min_instances: 1, max_instances: 2 });
     const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
     const agent = await startTestAgent(nats.url, "keep-1", 2, 500);
     const kept = () =>

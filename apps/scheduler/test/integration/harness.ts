@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import type { DeploymentRecord } from "@gantry/contracts/deployments";
 import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { DEMO_MODELS } from "@gantry/demo-models/catalog";
@@ -46,6 +47,29 @@ export async function putTestVersion(buckets: Buckets, concurrency = 1): Promise
     concurrency,
     created_at: new Date().toISOString(),
   });
+}
+
+/** Stores a deployment `acme/<name>` of {@link VERSION} on cpu with these instance bounds; returns it. */
+export async function putTestDeployment(
+  buckets: Buckets,
+  name: string,
+  instances: Pick<DeploymentRecord, "min_instances" | "max_instances">,
+): Promise<DeploymentRecord> {
+  const at = new Date().toISOString();
+  const deployment: DeploymentRecord = {
+    owner: "acme",
+    name,
+    account_id: "acct",
+    model: "gantry/test",
+    version: VERSION,
+    hardware: "cpu",
+    ...instances,
+    release: 1,
+    release_created_at: at,
+    created_at: at,
+  };
+  await buckets.deployments.put(`acme/${name}`, encode(deployment));
+  return deployment;
 }
 
 /** Stores the predictions and queues them, in order, as the gateway does. */

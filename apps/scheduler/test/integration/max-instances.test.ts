@@ -1,5 +1,3 @@
-import type { DeploymentRecord } from "@gantry/contracts/deployments";
-import { encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
@@ -10,11 +8,11 @@ import { start } from "../../src/service.ts";
 import {
   enqueue,
   newId,
+  putTestDeployment,
   putTestVersion,
   record,
   SCHEDULER_CONFIG,
   startTestAgent,
-  VERSION,
   waitTerminal,
 } from "./harness.ts";
 
@@ -26,20 +24,7 @@ describe("max_instances with two schedulers", () => {
     const nc = await connect({ servers: nats.url });
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
-    const deployment: DeploymentRecord = {
-      owner: "acme",
-      name: "prod",
-      account_id: "acct",
-      model: "gantry/test",
-      version: VERSION,
-      hardware: "cpu",
-      min_instances: 0,
-      max_instances: 1,
-      release: 1,
-      release_created_at: now().toISOString(),
-      created_at: now().toISOString(),
-    };
-    await buckets.deployments.put("acme/prod", encode(deployment));
+    await putTestDeployment(buckets, "prod", { min_instances: 0, max_instances: 1 });
     const store = new PredictionStore(buckets.predictions, nc);
     // Each scheduler on its own connection, as two processes would be.
     const ncs = await Promise.all([connect({ servers: nats.url }), connect({ servers: nats.url })]);

@@ -1,4 +1,3 @@
-import type { DeploymentRecord } from "@gantry/contracts/deployments";
 import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { UsageEvent } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
@@ -13,11 +12,11 @@ import { start } from "../../src/service.ts";
 import {
   enqueue,
   newId,
+  putTestDeployment,
   putTestVersion,
   record,
   SCHEDULER_CONFIG,
   startTestAgent,
-  VERSION,
   waitTerminal,
 } from "./harness.ts";
 
@@ -116,20 +115,7 @@ describe("queueing with a real agent and nats-server", () => {
     const nc = await connect({ servers: nats.url });
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
-    const deployment: DeploymentRecord = {
-      owner: "acme",
-      name: "prod",
-      account_id: "acct",
-      model: "gantry/test",
-      version: VERSION,
-      hardware: "cpu",
-      min_instances: 0,
-      max_instances: 1,
-      release: 1,
-      release_created_at: now().toISOString(),
-      created_at: now().toISOString(),
-    };
-    await buckets.deployments.put("acme/prod", encode(deployment));
+    await putTestDeployment(buckets, "prod", { min_instances: 0, max_instances: 1 });
     const store = new PredictionStore(buckets.predictions, nc);
     const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
     const agent = await startTestAgent(nats.url, "dep-1", 4);

@@ -25,6 +25,17 @@ const record = (id: string, status: PredictionRecord["status"]): PredictionRecor
 
 const item = workItemOf;
 
+/** The heartbeat of agent `ghost`, one idle cpu slot. */
+const ghost = (over: Pick<AgentHeartbeat, "at"> & Partial<AgentHeartbeat>): AgentHeartbeat => ({
+  agent_id: "ghost",
+  sku: "cpu",
+  emulated: false,
+  gpus: [],
+  slots: 1,
+  instances: [],
+  ...over,
+});
+
 describe("the reaper, when an agent stops sending heartbeats", () => {
   it("fails what had started, requeues what had not, exactly once across two schedulers", async () => {
     await using nats = await startNatsServer();
@@ -37,15 +48,7 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
       await store.create(r);
       await buckets.placements.put(placementKey("ghost", r.id), encode(item(r)));
     }
-    const stale: AgentHeartbeat = {
-      agent_id: "ghost",
-      sku: "cpu",
-      emulated: false,
-      gpus: [],
-      slots: 1,
-      instances: [],
-      at: new Date(Date.now() - 60_000).toISOString(),
-    };
+    const stale = ghost({ at: new Date(Date.now() - 60_000).toISOString() });
     const agents = new Map([["ghost", stale]]);
     const opts = {
       nc,
@@ -110,16 +113,7 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
       await store.create(r);
       await buckets.placements.put(placementKey("ghost", r.id), encode({ ...item(r), incarnation }));
     }
-    const restarted: AgentHeartbeat = {
-      agent_id: "ghost",
-      sku: "cpu",
-      emulated: false,
-      gpus: [],
-      slots: 1,
-      instances: [],
-      at: new Date().toISOString(),
-      started_at: newStart,
-    };
+    const restarted = ghost({ at: new Date().toISOString(), started_at: newStart });
     const reaper = startReaper({
       nc,
       buckets,

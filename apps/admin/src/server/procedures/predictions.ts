@@ -1,11 +1,11 @@
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { PredictionChanged } from "@gantry/contracts/events";
 import { PredictionId } from "@gantry/contracts/ids";
-import type { CancelRequest, Withdrawn } from "@gantry/contracts/jobs";
 import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { WebhookDeliveryLog } from "@gantry/contracts/webhooks";
-import { decode, encode } from "@gantry/platform/codec";
+import { cancelPrediction } from "@gantry/platform/cancel-prediction";
+import { decode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
 import { tracked } from "@trpc/server";
 import { z } from "zod";
@@ -81,19 +81,8 @@ export const predictionsRouter = router({
   cancel: adminProcedure.input(ById).mutation(async ({ ctx, input }) => {
     const current = await mustGet(ctx, input.id);
     if (isTerminal(current.status)) return summarize(current, ctx.now());
-    const result = await ctx.store.transition(input.id, { type: "cancel", at: ctx.now() });
-    const record = result?.record ?? current;
-    if (!record.agent_id && result?.changed) {
-      // Still queued: the scheduler holding it lets it go now (as the gateway's cancel does).
-      const notice: Withdrawn = { prediction_id: input.id };
-      ctx.nc.publish(subjects.withdrawn(), encode(notice));
-    }
-    if (record.agent_id) {
-      const msg: CancelRequest = { prediction_id: input.id };
-      await ctx.nc
-        .request(subjects.agentCancel(record.agent_id), encode(msg), { timeout: 5000 })
-        .catch((err: unknown) => ctx.log.warn("cancel did not reach the agent", { id: input.id, err: String(err) }));
-    }
+    const { record, told } = await cancelPrediction(ctx, current);
+    await told;
     return summarize(record, ctx.now());
   }),
 
