@@ -92,7 +92,7 @@ interface Run {
 
 async function runOnce(events: UsageEvent[], duplicates: number, batch: number, args: string[]): Promise<Run> {
   await using nats = await startNatsServer();
-  const nc = await connect({ servers: nats.url, noAsyncTraces: true });
+  const nc = await connect({ ...nats.connectOptions(), noAsyncTraces: true });
   const buckets = await ensureTopology(nc, DEFAULT_TOPOLOGY);
   const js = jetstream(nc);
   let published = 0;
@@ -116,7 +116,7 @@ async function runOnce(events: UsageEvent[], duplicates: number, batch: number, 
 
   const billing = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, NATS_URL: nats.url, GANTRY_BILLING_BATCH: String(batch) },
+    env: { ...process.env, ...nats.serviceEnv("billing"), GANTRY_BILLING_BATCH: String(batch) },
     stdio: ["ignore", "ignore", "pipe"],
   });
   // The clock starts when billing says it started: process start-up is not ingest.

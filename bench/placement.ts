@@ -35,7 +35,7 @@ const versionId = (i: number) => String(i).repeat(64).slice(0, 64);
  */
 export async function benchPlacement(o: PlacementBench): Promise<string> {
   await using nats = await startNatsServer();
-  const nc = await connect({ servers: nats.url, noAsyncTraces: true });
+  const nc = await connect({ ...nats.connectOptions(), noAsyncTraces: true });
   const buckets = await ensureTopology(nc);
   const registry = new Registry(buckets);
   for (let m = 0; m < o.models; m++) {
@@ -68,7 +68,7 @@ export async function benchPlacement(o: PlacementBench): Promise<string> {
   for (let a = 0; a < o.agents; a++) {
     agents.push(
       await startAgent({
-        nc: await connect({ servers: nats.url, noAsyncTraces: true }),
+        nc: await connect({ ...nats.connectOptions(), noAsyncTraces: true }),
         now: () => new Date(),
         log: silentLogger,
         config: {

@@ -28,10 +28,11 @@ export async function benchPredictions(): Promise<string> {
   // The echo responder runs in its own process, as every service does.
   const responder = spawn(process.execPath, ["--import", "tsx", "bench/echo-responder.ts", nats.url], {
     cwd: REPO_ROOT,
+    env: { ...process.env, ...nats.serviceEnv("operator") },
     stdio: ["ignore", "pipe", "inherit"],
   });
   await new Promise((resolve) => responder.stdout?.once("data", resolve));
-  const requester = await connect({ servers: nats.url, noAsyncTraces: true });
+  const requester = await connect({ ...nats.connectOptions(), noAsyncTraces: true });
   const payload = new TextEncoder().encode(JSON.stringify({ input: { tokens: 0 } }));
   const nats1 = () => requester.request("bench.echo", payload, { timeout: 5000 }).then(() => {});
   for (let i = 0; i < 200; i++) await nats1();
@@ -44,8 +45,7 @@ export async function benchPredictions(): Promise<string> {
 
   for (const runtime of ["node", "workerd"] as const) {
     await using stack = await startStack({
-      natsUrl: nats.url,
-      natsWsUrl: nats.wsUrl,
+      nats,
       devToken: TOKEN,
       gatewayRuntime: runtime,
       env: { GANTRY_RATE_LIMIT_CREATE: "0" },

@@ -26,7 +26,7 @@ export async function benchStreaming(o: Options): Promise<string> {
   await using nats = await startNatsServer();
   const token = "r8_bench_token";
   await using stack = await startStack({
-    natsUrl: nats.url,
+    nats,
     devToken: token,
     env: { GANTRY_RATE_LIMIT_CREATE: "0" },
     ...(process.env.BENCH_PROFILE ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] } : {}),
@@ -48,7 +48,7 @@ export async function benchStreaming(o: Options): Promise<string> {
   const rssBefore = await rss();
 
   // Baseline: one raw subscriber on every event, recording receipt time by stream sequence.
-  const nc = await connect({ servers: nats.url, noAsyncTraces: true });
+  const nc = await connect({ ...nats.connectOptions(), noAsyncTraces: true });
   const published = new Map<number, number>();
   const rawLatency: number[] = [];
   const raw = await jetstream(nc).consumers.get(STREAMS.events.name, { deliver_policy: DeliverPolicy.New });

@@ -3,6 +3,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { randomToken } from "@gantry/platform/ids";
+import { loadOrCreateNatsSeeds } from "@gantry/platform/nats-seeds-file";
+import { conveniencesBanner, localConveniences } from "@gantry/testing/conveniences";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT, startStack } from "@gantry/testing/stack";
 
@@ -12,19 +14,18 @@ import { REPO_ROOT, startStack } from "@gantry/testing/stack";
  */
 const storeDir = join(REPO_ROOT, ".data", "nats");
 await mkdir(storeDir, { recursive: true });
-const nats = await startNatsServer({ storeDir, websocket: true });
+// Every service has its own NATS identity; their nkey seeds stay on this machine (mode 0600).
+const natsSeedsFile = join(REPO_ROOT, ".data", "nats-credentials.json");
+const nats = await startNatsServer({ storeDir, websocket: true, seeds: await loadOrCreateNatsSeeds(natsSeedsFile) });
 const token = process.env.GANTRY_DEV_TOKEN || randomToken();
 const verbose = process.env.GANTRY_VERBOSE === "1";
+const conveniences = localConveniences(process.env);
 const stack = await startStack({
-  natsUrl: nats.url,
-  natsWsUrl: nats.wsUrl,
+  nats,
   devToken: token,
   gatewayPort: Number(process.env.GANTRY_PORT ?? 8787),
-  // Local development: webhooks may target this machine (a receiver on localhost).
-  env: {
-    GANTRY_WEBHOOKS_ALLOW_PRIVATE: process.env.GANTRY_WEBHOOKS_ALLOW_PRIVATE ?? "1",
-    GANTRY_ALLOW_VERSION_COMMANDS: process.env.GANTRY_ALLOW_VERSION_COMMANDS ?? "1",
-  },
+  // Local conveniences (webhooks to this machine, …): on unless set to 0, and announced below.
+  env: conveniences.env,
   onOutput: (svc, line) => {
     if (verbose || /"level":"(warn|error)"/.test(line) || !line.startsWith("{"))
       process.stderr.write(`[${svc}] ${line}\n`);
@@ -42,7 +43,7 @@ const admin = spawn(process.execPath, ["--import", "tsx", "apps/admin/src/server
   cwd: REPO_ROOT,
   env: {
     ...process.env,
-    NATS_URL: nats.url,
+    ...nats.serviceEnv("admin"),
     GANTRY_API_URL: stack.baseUrl,
     GANTRY_ADMIN_TOKEN: adminToken,
     GANTRY_ADMIN_PORT: String(adminPort),
@@ -69,6 +70,7 @@ for (
   await sleep(50);
 }
 
+const announced = conveniencesBanner(conveniences.on);
 process.stdout.write(
   [
     "",
@@ -76,11 +78,12 @@ process.stdout.write(
     `  API base URL   ${stack.baseUrl}/v1   (gateway on ${process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? "workerd" : "Node"})`,
     `  API reference  ${stack.baseUrl}/docs`,
     `  API token      ${token}${process.env.GANTRY_DEV_TOKEN ? "" : "   (generated; set GANTRY_DEV_TOKEN to choose one)"}`,
-    `  NATS           ${nats.url}   (WebSocket ${nats.wsUrl})`,
+    `  NATS           ${nats.url}   (WebSocket ${nats.wsUrl}; anonymous refused, nkey seeds in .data/nats-credentials.json)`,
     `  Demo models    ${Object.keys(stack.versions).join(", ")}`,
     `  Admin console  ${adminUrl}/admin   (admin token ${adminToken}${process.env.GANTRY_ADMIN_TOKEN ? "" : ", generated"})`,
     `  Playground     ${adminUrl}/playground   (dashboard ${adminUrl}/dashboard; use the API token)`,
     "",
+    ...(announced.length > 0 ? [...announced, ""] : []),
     "Try it:",
     `  curl -s -X POST ${stack.baseUrl}/v1/models/gantry/test/predictions \\`,
     `    -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -H "Prefer: wait" \\`,

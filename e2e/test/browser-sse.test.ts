@@ -24,7 +24,10 @@ describe("a real browser's EventSource", () => {
     });
     const prediction = (await res.json()) as Prediction;
     const page = await browser.newPage();
-    await page.goto(`${p.stack.baseUrl}/health`);
+    // A blank page on the gateway's origin (the API's own answers carry a CSP under which a page can
+    // connect nowhere: no gateway answer is a page that runs things).
+    await page.route(`${p.stack.baseUrl}/blank`, (r) => r.fulfill({ contentType: "text/html", body: "<body></body>" }));
+    await page.goto(`${p.stack.baseUrl}/blank`);
     const seen = await page.evaluate(
       (url) =>
         new Promise<{ outputs: string[]; done: string; ids: string[] }>((resolve, reject) => {

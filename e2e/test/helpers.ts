@@ -24,9 +24,8 @@ export async function startPlatform(
 ): Promise<Platform> {
   const nats = await startNatsServer({ websocket: true });
   const stack = await startStack({
-    natsUrl: nats.url,
+    nats,
     devToken: token,
-    natsWsUrl: nats.wsUrl,
     ...options,
     // The tests' webhook receivers listen on loopback.
     env: { GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1", GANTRY_ALLOW_VERSION_COMMANDS: "1", ...options.env },
@@ -38,7 +37,7 @@ export async function startPlatform(
   const health = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { runtime: string };
   const expected = process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? "workerd" : "node";
   if (health.runtime !== expected) throw new Error(`gateway runs on ${health.runtime}, expected ${expected}`);
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect(nats.connectOptions());
   const buckets = await ensureTopology(nc, {
     ...DEFAULT_TOPOLOGY,
     ...(options.retentionMs ? { retentionMs: options.retentionMs } : {}),
@@ -64,6 +63,8 @@ export async function startPlatform(
     async close() {
       await nc.close();
       await stack.stop();
+      // Each service runs as its own NATS identity: anything its permissions refused shows here.
+      for (const v of nats.violations()) process.stderr.write(`[nats] ${v}\n`);
       await nats[Symbol.asyncDispose]();
     },
   };

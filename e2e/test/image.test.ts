@@ -32,6 +32,10 @@ describe("gantry/image: a file output through the official client", () => {
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/png");
+    // A model's output is served as uploads are: shown inline (a PNG cannot run), never sniffed, sandboxed.
+    expect(res.headers.get("content-disposition")).toMatch(/^inline; filename="/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("content-security-policy")).toContain("sandbox");
     expect(ihdr(Buffer.from(await res.arrayBuffer()))).toEqual({ width: 64, height: 48 });
 
     let status = 200;

@@ -1,3 +1,4 @@
+import { encodeFrame, HOSTILE_FRAMES, rawSession } from "@gantry/testing/ws-frames";
 import type { Prediction } from "replicate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -91,5 +92,25 @@ describe("token streaming over a WebSocket", () => {
     expect(frames.map((f) => f.type)).toEqual(["error", "error"]);
     expect(frames[1]?.detail).toBe("The requested resource could not be found.");
     ws.close();
+  });
+});
+
+describe("hostile WebSocket clients", () => {
+  it("no frame sequence takes the gateway down; each ends only its own connection", async () => {
+    const port = Number(new URL(p.stack.baseUrl).port);
+    const bystander = await connectWs();
+    for (const h of HOSTILE_FRAMES) {
+      // Each runtime answers in its own way (ws closes with the protocol's code; workerd may
+      // deliver bad UTF-8 as U+FFFD, which the session answers with an error frame): the
+      // point here is that the gateway and its other connections live on.
+      await rawSession(port, Buffer.concat(h.frames.map(encodeFrame)), h.code === null, "/v1/ws", 1000);
+      expect((await p.api("/health")).status, h.name).toBe(200);
+    }
+    // A connection opened before the attack still streams.
+    const pred = await create({ tokens: 3 });
+    bystander.ws.send(JSON.stringify({ type: "subscribe", stream: pred.urls.stream }));
+    await bystander.until((f) => doneOf(f, pred.id));
+    expect(outputsOf(bystander.frames, pred.id)).toEqual(tokens(3));
+    bystander.ws.close();
   });
 });

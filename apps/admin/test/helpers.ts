@@ -2,7 +2,7 @@ import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { randomId } from "@gantry/platform/ids";
 import { type Logger, silentLogger } from "@gantry/platform/logger";
-import { DEFAULT_TOPOLOGY } from "@gantry/platform/topology";
+import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
 import { predictionRecord as baseRecord } from "@gantry/testing/fixtures";
 import { type NatsServer, startNatsServer } from "@gantry/testing/nats-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -26,7 +26,8 @@ export interface AdminEnv extends AsyncDisposable {
 /** A real nats-server, the platform's topology and the procedures' dependencies on it. */
 export async function startAdminEnv(options: { log?: Logger; now?: () => Date } = {}): Promise<AdminEnv> {
   const nats = await startNatsServer();
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect(nats.connectOptions());
+  await ensureTopology(nc, DEFAULT_TOPOLOGY);
   const deps = await createAdminDeps({
     nc,
     now: options.now ?? (() => new Date()),

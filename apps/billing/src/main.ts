@@ -1,11 +1,16 @@
 import { createLogger } from "@gantry/platform/logger";
-import { connect } from "@nats-io/transport-node";
+import { connectService } from "@gantry/platform/nats-connect";
 import { DEFAULT_PRICES } from "./core/prices.ts";
 import { env } from "./env.ts";
 import { start } from "./service.ts";
 
 const log = createLogger({ svc: "billing" });
-const nc = await connect({ servers: env.NATS_URL, name: "billing", maxReconnectAttempts: -1, noAsyncTraces: true });
+const nc = await connectService("billing", {
+  url: env.NATS_URL,
+  seed: env.NATS_NKEY_SEED,
+  seedFile: env.NATS_NKEY_SEED_FILE,
+  caFile: env.NATS_TLS_CA_FILE,
+});
 const svc = await start({
   nc,
   log,

@@ -1,8 +1,8 @@
 import type { PriceEntry } from "@gantry/contracts/billing";
-import { STREAMS, subjects } from "@gantry/contracts/subjects";
+import { subjects } from "@gantry/contracts/subjects";
 import type { Logger } from "@gantry/platform/logger";
-import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { openTopology, type TopologyOptions } from "@gantry/platform/topology";
+import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { handleInvoice } from "./handlers/invoice.ts";
 import { reply } from "./handlers/reply.ts";
@@ -33,8 +33,6 @@ export interface Billing {
 
 /** Queue group of the request handlers: one billing instance answers each request. */
 const QUEUE = "billing";
-/** The durable consumer of earlier versions; billing now keeps its position with its ledgers. */
-const LEGACY_CONSUMER = "billing";
 
 /**
  * Billing: applies usage events from the `USAGE` stream, in stream order, to per-account,
@@ -43,9 +41,9 @@ const LEGACY_CONSUMER = "billing";
  * writes and `last_seq` make the extra work harmless.
  */
 export async function start({ nc, log, config, now = () => new Date() }: BillingDeps): Promise<Billing> {
-  const buckets = await ensureTopology(nc, config.topology);
-  const jsm = await jetstreamManager(nc);
-  await jsm.consumers.delete(STREAMS.usage.name, LEGACY_CONSUMER).catch(() => false);
+  // Billing keeps its position with its ledgers (the durable consumer of earlier versions is
+  // removed by provisioning).
+  const buckets = await openTopology(nc, { identity: "billing", log });
   const ingest = await startIngest({
     nc,
     js: jetstream(nc),

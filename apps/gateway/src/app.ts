@@ -1,7 +1,9 @@
 import { AppError, NOT_FOUND_DETAIL, UNAUTHENTICATED_DETAIL } from "@gantry/contracts/errors";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { routePath } from "hono/route";
 import { parseAuthorization } from "./core/auth.ts";
+import { API_CSP } from "./core/content-safety.ts";
 import { DeploymentService } from "./deployments-service.ts";
 import type { GatewayDeps, GatewayEnv } from "./deps.ts";
 import { PredictionService } from "./prediction-service.ts";
@@ -42,12 +44,22 @@ export function createApp(deps: GatewayDeps) {
   const tokens = new TtlCache<string | null>(deps.cacheTtlMs ?? 2000, () => deps.now().getTime());
   const app = new Hono<GatewayEnv>();
 
+  // Every response: never sniffed, never a referrer, and a CSP under which nothing runs unless the
+  // route set its own (downloads, /docs).
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set("x-content-type-options", "nosniff");
+    c.res.headers.set("referrer-policy", "no-referrer");
+    if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", API_CSP);
+  });
+  // Logs name the route's pattern, never its path: stream paths and download queries are credentials.
   app.onError((err, c) => {
+    const at = { method: c.req.method, route: routePath(c) };
     if (err instanceof AppError) {
-      if (!err.expected) deps.log.error("request failed", { path: c.req.path, err: err.message });
+      if (!err.expected) deps.log.error("request failed", { ...at, err: err.message });
       return problem(err);
     }
-    deps.log.error("unhandled error", { path: c.req.path, err: String(err), stack: (err as Error).stack });
+    deps.log.error("unhandled error", { ...at, err: String(err), stack: (err as Error).stack });
     return problem(
       new AppError("INTERNAL", "Something went wrong on our side; it has been logged.", { expected: false }),
     );

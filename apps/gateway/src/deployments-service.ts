@@ -9,6 +9,7 @@ import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { findHardware, HARDWARE_CATALOG } from "@gantry/contracts/hardware";
 import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
+import { isModelPath } from "./core/model-validation.ts";
 import type { GatewayDeps } from "./deps.ts";
 import type { PredictionService } from "./prediction-service.ts";
 
@@ -29,6 +30,8 @@ export class DeploymentService {
 
   /** The caller's deployment; another account's answers 404 like a missing one. */
   async get(accountId: string, owner: string, name: string): Promise<DeploymentRecord & { revision: number }> {
+    // A name no deployment can have (`a..b`, wildcards) never reaches NATS: as a key it is no subject.
+    if (!isModelPath(owner, name)) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
     const entry = await this.deps.buckets.deployments.get(key(owner, name)).catch(() => null);
     if (entry?.operation !== "PUT") throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
     const record = decode(DeploymentRecord, entry.value, "deployment");

@@ -21,13 +21,11 @@ export interface GatewayDeps {
   publicUrl?: string;
   /** A stream reader this many events behind is dropped (default 10,000); it can resume. */
   streamMaxLag?: number;
-  /** Webhook URL safety: private addresses refused unless allowed; `lookup` resolves names (Node). */
-  webhooks?: { allowPrivate: boolean; lookup?: Lookup };
   /**
-   * Whether accounts may create versions that the platform starts itself (`command`, `image`).
-   * A command runs on the gateway's host (to read its schema) and on agents: trusted setups only.
+   * Egress of tenants' URLs: webhooks' private addresses refused unless `allowPrivate` (local
+   * development); `lookup` resolves names (Node) for webhooks and URL inputs alike.
    */
-  allowVersionCommands?: boolean;
+  webhooks?: { allowPrivate: boolean; lookup?: Lookup };
   /** Per-account request limits (default 600 creates and 3000 others per minute). */
   rateLimits?: RateLimits;
   /** How long cached tokens, models and versions live. */

@@ -3,6 +3,12 @@ import { z } from "zod";
 /** The only reader of `process.env` in the gateway's Node entry. */
 const Env = z.object({
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  /** This service's NATS nkey seed (`SU…`); without one (or the file below) NATS refuses it. */
+  NATS_NKEY_SEED: z.string().min(1).optional(),
+  /** A file holding the seed instead (a mounted secret). */
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  /** CA of the NATS servers' certificates, for `tls://` URLs (a cluster: infra/nats/cluster). */
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
   GANTRY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   GANTRY_HOST: z.string().default("127.0.0.1"),
   GANTRY_PUBLIC_URL: z.url().optional(),
@@ -14,11 +20,6 @@ const Env = z.object({
   GANTRY_RATE_LIMIT_OTHER: z.coerce.number().int().min(0).default(3000),
   /** Let webhooks reach loopback and private addresses (local development only). */
   GANTRY_WEBHOOKS_ALLOW_PRIVATE: z
-    .enum(["0", "1", "true", "false"])
-    .default("0")
-    .transform((v) => v === "1" || v === "true"),
-  /** Let accounts create versions the platform starts itself (a command or an image): trusted setups only. */
-  GANTRY_ALLOW_VERSION_COMMANDS: z
     .enum(["0", "1", "true", "false"])
     .default("0")
     .transform((v) => v === "1" || v === "true"),

@@ -18,12 +18,13 @@ export interface FeedItem {
  * ordered consumer of its own (a slow reader lags in JetStream, not in gateway memory, and slows
  * nobody else). Ends after `done`. For a prediction that had already ended, replays what is
  * stored and ends with a `done` made from the record if the stored events ran out first
- * (retention removed them).
+ * (retention removed them). `signal` ends a live feed at once (its reader went away).
  */
 export async function* followEvents(
   nc: NatsConnection,
   record: PredictionRecord,
   afterSeq: number,
+  signal?: AbortSignal,
 ): AsyncGenerator<FeedItem> {
   const consumer = await jetstream(nc).consumers.get(STREAMS.events.name, {
     filter_subjects: subjects.events(record.id),
@@ -46,6 +47,9 @@ export async function* followEvents(
     return;
   }
   const messages = await consumer.consume({ max_messages: 128 });
+  const stop = () => void messages.close();
+  signal?.addEventListener("abort", stop, { once: true });
+  if (signal?.aborted) stop();
   try {
     for await (const m of messages) {
       const event = decode(PredictionEvent, m.data, "prediction event");
@@ -53,6 +57,7 @@ export async function* followEvents(
       if (event.type === "done") return;
     }
   } finally {
+    signal?.removeEventListener("abort", stop);
     await messages.close();
   }
 }

@@ -12,6 +12,7 @@ import {
 import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
 import { type DownloadGrant, signedDownloadUrl, verifyDownload } from "@gantry/platform/signed-url";
+import { downloadHeaders } from "./core/content-safety.ts";
 import { multipartBoundary, readMultipart } from "./core/multipart.ts";
 import { type FormFields, readFormFields } from "./core/multipart-form.ts";
 import type { GatewayDeps } from "./deps.ts";
@@ -172,7 +173,10 @@ export class FilesService implements FileLookup {
     await this.#remove(id);
   }
 
-  /** `GET /v1/files/{id}/download`: the bytes, for a valid unexpired grant; anything else is a 404. */
+  /**
+   * `GET /v1/files/{id}/download`: the bytes, for a valid unexpired grant; anything else is a 404.
+   * Served so that nothing in them runs on the gateway's origin (core/content-safety.ts).
+   */
   async download(id: string, grant: DownloadGrant | null): Promise<Response> {
     if (!grant || grant.expiry * 1000 < this.#d.now().getTime()) throw notFound();
     if (!(await verifyDownload(this.#d.signingSecret, grant.owner, id, grant.expiry, grant.signature))) {
@@ -188,7 +192,7 @@ export class FilesService implements FileLookup {
     );
     return new Response(object.data, {
       headers: {
-        "content-type": record.content_type,
+        ...downloadHeaders(record.content_type, record.name),
         "content-length": String(record.size),
         etag: `"${record.etag}"`,
         "cache-control": "private, max-age=3600",

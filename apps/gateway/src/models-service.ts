@@ -12,6 +12,7 @@ import {
 } from "@gantry/contracts/models";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
+import { fetchJson } from "@gantry/platform/egress-fetch";
 import { modelKey } from "@gantry/platform/registry";
 import { parseBody } from "./core/body.ts";
 import {
@@ -28,6 +29,7 @@ import {
   Forbidden,
   isModelPath,
   isVersionId,
+  MAX_OPENAPI_BYTES,
   modelVersionId,
   runtimeFor,
 } from "./core/model-validation.ts";
@@ -173,14 +175,16 @@ export class ModelsService {
   /** Reads the schema of the model server a body names, stores the version and makes it the latest. */
   async createVersion(accountId: string, owner: string, name: string, text: string): Promise<VersionRecord> {
     await this.#own(accountId, owner, name);
-    const body = parseBody(CreateVersionBody, text);
-    const runtime = runtimeFor(body);
-    if (runtime.kind !== "url" && !this.#d.allowVersionCommands) {
+    // The platform starts (command, image) or calls (url) what a version names: an operator's act.
+    const account = await this.#registry.getAccount(accountId);
+    if (!account?.privileges?.includes("runtimes")) {
       throw new AppError(
         "FORBIDDEN",
-        "This server does not start model commands or images for accounts (GANTRY_ALLOW_VERSION_COMMANDS is off); create the version from the URL of a running Cog server.",
+        "Creating a version (from a command, an image or a server URL) is an operator's act: an operator creates it in the admin console, or grants this account the runtimes privilege.",
       );
     }
+    const body = parseBody(CreateVersionBody, text);
+    const runtime = runtimeFor(body);
     const { openapi, cogVersion } = await this.#probe(runtime);
     const key = modelKey(owner, name);
     const id = modelVersionId(key, openapi, runtime);
@@ -242,23 +246,23 @@ export class ModelsService {
   }
 }
 
-async function getJson(url: string, timeoutMs: number): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
-  return res.json();
-}
+/** What a probe of a model server's URL may read: its schema (with room to spare) and `GET /`. */
+const PROBE_LIMITS = { openapi: MAX_OPENAPI_BYTES * 2, root: 64 * 1024 };
 
-/** A Cog server's `/openapi.json`, and its Cog version from `GET /` when it says. */
+/**
+ * A Cog server's `/openapi.json`, and its Cog version from `GET /` when it says. An operator's
+ * URL (private addresses allowed), still fetched with no redirects, a size cap and a time limit,
+ * and errors that never repeat what the server answered.
+ */
 async function readSchema(base: string, what: string): Promise<{ openapi: OpenApiSchema; cogVersion: string | null }> {
   let doc: unknown;
   try {
-    doc = await getJson(`${base}/openapi.json`, 10_000);
+    doc = await fetchJson(new URL(`${base}/openapi.json`), { timeoutMs: 10_000, maxBytes: PROBE_LIMITS.openapi });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    throw unusable(`${what}: could not read /openapi.json (${cause ?? String(err)})`);
+    throw unusable(`${what}: could not read /openapi.json: ${err instanceof Error ? err.message : "failed"}`);
   }
   const openapi = checkOpenApi(doc, what);
-  const root = await getJson(`${base}/`, 5000).catch(() => null);
+  const root = await fetchJson(new URL(`${base}/`), { timeoutMs: 5000, maxBytes: PROBE_LIMITS.root }).catch(() => null);
   const cogVersion = (root as { cog_version?: unknown } | null)?.cog_version;
   return { openapi, cogVersion: typeof cogVersion === "string" ? cogVersion : null };
 }

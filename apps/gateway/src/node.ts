@@ -1,17 +1,23 @@
 import dns from "node:dns/promises";
+import type { Server } from "node:http";
 import { randomId, randomToken } from "@gantry/platform/ids";
 import { createLogger } from "@gantry/platform/logger";
+import { connectService } from "@gantry/platform/nats-connect";
 import { signingSecret } from "@gantry/platform/signing-secret";
-import { ensureTopology } from "@gantry/platform/topology";
+import { openTopology } from "@gantry/platform/topology";
 import { serve } from "@hono/node-server";
-import { connect } from "@nats-io/transport-node";
-import { WebSocketServer } from "ws";
 import { createApp } from "./app.ts";
 import { env } from "./env.ts";
+import { attachWebSocket } from "./ws-node.ts";
 
 const log = createLogger({ svc: "gateway" });
-const nc = await connect({ servers: env.NATS_URL, name: "gateway", maxReconnectAttempts: -1, noAsyncTraces: true });
-const buckets = await ensureTopology(nc, { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS });
+const nc = await connectService("gateway", {
+  url: env.NATS_URL,
+  seed: env.NATS_NKEY_SEED,
+  seedFile: env.NATS_NKEY_SEED_FILE,
+  caFile: env.NATS_TLS_CA_FILE,
+});
+const buckets = await openTopology(nc, { identity: "gateway", log });
 const { app, openWebSocket } = createApp({
   runtime: "node",
   nc,
@@ -22,7 +28,6 @@ const { app, openWebSocket } = createApp({
   newToken: randomToken,
   log,
   publicUrl: env.GANTRY_PUBLIC_URL,
-  allowVersionCommands: env.GANTRY_ALLOW_VERSION_COMMANDS,
   webhooks: {
     allowPrivate: env.GANTRY_WEBHOOKS_ALLOW_PRIVATE,
     lookup: async (host) => (await dns.lookup(host, { all: true })).map((a) => a.address),
@@ -33,19 +38,7 @@ const server = serve({ fetch: app.fetch, port: env.GANTRY_PORT, hostname: env.GA
   log.info("gateway listening", { url: `http://${env.GANTRY_HOST}:${info.port}` });
 });
 
-const wss = new WebSocketServer({ noServer: true });
-server.on("upgrade", (req, socket, head) => {
-  if (new URL(req.url ?? "/", "http://x").pathname !== "/v1/ws") return socket.destroy();
-  wss.handleUpgrade(req, socket, head, (ws) => {
-    const session = openWebSocket({
-      send: (text) => ws.send(text),
-      bufferedAmount: () => ws.bufferedAmount,
-      close: (code, reason) => ws.close(code, reason),
-    });
-    ws.on("message", (data) => session.onMessage(String(data)));
-    ws.on("close", () => void session.onClose());
-  });
-});
+const wss = attachWebSocket(server as Server, openWebSocket);
 
 const shutdown = () => {
   wss.close();

@@ -17,6 +17,7 @@ import type { VersionRef } from "./core/version-ref.ts";
 import type { GatewayDeps } from "./deps.ts";
 import { resolveFileInputs } from "./file-inputs.ts";
 import { FilesService } from "./files-service.ts";
+import { checkInputUrls } from "./input-urls.ts";
 import { indexKey } from "./prediction-list.ts";
 import { checkSpend } from "./spend-guard.ts";
 import { TtlCache } from "./ttl-cache.ts";
@@ -115,6 +116,8 @@ export class PredictionService {
     if (!checked.ok) {
       throw new AppError("INPUT_VALIDATION", problemDetail(checked.problems), { invalidFields: checked.problems });
     }
+    // Model servers fetch URL inputs: no internal address, whatever name it hides behind.
+    await checkInputUrls(checked.input, req.baseUrl, this.#d.webhooks?.lookup);
     // File URLs of the caller's uploads become signed URLs the agent can fetch without a token;
     // the stored input keeps what the client sent.
     const runInput = await resolveFileInputs(checked.input, req.accountId, req.baseUrl, new FilesService(this.#d));

@@ -10,17 +10,32 @@ import { type FeedItem, followEvents } from "./event-feed.ts";
 /** Events one live prediction keeps in gateway memory for readers that join late. */
 export const MAX_CHANNEL_EVENTS = 50_000;
 
+/** How to follow a prediction: when to stop, and how far behind a reader may fall. */
+export interface FollowOptions {
+  /** Ends the feed at once (the reader went away), whether or not an event is due. */
+  signal?: AbortSignal;
+  /**
+   * Events a reader may have waiting before it counts as too slow. Its queue keeps one more than
+   * this, so its next read shows it is behind; later events are not kept (the reader resumes
+   * from the stream with Last-Event-ID), so a stalled reader costs bounded memory.
+   */
+  maxLag?: number;
+}
+
 /** A reader's own queue: events delivered to it and not yet taken. Its length is its lag. */
 class ReaderQueue {
   readonly items: FeedItem[] = [];
   #wake: (() => void) | null = null;
   closed = false;
 
-  /** Events at or before `after` are the reader's already. */
-  constructor(private readonly after: number) {}
+  /** Events at or before `after` are the reader's already; at most `limit` wait. */
+  constructor(
+    private readonly after: number,
+    private readonly limit: number,
+  ) {}
 
   push(item: FeedItem): void {
-    if (item.seq <= this.after) return;
+    if (item.seq <= this.after || this.items.length >= this.limit) return;
     this.items.push(item);
     this.#wake?.();
   }
@@ -28,6 +43,12 @@ class ReaderQueue {
   close(): void {
     this.closed = true;
     this.#wake?.();
+  }
+
+  /** Ends the reader now: what waits is dropped. */
+  abort(): void {
+    this.items.length = 0;
+    this.close();
   }
 
   async *drain(): AsyncGenerator<FeedItem> {
@@ -86,8 +107,8 @@ class Channel {
   }
 
   /** Replays what this channel holds after `afterSeq`, then delivers live: no gap, no repeat. */
-  attach(afterSeq: number): ReaderQueue {
-    const q = new ReaderQueue(afterSeq);
+  attach(afterSeq: number, limit: number): ReaderQueue {
+    const q = new ReaderQueue(afterSeq, limit);
     for (const item of this.events) q.push(item);
     if (this.done) q.close();
     else this.readers.add(q);
@@ -118,9 +139,10 @@ export class StreamHub {
     private readonly log: Logger,
   ) {}
 
-  async *follow(record: PredictionRecord, afterSeq: number): AsyncGenerator<FeedItem> {
+  async *follow(record: PredictionRecord, afterSeq: number, o: FollowOptions = {}): AsyncGenerator<FeedItem> {
+    if (o.signal?.aborted) return;
     if (isTerminal(record.status)) {
-      yield* followEvents(this.nc, record, afterSeq);
+      yield* followEvents(this.nc, record, afterSeq, o.signal);
       return;
     }
     let channel = this.#channels.get(record.id);
@@ -133,13 +155,17 @@ export class StreamHub {
       void channel.run(this.nc, this.log);
     }
     if (channel.firstSeq > 0 && afterSeq + 1 < channel.firstSeq) {
-      yield* followEvents(this.nc, record, afterSeq);
+      yield* followEvents(this.nc, record, afterSeq, o.signal);
       return;
     }
-    const q = channel.attach(afterSeq);
+    // Room for one more than the reader may lag, so its next read shows how far behind it is.
+    const q = channel.attach(afterSeq, (o.maxLag ?? Number.MAX_SAFE_INTEGER - 2) + 2);
+    const abort = () => q.abort();
+    o.signal?.addEventListener("abort", abort, { once: true });
     try {
       yield* q.drain();
     } finally {
+      o.signal?.removeEventListener("abort", abort);
       channel.detach(q);
     }
   }

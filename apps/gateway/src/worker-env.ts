@@ -8,6 +8,8 @@ const flag = z
 /** The Worker's `vars` (wrangler.jsonc), validated: the workerd twin of env.ts. */
 export const WorkerVars = z.object({
   NATS_WS_URL: z.string().min(1),
+  /** The gateway's NATS nkey seed: a secret (`wrangler secret put NATS_NKEY_SEED`), never a committed var. */
+  NATS_NKEY_SEED: z.string().min(1).optional(),
   GANTRY_PUBLIC_URL: z
     .string()
     .optional()
@@ -17,7 +19,6 @@ export const WorkerVars = z.object({
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_WEBHOOKS_ALLOW_PRIVATE: flag,
-  GANTRY_ALLOW_VERSION_COMMANDS: flag,
   GANTRY_SIGNING_SECRET: z.string().min(16).optional(),
 });
 export type WorkerVars = z.infer<typeof WorkerVars>;

@@ -1,11 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { randomId, randomToken } from "@gantry/platform/ids";
 import { createLogger } from "@gantry/platform/logger";
+import { natsAuth } from "@gantry/platform/nats-credentials";
 import { signingSecret } from "@gantry/platform/signing-secret";
-import { ensureTopology } from "@gantry/platform/topology";
+import { openTopology } from "@gantry/platform/topology";
 import { wsconnect } from "@nats-io/nats-core";
 import { createApp } from "./app.ts";
 import { WorkerVars } from "./worker-env.ts";
+import { MAX_WS_MESSAGE_BYTES } from "./ws-session.ts";
 
 type Gateway = ReturnType<typeof createApp>;
 
@@ -27,14 +29,25 @@ export class GatewayHub extends DurableObject<Env> {
     if (request.headers.get("upgrade") === "websocket" && new URL(request.url).pathname === "/v1/ws") {
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
       server.accept();
+      // workerd throws on a send or close after the peer has gone: a session outliving its socket is no error.
+      const quietly = (act: () => void) => {
+        try {
+          act();
+        } catch {}
+      };
       const session = gateway.openWebSocket({
-        send: (text) => server.send(text),
+        send: (text) => quietly(() => server.send(text)),
         // workerd does not expose the socket's queue; slow readers are bounded by the hub's queues.
         bufferedAmount: () => 0,
-        close: (code, reason) => server.close(code, reason),
+        close: (code, reason) => quietly(() => server.close(code, reason)),
       });
-      server.addEventListener("message", (e) => session.onMessage(String(e.data)));
+      server.addEventListener("message", (e) => {
+        if (typeof e.data !== "string") return quietly(() => server.close(1003, "text frames only"));
+        if (e.data.length > MAX_WS_MESSAGE_BYTES) return quietly(() => server.close(1009, "message too big"));
+        session.onMessage(e.data);
+      });
       server.addEventListener("close", () => void session.onClose());
+      server.addEventListener("error", () => void session.onClose());
       return new Response(null, { status: 101, webSocket: client });
     }
     return gateway.app.fetch(request);
@@ -48,11 +61,9 @@ async function boot(vars: WorkerVars): Promise<Gateway> {
     name: "gateway-workerd",
     maxReconnectAttempts: -1,
     noAsyncTraces: true,
+    ...natsAuth("gateway", vars.NATS_NKEY_SEED),
   });
-  const buckets = await ensureTopology(nc, {
-    replicas: vars.GANTRY_NATS_REPLICAS,
-    retentionMs: vars.GANTRY_RETENTION_MS,
-  });
+  const buckets = await openTopology(nc, { identity: "gateway", log });
   return createApp({
     runtime: "workerd",
     nc,
@@ -63,7 +74,6 @@ async function boot(vars: WorkerVars): Promise<Gateway> {
     newToken: randomToken,
     log,
     publicUrl: vars.GANTRY_PUBLIC_URL,
-    allowVersionCommands: vars.GANTRY_ALLOW_VERSION_COMMANDS,
     webhooks: { allowPrivate: vars.GANTRY_WEBHOOKS_ALLOW_PRIVATE },
     rateLimits: { createPerMinute: vars.GANTRY_RATE_LIMIT_CREATE, otherPerMinute: vars.GANTRY_RATE_LIMIT_OTHER },
   });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseLastEventId, sseFrames } from "./core/sse.ts";
 import type { GatewayDeps } from "./deps.ts";
 import type { PredictionService } from "./prediction-service.ts";
-import { streamTarget } from "./routes/streams.ts";
+import { MAX_READER_LAG, streamTarget } from "./routes/streams.ts";
 import type { StreamHub } from "./stream-hub.ts";
 
 /** What a runtime's WebSocket offers the session (ws on Node, WebSocketPair in workerd). */
@@ -16,6 +16,11 @@ export interface WsConnection {
 
 /** Close code for a reader that fell too far behind; it resumes with `last_event_id`. */
 export const WS_TOO_SLOW = 4008;
+/** The largest message a client may send: subscribe and unsubscribe frames are tiny. */
+export const MAX_WS_MESSAGE_BYTES = 16 * 1024;
+/** Predictions one connection may follow at once. */
+export const MAX_WS_SUBSCRIPTIONS = 64;
+
 /** A connection with more than this queued is too slow. */
 export const MAX_WS_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -36,7 +41,10 @@ const ClientMessage = z.discriminatedUnion("type", [
  * and ends each subscription after its `done`.
  */
 export function openWsSession(conn: WsConnection, svc: PredictionService, hub: StreamHub, deps: GatewayDeps) {
-  const subscriptions = new Map<string, AsyncGenerator<unknown>>();
+  /** Each followed prediction, by id, and how to end its feed. */
+  const subscriptions = new Map<string, AbortController>();
+  let following = 0;
+  let closed = false;
   const send = (msg: object) => conn.send(JSON.stringify(msg));
 
   const follow = async (stream: string, lastEventId: string | undefined) => {
@@ -46,27 +54,31 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
     const record = await streamTarget(svc, id, m[2]);
     const after = parseLastEventId(lastEventId);
     if (after === null) throw new AppError("BAD_REQUEST", "last_event_id must be an event id from this stream");
-    if (subscriptions.has(id)) return;
-    const feed = hub.follow(record, after);
-    subscriptions.set(id, feed);
+    // The connection may have closed while the lookup ran.
+    if (closed || subscriptions.has(id)) return;
+    const stop = new AbortController();
+    subscriptions.set(id, stop);
     send({ type: "subscribed", prediction_id: id });
     try {
-      for await (const { seq, event } of feed) {
+      for await (const { seq, event, pending } of hub.follow(record, after, {
+        signal: stop.signal,
+        maxLag: MAX_READER_LAG,
+      })) {
         for (const frame of sseFrames(event, String(seq))) send({ type: "event", prediction_id: id, ...frame });
-        if (conn.bufferedAmount() > MAX_WS_BUFFERED_BYTES) {
+        if (conn.bufferedAmount() > MAX_WS_BUFFERED_BYTES || pending > MAX_READER_LAG) {
           conn.close(WS_TOO_SLOW, `reader too slow; resubscribe with last_event_id ${seq}`);
           return close();
         }
       }
     } finally {
-      subscriptions.delete(id);
+      if (subscriptions.get(id) === stop) subscriptions.delete(id);
     }
   };
 
-  const close = async () => {
-    const feeds = [...subscriptions.values()];
+  const close = () => {
+    closed = true;
+    for (const stop of subscriptions.values()) stop.abort();
     subscriptions.clear();
-    await Promise.all(feeds.map((f) => f.return(undefined)));
   };
 
   return {
@@ -83,14 +95,28 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
         return;
       }
       if (msg.type === "unsubscribe") {
-        void subscriptions.get(msg.prediction_id)?.return(undefined);
+        subscriptions.get(msg.prediction_id)?.abort();
+        subscriptions.delete(msg.prediction_id);
         return;
       }
-      follow(msg.stream, msg.last_event_id).catch((err: unknown) => {
-        const detail = err instanceof AppError ? err.message : "could not follow this stream";
-        if (!(err instanceof AppError)) deps.log.warn("ws follow failed", { err: String(err) });
-        send({ type: "error", stream: msg.stream, detail });
-      });
+      // Counted from the request, not from the subscription: a burst cannot pass the limit while
+      // its lookups are in flight.
+      if (following >= MAX_WS_SUBSCRIPTIONS) {
+        send({
+          type: "error",
+          stream: msg.stream,
+          detail: `a connection follows at most ${MAX_WS_SUBSCRIPTIONS} predictions at once`,
+        });
+        return;
+      }
+      following++;
+      follow(msg.stream, msg.last_event_id)
+        .finally(() => following--)
+        .catch((err: unknown) => {
+          const detail = err instanceof AppError ? err.message : "could not follow this stream";
+          if (!(err instanceof AppError)) deps.log.warn("ws follow failed", { err: String(err) });
+          send({ type: "error", stream: msg.stream, detail });
+        });
     },
     onClose: close,
   };

@@ -1,10 +1,17 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { inheritedEnv } from "./core/server-launch.ts";
 
 /** The only reader of `process.env` in the agent. */
 const Env = z.object({
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  /** This service's NATS nkey seed (`SU…`); without one (or the file below) NATS refuses it. */
+  NATS_NKEY_SEED: z.string().min(1).optional(),
+  /** A file holding the seed instead (a mounted secret). */
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  /** CA of the NATS servers' certificates, for `tls://` URLs (a cluster: infra/nats/cluster). */
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
   GANTRY_AGENT_ID: z
     .string()
     .regex(/^[a-zA-Z0-9_-]+$/)
@@ -30,9 +37,27 @@ const Env = z.object({
   GANTRY_PUBLIC_URL: z.url().default("http://127.0.0.1:8787"),
   /** The gateways' URL-signing key, when configured there too; otherwise shared through NATS. */
   GANTRY_SIGNING_SECRET: z.string().min(1).optional(),
+  /**
+   * Names of more agent variables `command` model servers inherit (comma-separated, e.g.
+   * `HF_HOME,TORCH_HOME`), beyond PATH, locale, LD_LIBRARY_PATH, CUDA_* and NVIDIA_*. NATS_* and
+   * GANTRY_* are never passed on.
+   */
+  /** The host's address on Docker's default bridge, where `image` model servers send webhooks. */
+  GANTRY_AGENT_DOCKER_HOST_IP: z.ipv4().default("172.17.0.1"),
+  GANTRY_MODEL_ENV: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
 });
 
 export const env = Env.parse(process.env);
+/** What model servers inherit of this process's environment (never NATS or platform secrets). */
+export const modelServerEnv = inheritedEnv(process.env, env.GANTRY_MODEL_ENV);
 export const defaultAgentId = () =>
   hostname()
     .replace(/[^a-zA-Z0-9_-]/g, "-")

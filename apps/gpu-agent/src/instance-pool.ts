@@ -10,7 +10,10 @@ export interface PoolOptions {
   maxRestarts: number;
   /** A server that lived this long before dying starts a new restart count. */
   restartWindowMs: number;
-  instance: Pick<InstanceOptions, "cwd" | "setupTimeoutMs" | "healthIntervalMs" | "gpus" | "ledger" | "fetchWeights">;
+  instance: Pick<
+    InstanceOptions,
+    "cwd" | "setupTimeoutMs" | "healthIntervalMs" | "gpus" | "ledger" | "fetchWeights" | "inheritedEnv"
+  >;
   log: Logger;
   now: () => Date;
   /** A server went away on its own: whatever ran on it is lost (the pool replaces the server). */

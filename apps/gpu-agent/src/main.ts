@@ -1,19 +1,18 @@
 import { createLogger } from "@gantry/platform/logger";
-import { connect } from "@nats-io/transport-node";
+import { connectService } from "@gantry/platform/nats-connect";
 import { detectHardware, readGpuMemoryUsed } from "./detect.ts";
-import { defaultAgentId, env } from "./env.ts";
+import { defaultAgentId, env, modelServerEnv } from "./env.ts";
 import { startProbeResponder } from "./probe.ts";
 import { start } from "./service.ts";
 
 const agentId = env.GANTRY_AGENT_ID ?? defaultAgentId();
 const log = createLogger({ svc: "gpu-agent", agent_id: agentId });
 const hardware = await detectHardware(env.GANTRY_AGENT_SKU);
-const nc = await connect({
-  servers: env.NATS_URL,
-  name: `gpu-agent-${agentId}`,
-  maxReconnectAttempts: -1,
-  noAsyncTraces: true,
-});
+const nc = await connectService(
+  "agent",
+  { url: env.NATS_URL, seed: env.NATS_NKEY_SEED, seedFile: env.NATS_NKEY_SEED_FILE, caFile: env.NATS_TLS_CA_FILE },
+  `gpu-agent-${agentId}`,
+);
 const svc = await start({
   nc,
   now: () => new Date(),
@@ -24,6 +23,8 @@ const svc = await start({
     slots: env.GANTRY_AGENT_SLOTS,
     webhookPort: env.GANTRY_AGENT_PORT,
     modelsDir: env.GANTRY_MODELS_DIR,
+    modelEnv: modelServerEnv,
+    containerHostIp: env.GANTRY_AGENT_DOCKER_HOST_IP,
     stateDir: env.GANTRY_AGENT_STATE_DIR,
     heartbeatMs: env.GANTRY_HEARTBEAT_MS,
     idleStopMs: env.GANTRY_IDLE_STOP_MS,
@@ -43,6 +44,7 @@ const probes = startProbeResponder({
   log,
   now: () => new Date(),
   cwd: env.GANTRY_MODELS_DIR,
+  inheritedEnv: modelServerEnv,
   timeoutMs: Math.min(env.GANTRY_SETUP_TIMEOUT_MS, 120_000),
 });
 

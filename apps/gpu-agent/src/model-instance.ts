@@ -1,11 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InstanceState } from "@gantry/contracts/agents";
 import type { ModelRuntime } from "@gantry/contracts/models";
 import type { Logger } from "@gantry/platform/logger";
 import { freePort } from "@gantry/platform/ports";
 import { CogClient } from "./cog-client.ts";
+import { cogEnv, commandEnv, dockerRunArgv } from "./core/server-launch.ts";
 import type { ServerRecorder } from "./server-ledger.ts";
 
 /** Whom an instance serves and bills: a deployment's instances serve only its predictions. */
@@ -24,6 +28,11 @@ export interface InstanceOptions {
   concurrency: number;
   /** Working directory for `command` runtimes. */
   cwd: string;
+  /**
+   * What a `command` server inherits of the agent's environment (`inheritedEnv()`: PATH, locale,
+   * CUDA/NVIDIA, the operator's list; never NATS or GANTRY variables). Default: a PATH only.
+   */
+  inheritedEnv?: Record<string, string>;
   setupTimeoutMs: number;
   /** How often a ready server's `/health-check` is read to notice a DEFUNCT or vanished server. */
   healthIntervalMs: number;
@@ -77,6 +86,8 @@ export class ModelInstance {
   #killReason: string | null = null;
   #spawnError: string | null = null;
   #watch: NodeJS.Timeout | undefined;
+  /** The HOME and TMPDIR of a `command` server, removed when it stops. */
+  #scratch: string | null = null;
   readonly #o: InstanceOptions;
 
   constructor(options: InstanceOptions) {
@@ -162,42 +173,34 @@ export class ModelInstance {
     // A trained version's server starts from its weights (Cog's `COG_WEIGHTS`); fetching them is part of its boot.
     if (rt.weights && !this.#o.fetchWeights) throw new Error("This agent cannot fetch model weights.");
     const weights = rt.weights && this.#o.fetchWeights ? await this.#o.fetchWeights(rt.weights) : null;
-    const env: Record<string, string> = {
-      PORT: String(port),
-      COG_MAX_CONCURRENCY: String(this.concurrency),
-      // Token-level webhooks (reference §7, step 1).
-      COG_THROTTLE_RESPONSE_INTERVAL: "0",
-      ...(weights ? { COG_WEIGHTS: weights } : {}),
-    };
+    const cog = cogEnv(port, this.concurrency, weights);
     // A trainer is the same server in train mode (reference §5).
     const mode = rt.mode === "train" ? ["--x-mode", "train"] : [];
-    const argv =
-      rt.kind === "command"
-        ? [...rt.argv, ...mode]
-        : [
-            "docker",
-            "run",
-            "--rm",
-            "--name",
-            this.#name,
-            // Host networking: the server's webhooks reach the agent's loopback listener.
-            "--network",
-            "host",
-            ...(this.#o.gpus ? ["--gpus", "all"] : []),
-            "-e",
-            `PORT=${port}`,
-            "-e",
-            `COG_MAX_CONCURRENCY=${env.COG_MAX_CONCURRENCY}`,
-            "-e",
-            `COG_THROTTLE_RESPONSE_INTERVAL=${env.COG_THROTTLE_RESPONSE_INTERVAL}`,
-            ...(weights ? ["-v", `${weights}:/gantry/weights:ro`, "-e", "COG_WEIGHTS=/gantry/weights"] : []),
-            rt.image,
-            ...(mode.length > 0 ? ["python", "-m", "cog.server.http", ...mode] : []),
-          ];
+    let env: Record<string, string> = {};
+    let argv: string[];
+    if (rt.kind === "command") {
+      // Tenant code: an explicit, minimal environment and a scratch HOME of its own.
+      this.#scratch = await mkdtemp(join(tmpdir(), "gantry-model-"));
+      const inherited = this.#o.inheritedEnv ?? { PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin` };
+      env = commandEnv(inherited, this.#scratch, cog);
+      argv = [...rt.argv, ...mode];
+    } else {
+      // The docker client (ours) reads its config from HOME; the container gets only Cog's variables.
+      env = { ...(this.#o.inheritedEnv ?? { PATH: "/usr/local/bin:/usr/bin:/bin" }), HOME: homedir() };
+      argv = dockerRunArgv({
+        name: this.#name,
+        image: rt.image,
+        port,
+        gpus: this.#o.gpus,
+        cog,
+        weights,
+        serverArgs: mode,
+      });
+    }
     const [cmd = "", ...args] = argv;
     const proc = spawn(cmd, args, {
       cwd: this.#o.cwd,
-      env: { ...process.env, ...env },
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.#proc = proc;
@@ -215,6 +218,7 @@ export class ModelInstance {
       this.#spawnError = `${cmd}: ${err.message}`;
       capture(Buffer.from(`${err.message}\n`));
     });
+    proc.once("exit", () => void this.#removeScratch());
     proc.once("exit", (code, signal) => {
       // During setup the boot loop sees the exit and reports it with the setup output.
       if (this.#stopping || this.state === "booting") return;
@@ -266,12 +270,21 @@ export class ModelInstance {
     this.#stopping = true;
     clearTimeout(this.#watch);
     const proc = this.#proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return this.#removeContainer();
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) {
+      await this.#removeScratch();
+      return this.#removeContainer();
+    }
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     proc.kill("SIGTERM");
     const killed = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
     if (!killed) proc.kill("SIGKILL");
     this.#removeContainer();
+  }
+
+  async #removeScratch(): Promise<void> {
+    const dir = this.#scratch;
+    this.#scratch = null;
+    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
 
   /** `docker run` forwards SIGTERM to the container, but not SIGKILL: remove it by name. */

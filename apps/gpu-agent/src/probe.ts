@@ -1,6 +1,7 @@
 import { type ProbeReply, ProbeRequest } from "@gantry/contracts/jobs";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
+import { fetchJson } from "@gantry/platform/egress-fetch";
 import type { Logger } from "@gantry/platform/logger";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { ModelInstance } from "./model-instance.ts";
@@ -16,6 +17,8 @@ export function startProbeResponder(deps: {
   log: Logger;
   now: () => Date;
   cwd: string;
+  /** What the probed server inherits of the agent's environment (as for every model server). */
+  inheritedEnv?: Record<string, string>;
   timeoutMs: number;
 }): Subscription {
   const probe = async (req: ProbeRequest): Promise<ProbeReply> => {
@@ -25,6 +28,7 @@ export function startProbeResponder(deps: {
       runtime: req.runtime,
       concurrency: 1,
       cwd: deps.cwd,
+      ...(deps.inheritedEnv ? { inheritedEnv: deps.inheritedEnv } : {}),
       setupTimeoutMs: deps.timeoutMs,
       healthIntervalMs: 60_000,
       gpus: false,
@@ -37,9 +41,9 @@ export function startProbeResponder(deps: {
       const client = instance.client;
       if (!client) return { ok: false, error: "the model server did not start" };
       const openapi = await client.openapi();
-      const root = await fetch(`${client.baseUrl}/`, { signal: AbortSignal.timeout(5000) })
-        .then((r) => r.json() as Promise<{ cog_version?: unknown }>)
-        .catch(() => null);
+      const root = (await fetchJson(new URL(`${client.baseUrl}/`), { timeoutMs: 5000, maxBytes: 64 * 1024 }).catch(
+        () => null,
+      )) as { cog_version?: unknown } | null;
       return { ok: true, openapi, cog_version: typeof root?.cog_version === "string" ? root.cog_version : null };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };

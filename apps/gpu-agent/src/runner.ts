@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunRequest } from "@gantry/contracts/jobs";
 import type { Logger } from "@gantry/platform/logger";
+import { webhookUrlForContainer } from "./core/server-launch.ts";
 import type { ModelInstance } from "./model-instance.ts";
 import type { RunTracker } from "./run-tracker.ts";
 
@@ -85,8 +86,10 @@ export class Runner {
         await this.end(run, instance.error ?? "The model server is not running.");
         return answer();
       }
+      // A server in a container reaches the agent's host by name (its loopback is its own).
+      const hook = this.#d.webhookUrl(req.prediction_id);
       const res = await client
-        .start(req.prediction_id, req.input, this.#d.webhookUrl(req.prediction_id))
+        .start(req.prediction_id, req.input, instance.runtime.kind === "image" ? webhookUrlForContainer(hook) : hook)
         .catch((err: unknown) => ({ status: 0, body: message(err) }));
       if (res.status === 200 || res.status === 202) {
         run.onServer = true;

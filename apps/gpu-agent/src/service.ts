@@ -16,7 +16,7 @@ import type { Logger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
 import { signingSecret } from "@gantry/platform/signing-secret";
-import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
+import { openTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { jetstream } from "@nats-io/jetstream";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { withMemoryUsed } from "./core/hardware.ts";
@@ -43,6 +43,10 @@ export interface AgentConfig {
   webhookPort: number;
   /** Working directory of `command` runtimes. */
   modelsDir: string;
+  /** The host's address on Docker's default bridge: `image` servers post their webhooks there. */
+  containerHostIp?: string;
+  /** What `command` model servers inherit of the agent's environment (`inheritedEnv()`); a PATH only when unset. */
+  modelEnv?: Record<string, string>;
   heartbeatMs: number;
   /** A model server that ran nothing for this long (and is not kept warm) is stopped. */
   idleStopMs: number;
@@ -82,7 +86,7 @@ export interface Agent {
 
 /** The GPU agent: turns this host into capacity, runs predictions on Cog model servers. */
 export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent> {
-  const buckets = await ensureTopology(nc, config.topology);
+  const buckets = await openTopology(nc, { identity: "agent", log });
   const store = new PredictionStore(buckets.predictions, nc);
   const js = jetstream(nc);
   const fileDeps = {
@@ -111,6 +115,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     restartWindowMs: 60_000,
     instance: {
       cwd: config.modelsDir,
+      ...(config.modelEnv ? { inheritedEnv: config.modelEnv } : {}),
       setupTimeoutMs: config.setupTimeoutMs,
       healthIntervalMs: config.healthIntervalMs ?? 2000,
       gpus: config.gpus.length > 0,
@@ -129,17 +134,21 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     },
   });
 
-  const webhooks = await startWebhookServer(config.webhookPort, (id, body) => {
-    const run = runs.get(id);
-    const snap = parseSnapshot(body);
-    if (!run || !snap) return;
-    void run.tracker.snapshot(snap);
-    // The server is done with it: its slot is free again, which the scheduler hears at once.
-    if (isTerminalCogStatus(snap.status)) {
-      runner.release(run);
-      soonHeartbeat();
-    }
-  });
+  const webhooks = await startWebhookServer(
+    config.webhookPort,
+    (id, body) => {
+      const run = runs.get(id);
+      const snap = parseSnapshot(body);
+      if (!run || !snap) return;
+      void run.tracker.snapshot(snap);
+      // The server is done with it: its slot is free again, which the scheduler hears at once.
+      if (isTerminalCogStatus(snap.status)) {
+        runner.release(run);
+        soonHeartbeat();
+      }
+    },
+    config.containerHostIp ? { containerHostIp: config.containerHostIp } : {},
+  );
   const runner = new Runner({
     runs,
     now,

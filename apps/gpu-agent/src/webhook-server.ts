@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
@@ -8,8 +8,9 @@ import type { AddressInfo } from "node:net";
 export async function startWebhookServer(
   port: number,
   onWebhook: (predictionId: string, body: unknown) => void,
+  options: { containerHostIp?: string } = {},
 ): Promise<{ server: Server; url: (predictionId: string) => string }> {
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const m = /^\/webhooks\/([a-z0-9]+)$/.exec(req.url ?? "");
     if (req.method !== "POST" || !m?.[1]) {
       res.writeHead(404).end();
@@ -26,8 +27,17 @@ export async function startWebhookServer(
         // not JSON: nothing to learn from it
       }
     });
-  });
+  };
+  const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const actual = (server.address() as AddressInfo).port;
+  // Model servers in containers (bridge network) reach the host at the bridge's gateway address,
+  // on the same port; best effort: a host without Docker has no such address.
+  if (options.containerHostIp) {
+    const bridge = createServer(handler);
+    bridge.once("error", () => bridge.close());
+    bridge.listen(actual, options.containerHostIp);
+    server.once("close", () => bridge.close());
+  }
   return { server, url: (id) => `http://127.0.0.1:${actual}/webhooks/${id}` };
 }

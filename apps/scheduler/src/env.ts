@@ -3,6 +3,12 @@ import { z } from "zod";
 /** The only reader of `process.env` in the scheduler. */
 const Env = z.object({
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  /** This service's NATS nkey seed (`SU…`); without one (or the file below) NATS refuses it. */
+  NATS_NKEY_SEED: z.string().min(1).optional(),
+  /** A file holding the seed instead (a mounted secret). */
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  /** CA of the NATS servers' certificates, for `tls://` URLs (a cluster: infra/nats/cluster). */
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
   GANTRY_AGENT_STALE_MS: z.coerce.number().int().positive().default(5000),
   /** The 30-minute run timeout. */
   GANTRY_RUN_TIMEOUT_MS: z.coerce

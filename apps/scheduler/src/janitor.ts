@@ -1,12 +1,10 @@
 import { PredictionFinished } from "@gantry/contracts/events";
-import { STREAMS } from "@gantry/contracts/subjects";
+import { CONSUMERS } from "@gantry/contracts/subjects";
 import { decode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import { AckPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-
-const CONSUMER = "janitor";
 
 /**
  * Data retention: for each finished prediction (one message on `RETENTION`), once the window has
@@ -24,8 +22,8 @@ export async function startJanitor(deps: {
 }): Promise<{ stop(): Promise<void> }> {
   const jsm = await jetstreamManager(deps.nc);
   await jsm.consumers
-    .add(STREAMS.retention.name, {
-      durable_name: CONSUMER,
+    .add(CONSUMERS.janitor.stream, {
+      durable_name: CONSUMERS.janitor.name,
       ack_policy: AckPolicy.Explicit,
       ack_wait: 60_000_000_000,
       max_ack_pending: 1_000_000,
@@ -33,7 +31,7 @@ export async function startJanitor(deps: {
     .catch((err: unknown) => {
       if (!String(err).includes("already in use")) throw err;
     });
-  const consumer = await jetstream(deps.nc).consumers.get(STREAMS.retention.name, CONSUMER);
+  const consumer = await jetstream(deps.nc).consumers.get(CONSUMERS.janitor.stream, CONSUMERS.janitor.name);
   const messages = await consumer.consume({ max_messages: 1000 });
 
   const handle = async (m: JsMsg) => {

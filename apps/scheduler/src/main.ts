@@ -1,10 +1,15 @@
 import { createLogger } from "@gantry/platform/logger";
-import { connect } from "@nats-io/transport-node";
+import { connectService } from "@gantry/platform/nats-connect";
 import { env } from "./env.ts";
 import { start } from "./service.ts";
 
 const log = createLogger({ svc: "scheduler" });
-const nc = await connect({ servers: env.NATS_URL, name: "scheduler", maxReconnectAttempts: -1, noAsyncTraces: true });
+const nc = await connectService("scheduler", {
+  url: env.NATS_URL,
+  seed: env.NATS_NKEY_SEED,
+  seedFile: env.NATS_NKEY_SEED_FILE,
+  caFile: env.NATS_TLS_CA_FILE,
+});
 const svc = await start({
   nc,
   now: () => new Date(),

@@ -1,14 +1,14 @@
 import { AgentHeartbeat } from "@gantry/contracts/agents";
 import { DeploymentRecord } from "@gantry/contracts/deployments";
 import { Withdrawn } from "@gantry/contracts/jobs";
-import { STREAMS, subjects } from "@gantry/contracts/subjects";
+import { CONSUMERS, subjects } from "@gantry/contracts/subjects";
 import { decode } from "@gantry/platform/codec";
 import { randomId } from "@gantry/platform/ids";
 import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
-import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
+import { openTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { DEFAULT_SCALE_POLICY, type ScalePolicy } from "./core/placement.ts";
@@ -42,7 +42,6 @@ export interface SchedulerDeps {
   onPlaced?: (p: Placed) => void;
 }
 
-const CONSUMER = "scheduler";
 /** A held work message is touched every third of this; a dead scheduler's go to another after it. */
 const ACK_WAIT_MS = 10_000;
 
@@ -54,7 +53,7 @@ const ACK_WAIT_MS = 10_000;
  * JetStream hands each message to one of them at a time.
  */
 export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): Promise<{ stop(): Promise<void> }> {
-  const buckets = await ensureTopology(nc, config.topology);
+  const buckets = await openTopology(nc, { identity: "scheduler", log });
   const store = new PredictionStore(buckets.predictions, nc);
   const registry = new Registry(buckets);
   const agents = new Map<string, AgentHeartbeat>();
@@ -102,8 +101,8 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
 
   const jsm = await jetstreamManager(nc);
   await jsm.consumers
-    .add(STREAMS.work.name, {
-      durable_name: CONSUMER,
+    .add(CONSUMERS.placer.stream, {
+      durable_name: CONSUMERS.placer.name,
       ack_policy: AckPolicy.Explicit,
       ack_wait: ACK_WAIT_MS * 1_000_000,
       max_ack_pending: 10_000,
@@ -112,7 +111,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
       if (!String(err).includes("already in use")) throw err;
     });
   const js = jetstream(nc);
-  const consumer = await js.consumers.get(STREAMS.work.name, CONSUMER);
+  const consumer = await js.consumers.get(CONSUMERS.placer.stream, CONSUMERS.placer.name);
   const messages = await consumer.consume({ max_messages: 256 });
 
   const schedulerId = randomId();

@@ -13,7 +13,11 @@ export const Slug = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, "use lowercase letters, digits, '.', '_' and '-'");
+  // No empty segment between dots: names are NATS KV keys, and `a..b` or `a.` is no subject.
+  .regex(
+    /^[a-z0-9](?:[a-z0-9_-]|\.(?=[a-z0-9_-]))*$/,
+    "use lowercase letters, digits, '.', '_' and '-' (no '..', not ending in '.')",
+  );
 
 export const AccountId = z.string().regex(/^[a-z0-9]{1,64}$/, "not an account id");
 export type AccountId = z.infer<typeof AccountId>;

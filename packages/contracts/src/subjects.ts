@@ -15,6 +15,16 @@ export const STREAMS = {
   usage: { name: "USAGE", subjects: ["usage.v1.>"] },
 } as const;
 
+/** Durable consumers, each created and read only by the service named in its key. */
+export const CONSUMERS = {
+  /** Schedulers' shared cursor on the work queue. */
+  placer: { stream: STREAMS.work.name, name: "scheduler" },
+  /** Schedulers' data-retention janitor. */
+  janitor: { stream: STREAMS.retention.name, name: "janitor" },
+  /** Schedulers' terminal-webhook deliveries. */
+  webhooks: { stream: STREAMS.webhooks.name, name: "webhooks" },
+} as const;
+
 export const BUCKETS = {
   predictions: "predictions",
   models: "models",

@@ -1,3 +1,4 @@
+import type { Privilege } from "@gantry/contracts/accounts";
 import type { CollectionRecord } from "@gantry/contracts/collections";
 import type { ModelRuntime, OpenApiSchema } from "@gantry/contracts/models";
 import { sha256Hex } from "./ids.ts";
@@ -27,6 +28,8 @@ export async function seed(
   options: {
     devToken: string;
     devUsername: string;
+    /** Operator privileges of the dev account (none by default: it is an ordinary account). */
+    devPrivileges?: Privilege[];
     models: SeedModel[];
     /** Curated collections of the seeded models (slug, name, description, `owner/name`s). */
     collections?: Omit<CollectionRecord, "created_at">[];
@@ -41,6 +44,7 @@ export async function seed(
     username: options.devUsername,
     name: options.devUsername,
     created_at: at,
+    ...(options.devPrivileges?.length ? { privileges: options.devPrivileges } : {}),
   });
   await registry.putToken(options.devToken, { account_id: devAccountId, name: "dev", created_at: at });
   await registry.putAccount({

@@ -1,6 +1,7 @@
 import type { KV } from "@nats-io/kv";
+import { webhookSecretKey } from "./secret-keys.ts";
 
-const key = (accountId: string) => `webhook-secret.${accountId}`;
+const key = webhookSecretKey;
 
 /**
  * The account's webhook signing secret, `whsec_<base64 of 32 random bytes>` (reference §6.2),

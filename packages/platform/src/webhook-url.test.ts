@@ -16,6 +16,8 @@ describe("isBlockedAddress", () => {
       "fd00::1",
       "fe80::1",
       "::ffff:10.0.0.1",
+      "::ffff:7f00:1",
+      "64:ff9b::7f00:1",
       "[::1]",
     ]) {
       expect(isBlockedAddress(ip), ip).toBe(true);
@@ -34,9 +36,13 @@ describe("checkWebhookUrl", () => {
 
   it("refuses literal private hosts, localhost, and names resolving to private addresses", async () => {
     for (const url of [
-      "http://127.0.0.1:9/x",
+      "http://127.0.0.1:9000/x",
       "http://localhost/x",
       "http://[::1]/x",
+      "http://[::ffff:127.0.0.1]:4222/",
+      "http://[::ffff:7f00:1]:4222/",
+      "http://2130706433/",
+      "http://0177.1/",
       "https://169.254.169.254/latest",
       "https://rebind.example/x",
     ]) {
@@ -56,6 +62,6 @@ describe("checkWebhookUrl", () => {
     await expect(
       checkWebhookUrl("https://hooks.example.com/x", { allowPrivate: false, lookup }),
     ).resolves.toBeInstanceOf(URL);
-    await expect(checkWebhookUrl("http://127.0.0.1:9/x", { allowPrivate: true })).resolves.toBeInstanceOf(URL);
+    await expect(checkWebhookUrl("http://127.0.0.1:9000/x", { allowPrivate: true })).resolves.toBeInstanceOf(URL);
   });
 });

@@ -4,6 +4,15 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import {
+  generateNatsSeeds,
+  type NatsSeeds,
+  natsAuth,
+  publicKeyOf,
+  renderNatsAccountsForSeeds,
+} from "@gantry/platform/nats-credentials";
+import { NATS_IDENTITIES, type NatsIdentity } from "@gantry/platform/nats-permissions";
+import type { ConnectionOptions } from "@nats-io/transport-node";
 
 export interface NatsServerOptions {
   /** Extra configuration appended to the generated file (e.g. `include` of infra config). */
@@ -12,6 +21,8 @@ export interface NatsServerOptions {
   websocket?: boolean;
   /** Reuse an existing store directory (restart semantics across servers). */
   storeDir?: string;
+  /** The identities' nkey seeds (`npm start` keeps its own under `.data/`); fresh ones when unset. */
+  seeds?: NatsSeeds;
 }
 
 export interface NatsServer extends AsyncDisposable {
@@ -26,6 +37,16 @@ export interface NatsServer extends AsyncDisposable {
   kill(): Promise<void>;
   /** Starts again on the same ports with the same store. */
   restart(): Promise<void>;
+  /** Every identity's nkey seed: anonymous clients are refused, on TCP and WebSocket. */
+  readonly seeds: NatsSeeds;
+  /** `connect()` options to be `identity` (default the operator: everything in the account). */
+  connectOptions(identity?: NatsIdentity): ConnectionOptions;
+  /** The same over the WebSocket listener (`wsconnect()`). */
+  wsConnectOptions(identity?: NatsIdentity): ConnectionOptions;
+  /** Environment of a service process that connects as `identity` (`NATS_URL`, `NATS_NKEY_SEED`). */
+  serviceEnv(identity: NatsIdentity): Record<string, string>;
+  /** Permission violations the server has logged, users named by identity. */
+  violations(): string[];
 }
 
 interface Ports {
@@ -58,6 +79,8 @@ function configText(dir: string, storeDir: string, port: string, wsPort: string 
     `ports_file_dir: "${dir}"`,
     `jetstream {\n  store_dir: "${storeDir}"\n  max_memory_store: 256MB\n  max_file_store: 4GB\n${sync}}`,
     wsPort === null ? "" : `websocket {\n  listen: "127.0.0.1:${wsPort}"\n  no_tls: true\n}`,
+    // Relative to this file: the accounts, users and permissions (public keys only).
+    `include "accounts.conf"`,
     o.extraConfig ?? "",
   ].join("\n");
 }
@@ -73,6 +96,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   let wsPort: string | null = options.websocket ? "-1" : null;
   let child: ChildProcess | undefined;
   let ports: Ports | undefined;
+  const seeds = options.seeds ?? generateNatsSeeds();
+  await writeFile(join(dir, "accounts.conf"), renderNatsAccountsForSeeds(seeds));
+  const identityOf = new Map(NATS_IDENTITIES.map((id) => [publicKeyOf(seeds[id]), id]));
+  const violations: string[] = [];
 
   const launch = async () => {
     const conf = join(dir, "server.conf");
@@ -81,8 +108,15 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     const proc = spawn(natsServerBinary(), ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
     child = proc;
     let stderr = "";
+    let partial = "";
     proc.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
+      const lines = (partial + d.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        if (/(Publish|Subscription) Violation/.test(line))
+          violations.push(line.replace(/U[A-Z2-7]{55}/g, (key) => identityOf.get(key) ?? key));
+      }
     });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
@@ -136,6 +170,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       return child?.pid ?? -1;
     },
     storeDir,
+    seeds,
+    connectOptions: (identity = "operator") => ({ servers: server.url, ...natsAuth(identity, seeds[identity]) }),
+    wsConnectOptions: (identity = "operator") => {
+      if (!server.wsUrl) throw new Error("this server has no WebSocket listener (start it with websocket: true)");
+      return { servers: server.wsUrl, ...natsAuth(identity, seeds[identity]) };
+    },
+    serviceEnv: (identity) => ({ NATS_URL: server.url, NATS_NKEY_SEED: seeds[identity] }),
+    violations: () => [...violations],
     stop: () => signal("SIGTERM"),
     kill: () => signal("SIGKILL"),
     restart: async () => {

@@ -9,13 +9,18 @@ import { listKeys } from "@gantry/platform/kv-keys";
 import { freePort } from "@gantry/platform/ports";
 import { Registry } from "@gantry/platform/registry";
 import { type SeedModel, seed } from "@gantry/platform/seed";
-import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
+import { DEFAULT_TOPOLOGY, ensureTopology, openTopology } from "@gantry/platform/topology";
 import { connect } from "@nats-io/transport-node";
+import type { NatsServer } from "./nats-server.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
+/** The NATS server the stack runs on: its URLs and each identity's credentials. */
+export type StackNats = Pick<NatsServer, "url" | "wsUrl" | "seeds" | "connectOptions" | "serviceEnv">;
+
 export interface StackOptions {
-  natsUrl: string;
+  /** Each service process gets its own identity's credentials only; provisioning and seeding use theirs. */
+  nats: StackNats;
   devToken: string;
   devUsername?: string;
   /** Gateway port; a free one when unset. */
@@ -28,8 +33,6 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Which runtime serves the gateway: Node (default, or `GANTRY_GATEWAY_RUNTIME`) or workerd via `wrangler dev`. */
   gatewayRuntime?: "node" | "workerd";
-  /** The nats-server WebSocket URL: required for the workerd gateway. */
-  natsWsUrl?: string | null;
   /** Extra Node flags for every service (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   /** Where service output goes (default: dropped). */
@@ -84,18 +87,25 @@ export function demoSeedModels(): SeedModel[] {
  * and the demo models. Used by `npm start`, the end-to-end tests and the benchmarks.
  */
 export async function startStack(o: StackOptions): Promise<Stack> {
-  const nc = await connect({ servers: o.natsUrl });
   const topology = { ...DEFAULT_TOPOLOGY, ...(o.retentionMs ? { retentionMs: o.retentionMs } : {}) };
-  const buckets = await ensureTopology(nc, topology);
+  const provisioner = await connect(o.nats.connectOptions("provisioner"));
+  await ensureTopology(provisioner, topology);
+  await provisioner.close();
+  const nc = await connect(o.nats.connectOptions("operator"));
+  const buckets = await openTopology(nc, { identity: "operator" });
   const { versions } = await seed(new Registry(buckets), {
     devToken: o.devToken,
     devUsername: o.devUsername ?? "dev",
+    // GANTRY_ALLOW_VERSION_COMMANDS=1: the dev account may create versions (command, image, URL).
+    devPrivileges: ["1", "true"].includes(o.env?.GANTRY_ALLOW_VERSION_COMMANDS ?? "") ? ["runtimes"] : [],
     models: demoSeedModels(),
     collections: DEMO_COLLECTIONS,
     now: new Date(),
   });
   const gatewayPort = o.gatewayPort ?? (await freePort());
-  const baseEnv = { ...process.env, NATS_URL: o.natsUrl, GANTRY_RETENTION_MS: String(topology.retentionMs), ...o.env };
+  // No NATS credentials pass through from this process: each service is given its own below.
+  const { NATS_NKEY_SEED: _seed, NATS_NKEY_SEED_FILE: _seedFile, ...inherited } = process.env;
+  const baseEnv = { ...inherited, GANTRY_RETENTION_MS: String(topology.retentionMs), ...o.env };
   const processes = new Map<string, ChildProcess>();
   const launches = new Map<string, () => void>();
   const launchArgv = (name: string, argv: string[], env: Record<string, string>, group = false) => {
@@ -120,21 +130,28 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     launchArgv(name, [process.execPath, ...(o.nodeArgs ?? []), "--import", "tsx", entry], env);
   const groups = new Set<string>();
   const baseUrl = `http://127.0.0.1:${gatewayPort}`;
-  launch("scheduler", "apps/scheduler/src/main.ts", { GANTRY_PUBLIC_URL: baseUrl });
-  launch("billing", "apps/billing/src/main.ts", {});
+  launch("scheduler", "apps/scheduler/src/main.ts", { GANTRY_PUBLIC_URL: baseUrl, ...o.nats.serviceEnv("scheduler") });
+  launch("billing", "apps/billing/src/main.ts", o.nats.serviceEnv("billing"));
   const agentCount = o.agents ?? 1;
   for (let i = 0; i < agentCount; i++) {
     launch(`agent-${i}`, "apps/gpu-agent/src/main.ts", {
       GANTRY_AGENT_ID: `agent-${i}`,
       GANTRY_AGENT_SKU: o.agentSku ?? "cpu",
       GANTRY_PUBLIC_URL: baseUrl,
+      ...o.nats.serviceEnv("agent"),
     });
   }
   const runtime = o.gatewayRuntime ?? (process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? "workerd" : "node");
   if (runtime === "workerd") {
-    if (!o.natsWsUrl) throw new Error("the workerd gateway needs the nats-server WebSocket URL (natsWsUrl)");
+    if (!o.nats.wsUrl) throw new Error("the workerd gateway needs the nats-server's WebSocket listener");
     const persist = await mkdtemp(join(tmpdir(), "gantry-wrangler-"));
-    const vars = { GANTRY_RETENTION_MS: String(topology.retentionMs), ...o.env, NATS_WS_URL: o.natsWsUrl };
+    // The seed is a secret in production (`wrangler secret put`); `--var` is how wrangler dev takes it.
+    const vars = {
+      GANTRY_RETENTION_MS: String(topology.retentionMs),
+      ...o.env,
+      NATS_WS_URL: o.nats.wsUrl,
+      NATS_NKEY_SEED: o.nats.seeds.gateway,
+    };
     launchArgv(
       "gateway",
       [
@@ -156,7 +173,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       true,
     );
   } else {
-    launch("gateway", "apps/gateway/src/node.ts", { GANTRY_PORT: String(gatewayPort) });
+    launch("gateway", "apps/gateway/src/node.ts", {
+      GANTRY_PORT: String(gatewayPort),
+      ...o.nats.serviceEnv("gateway"),
+    });
   }
 
   const deadline = Date.now() + 30_000;

@@ -26,11 +26,11 @@ export interface AdminDeps {
   agentStaleMs: number;
 }
 
-/** The credentials a request carried. */
+/** The credentials a request carried, from its headers (never from its URL). */
 export interface Credentials {
-  /** `Authorization` header (`Bearer <admin token>`), or `connectionParams.token`. */
+  /** `Authorization` header (`Bearer <admin token>`). */
   bearer: string | null;
-  /** A user's API token (`X-Gantry-Api-Token` header or `connectionParams.apiToken`): the dashboard's procedures. */
+  /** A user's API token (`X-Gantry-Api-Token` header): the dashboard's procedures. */
   apiToken: string | null;
 }
 
@@ -41,18 +41,13 @@ const bearer = (value: string | null) => {
   return m?.[1]?.trim() || null;
 };
 
-const param = (params: Record<string, string | undefined> | null | undefined, key: string) => {
-  const v = params?.[key];
-  return typeof v === "string" && v.length > 0 ? v : null;
-};
-
 /**
- * Credentials from the request headers, or from `connectionParams`: a browser's EventSource (the
- * SSE subscription link) cannot send headers, so tRPC puts them in the URL instead.
+ * Credentials from the request headers. Subscriptions send them as headers too (the web UI's
+ * EventSource is fetch-based); tokens in the URL (tRPC's `connectionParams`) are not read.
  */
-export function credentialsFrom(headers: Headers, params?: Record<string, string | undefined> | null): Credentials {
+export function credentialsFrom(headers: Headers): Credentials {
   return {
-    bearer: bearer(headers.get("authorization")) ?? param(params, "token"),
-    apiToken: headers.get("x-gantry-api-token") || param(params, "apiToken"),
+    bearer: bearer(headers.get("authorization")),
+    apiToken: headers.get("x-gantry-api-token") || null,
   };
 }

@@ -2,7 +2,7 @@ import { randomToken } from "@gantry/platform/ids";
 import type { Logger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
-import { ensureTopology, type TopologyOptions } from "@gantry/platform/topology";
+import { openTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { AdminDeps } from "./context.ts";
@@ -26,7 +26,7 @@ export interface AdminDepsOptions {
  * queue sampler and the spend index (both started). `stop()` ends the background work.
  */
 export async function createAdminDeps(o: AdminDepsOptions): Promise<AdminDeps & { stop(): void }> {
-  const buckets = await ensureTopology(o.nc, o.topology);
+  const buckets = await openTopology(o.nc, { identity: "admin", log: o.log });
   const jsm = await jetstreamManager(o.nc);
   const queues = new QueueSampler(jsm, o.log, o.now);
   const spend = new SpendIndex(o.log);

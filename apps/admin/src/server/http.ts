@@ -3,46 +3,35 @@ import { join } from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
+import { relay } from "./api-relay.ts";
 import { type AdminDeps, credentialsFrom } from "./context.ts";
+import { consoleCsp } from "./core/web-policy.ts";
 import { appRouter } from "./router.ts";
 
 export interface HttpOptions {
   /** Origin of the public gateway API, relayed under `/api`. */
   apiUrl: string;
+  /** The API's public origin, when it is not `apiUrl`: the pages load output files and streams from it. */
+  publicUrl?: string | undefined;
   /** The built web UI (`vite build` output). */
   webDir: string;
-}
-
-/** Hop-by-hop headers, and those `fetch` sets itself or undoes (it decompresses). */
-const DROP_REQUEST = ["host", "connection", "keep-alive", "content-length", "transfer-encoding", "accept-encoding"];
-const DROP_RESPONSE = ["connection", "keep-alive", "content-length", "transfer-encoding", "content-encoding"];
-
-/**
- * Relays `/api/<path>` to `<apiUrl>/<path>` unchanged (method, body, the user's Authorization):
- * the web UI calls the public API from its own origin, so the gateway needs no CORS.
- */
-async function relay(req: Request, apiUrl: string): Promise<Response> {
-  const url = new URL(req.url);
-  const target = `${apiUrl.replace(/\/+$/, "")}${url.pathname.replace(/^\/api/, "")}${url.search}`;
-  const headers = new Headers(req.headers);
-  for (const h of DROP_REQUEST) headers.delete(h);
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const res = await fetch(target, {
-    method: req.method,
-    headers,
-    body: hasBody ? req.body : null,
-    redirect: "manual",
-    signal: req.signal,
-    ...(hasBody ? { duplex: "half" } : {}),
-  } as RequestInit);
-  const out = new Headers(res.headers);
-  for (const h of DROP_RESPONSE) out.delete(h);
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
 }
 
 /** The admin server's routes: tRPC at `/trpc`, the API relay at `/api`, the web UI at `/`. */
 export function createHttpApp(deps: AdminDeps, o: HttpOptions): Hono {
   const app = new Hono();
+  const csp = consoleCsp([o.apiUrl, o.publicUrl].flatMap((u) => (u ? [new URL(u).origin] : [])));
+  // Every answer: never sniffed, framed or given a referrer; pages under the console's CSP
+  // (relayed API answers carry a sandboxing one of their own).
+  app.use(async (c, next) => {
+    await next();
+    const h = c.res.headers;
+    h.set("x-content-type-options", "nosniff");
+    h.set("x-frame-options", "DENY");
+    h.set("referrer-policy", "no-referrer");
+    h.set("cross-origin-opener-policy", "same-origin");
+    if (!h.has("content-security-policy")) h.set("content-security-policy", csp);
+  });
   app.get("/healthz", (c) => c.json({ ok: true }));
 
   app.all("/trpc/*", (c) =>
@@ -50,19 +39,13 @@ export function createHttpApp(deps: AdminDeps, o: HttpOptions): Hono {
       endpoint: "/trpc",
       req: c.req.raw,
       router: appRouter,
-      // Failures are logged by the error middleware (trpc.ts), once.
-      createContext: ({ req, info }) => ({ ...deps, ...credentialsFrom(req.headers, info.connectionParams) }),
+      // Failures are logged by the error middleware (trpc.ts), once. Credentials come from headers
+      // only: never from the URL (`connectionParams`), which proxies and logs keep.
+      createContext: ({ req }) => ({ ...deps, ...credentialsFrom(req.headers) }),
     }),
   );
 
-  app.all("/api/*", async (c) => {
-    try {
-      return await relay(c.req.raw, o.apiUrl);
-    } catch (err) {
-      deps.log.warn("api relay failed", { path: c.req.path, err: String(err) });
-      return c.json({ title: "Bad gateway", detail: "The Gantry API could not be reached.", status: 502 }, 502);
-    }
-  });
+  app.all("/api/*", (c) => relay(c.req.raw, o.apiUrl, deps.log));
 
   const index = join(o.webDir, "index.html");
   if (!existsSync(index)) {

@@ -1,12 +1,17 @@
 import { randomToken } from "@gantry/platform/ids";
 import { createLogger } from "@gantry/platform/logger";
-import { connect } from "@nats-io/transport-node";
+import { connectService } from "@gantry/platform/nats-connect";
 import { env } from "./env.ts";
 import { DEFAULT_WEB_DIR, start } from "./service.ts";
 
 const log = createLogger({ svc: "admin" });
 const adminToken = env.GANTRY_ADMIN_TOKEN ?? randomToken();
-const nc = await connect({ servers: env.NATS_URL, name: "admin", maxReconnectAttempts: -1, noAsyncTraces: true });
+const nc = await connectService("admin", {
+  url: env.NATS_URL,
+  seed: env.NATS_NKEY_SEED,
+  seedFile: env.NATS_NKEY_SEED_FILE,
+  caFile: env.NATS_TLS_CA_FILE,
+});
 const svc = await start({
   nc,
   now: () => new Date(),
@@ -16,6 +21,7 @@ const svc = await start({
     host: env.GANTRY_ADMIN_HOST,
     adminToken,
     apiUrl: env.GANTRY_API_URL,
+    publicUrl: env.GANTRY_PUBLIC_URL,
     webDir: env.GANTRY_ADMIN_WEB_DIR ?? DEFAULT_WEB_DIR,
     agentStaleMs: env.GANTRY_AGENT_STALE_MS,
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },

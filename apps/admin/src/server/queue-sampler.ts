@@ -1,5 +1,5 @@
 import { WorkItem } from "@gantry/contracts/jobs";
-import { STREAMS } from "@gantry/contracts/subjects";
+import { CONSUMERS, STREAMS } from "@gantry/contracts/subjects";
 import { decode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import type { JetStreamManager } from "@nats-io/jetstream";
@@ -81,7 +81,7 @@ export class QueueSampler {
         // A foreign message on the stream says nothing about waits.
       }
     }
-    const consumer = await this.#jsm.consumers.info(STREAMS.work.name, "scheduler").catch(() => null);
+    const consumer = await this.#jsm.consumers.info(CONSUMERS.placer.stream, CONSUMERS.placer.name).catch(() => null);
     return {
       depth,
       oldest,

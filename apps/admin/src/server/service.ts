@@ -17,6 +17,8 @@ export interface AdminConfig {
   adminToken: string;
   /** Origin of the public gateway API. */
   apiUrl: string;
+  /** The API's public origin, when it is not `apiUrl` (output files and streams come from it). */
+  publicUrl?: string | undefined;
   webDir: string;
   agentStaleMs: number;
   topology: TopologyOptions;
@@ -48,7 +50,7 @@ export async function start({ nc, now, log, config }: AdminDepsIn): Promise<Admi
     agentStaleMs: config.agentStaleMs,
     queueSampleMs: config.queueSampleMs ?? 5000,
   });
-  const app = createHttpApp(deps, { apiUrl: config.apiUrl, webDir: config.webDir });
+  const app = createHttpApp(deps, { apiUrl: config.apiUrl, publicUrl: config.publicUrl, webDir: config.webDir });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once("error", reject);

@@ -28,14 +28,14 @@ export interface BrowserPlatform {
 export async function startBrowserPlatform(webDir: string): Promise<BrowserPlatform> {
   const nats = await startNatsServer();
   const stack = await startStack({
-    natsUrl: nats.url,
+    nats,
     devToken: USER_TOKEN,
     env: { GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1" },
     onOutput: (svc, line) => {
       if (/"level":"error"/.test(line)) process.stderr.write(`[${svc}] ${line}\n`);
     },
   });
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect(nats.connectOptions());
   const admin = await start({
     nc,
     now: () => new Date(),

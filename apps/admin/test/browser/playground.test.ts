@@ -82,6 +82,10 @@ describe("playground", () => {
       (el as HTMLImageElement).naturalHeight,
     ]);
     expect(size).toEqual([160, 96]);
+    // The picture and its link are the gateway's signed URL as the API gave it: never the console's /api.
+    const signed = new RegExp(`^${p.stack.baseUrl}/v1/files/[a-z0-9]+/download\\?owner=`);
+    expect(await img.getAttribute("src")).toMatch(signed);
+    expect(await page.getAttribute("[data-testid=output] a", "href")).toMatch(signed);
     await shot(page, "playground-image");
     await page.close();
   });

@@ -67,6 +67,28 @@ describe("accounts and tokens", () => {
     expect(ids).toContain("erin");
     expect(ids.every((id) => !id.includes("."))).toBe(true);
   });
+
+  it("grants and takes away the runtimes privilege (an operator's act, refused to API tokens)", async () => {
+    const admin = env.caller();
+    await admin.accounts.create({ username: "olga", name: "Olga" });
+    expect((await env.deps.registry.getAccount("olga"))?.privileges).toBeUndefined();
+    expect(
+      await admin.accounts.setPrivileges({ account_id: "olga", privileges: ["runtimes", "runtimes"] }),
+    ).toMatchObject({
+      id: "olga",
+      privileges: ["runtimes"],
+    });
+    expect((await env.deps.registry.getAccount("olga"))?.privileges).toEqual(["runtimes"]);
+    const { token } = await admin.tokens.create({ account_id: "olga", name: "t" });
+    expect(
+      await codeOf(env.caller({ bearer: token }).accounts.setPrivileges({ account_id: "olga", privileges: [] })),
+    ).toBe("UNAUTHORIZED");
+    await admin.accounts.setPrivileges({ account_id: "olga", privileges: [] });
+    expect((await env.deps.registry.getAccount("olga"))?.privileges).toBeUndefined();
+    expect(await codeOf(admin.accounts.setPrivileges({ account_id: "nobody", privileges: ["runtimes"] }))).toBe(
+      "NOT_FOUND",
+    );
+  });
 });
 
 describe("usage", () => {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { silentLogger } from "@gantry/platform/logger";
-import { DEFAULT_TOPOLOGY } from "@gantry/platform/topology";
+import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
 import { type NatsServer, startNatsServer } from "@gantry/testing/nats-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
@@ -27,7 +27,8 @@ const seen: Seen[] = [];
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
+  nc = await connect(nats.connectOptions());
+  await ensureTopology(nc, DEFAULT_TOPOLOGY);
   // Stands in for the gateway: records what the relay sends, answers 201 with JSON.
   upstream = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -75,7 +76,13 @@ const client = (token: string | null) =>
         true: httpSubscriptionLink({
           url: `${admin.url}/trpc`,
           EventSource,
-          connectionParams: token ? { token } : {},
+          eventSourceOptions: {
+            fetch: (url, init) =>
+              fetch(url, {
+                ...init,
+                headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+              }),
+          },
         }),
         false: httpBatchLink({
           url: `${admin.url}/trpc`,
@@ -110,7 +117,7 @@ describe("tRPC over HTTP", () => {
     expect(missing.data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404, appCode: "NOT_FOUND" });
   });
 
-  it("streams live prediction changes over SSE (token in connectionParams)", async () => {
+  it("streams live prediction changes over SSE (token in the Authorization header)", async () => {
     const r = predictionRecord({ account_id: "sse" });
     // The server subscribes to NATS once the stream has started; notices go out until one arrives.
     let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_TOPOLOGY, ensureTopology } from "@gantry/platform/topology";
-import { startNatsServer } from "@gantry/testing/nats-server";
+import { type NatsServer, startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT } from "@gantry/testing/stack";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -11,11 +11,11 @@ import { mulberry32 } from "../random.ts";
 import { directTotals, genEvents, genPrices, totalsOf } from "../usage-gen.ts";
 import { lastSeq, publishEvents, readLedgers, readLineItems, sorted, waitForPosition } from "./harness.ts";
 
-/** Billing as it runs in production: its own process, `main.ts`, configured by environment. */
-function spawnBilling(natsUrl: string, prices: unknown, output: string[]): ChildProcess {
+/** Billing as it runs in production: its own process and NATS identity, `main.ts`, configured by environment. */
+function spawnBilling(nats: NatsServer, prices: unknown, output: string[]): ChildProcess {
   const proc = spawn(process.execPath, ["--import", "tsx", "apps/billing/src/main.ts"], {
     cwd: REPO_ROOT,
-    env: { NATS_URL: natsUrl, GANTRY_PRICES: JSON.stringify(prices), GANTRY_BILLING_BATCH: "100" },
+    env: { ...nats.serviceEnv("billing"), GANTRY_PRICES: JSON.stringify(prices), GANTRY_BILLING_BATCH: "100" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   proc.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
@@ -32,7 +32,7 @@ const killed = (proc: ChildProcess) =>
 describe("billing survives kill -9 of itself and of nats-server", () => {
   it("totals stay exact", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const nc = await connect({ ...nats.connectOptions(), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const buckets = await ensureTopology(nc, DEFAULT_TOPOLOGY);
     const js = jetstream(nc);
     const rng = mulberry32(11);
@@ -42,14 +42,14 @@ describe("billing survives kill -9 of itself and of nats-server", () => {
     const output: string[] = [];
 
     await publishEvents(js, rng, events.slice(0, 8000), 0.05);
-    const first = spawnBilling(nats.url, prices, output);
+    const first = spawnBilling(nats, prices, output);
     // Kill it mid-ingest: some batches applied, most not.
     for (let at = 0; at < 1000; at = await readPosition(buckets.ledger)) await sleep(10);
     await killed(first);
     const stoppedAt = await readPosition(buckets.ledger);
     expect(stoppedAt).toBeLessThan(await lastSeq(nc));
 
-    const second = spawnBilling(nats.url, prices, output);
+    const second = spawnBilling(nats, prices, output);
     await publishEvents(js, rng, events.slice(6000), 0.05);
     // Now the server: SIGKILL while billing is writing, then start it again on the same store.
     for (let at = stoppedAt; at < stoppedAt + 1000; at = await readPosition(buckets.ledger)) await sleep(10);

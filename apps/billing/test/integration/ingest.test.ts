@@ -18,7 +18,7 @@ const topology = { replicas: 1, retentionMs: 60_000 };
 describe("billing service with a real nats-server", () => {
   it("applies usage exactly once: duplicates by msgID, a stop and a restart", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc, topology);
     const js = jetstream(nc);
     const rng = mulberry32(7);
@@ -46,7 +46,7 @@ describe("billing service with a real nats-server", () => {
 
   it("answers usage and invoice requests, decoded with their contracts", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc, topology);
     const js = jetstream(nc);
     const rng = mulberry32(3);

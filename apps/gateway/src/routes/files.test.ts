@@ -20,7 +20,7 @@ let app: ReturnType<typeof createApp>["app"];
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
+  nc = await connect(nats.connectOptions());
   buckets = await ensureTopology(nc);
   const registry = new Registry(buckets);
   const at = new Date(clock).toISOString();

@@ -35,7 +35,10 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
     const record = await streamTarget(svc, c.req.param("id"), c.req.param("token"));
     const after = parseLastEventId(c.req.header("last-event-id") ?? c.req.query("last_event_id"));
     if (after === null) throw new AppError("BAD_REQUEST", "Last-Event-ID must be an event id from this stream.");
-    const feed = hub.follow(record, after);
+    const maxLag = deps.streamMaxLag ?? MAX_READER_LAG;
+    // A reader that goes away ends its feed at once, not at the prediction's next event.
+    const gone = new AbortController();
+    const feed = hub.follow(record, after, { signal: gone.signal, maxLag });
     const encoder = new TextEncoder();
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
@@ -57,7 +60,7 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
         const next = await read();
         if (next.done) return end();
         const { seq, pending } = next.value;
-        if (pending > (deps.streamMaxLag ?? MAX_READER_LAG)) {
+        if (pending > maxLag) {
           const detail = `reader too slow: ${pending} events behind; reconnect with Last-Event-ID: ${seq - 1}`;
           controller.enqueue(
             encoder.encode(formatSse({ event: "error", data: JSON.stringify({ detail }), id: String(seq - 1) })),
@@ -77,6 +80,7 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
       },
       async cancel() {
         clearInterval(keepAlive);
+        gone.abort();
         await feed.return(undefined);
       },
     });

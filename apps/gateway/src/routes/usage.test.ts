@@ -31,7 +31,7 @@ const usage = (i: number, account_id: string, at: string, extra: Partial<Predict
 describe("account usage and spend limits, against the billing service", () => {
   it("GET /v1/account/usage shows the period's ledger; 402 past the spend limit; 503 without billing", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const registry = new Registry(buckets);
     for (const id of ["alice", "bob"]) {

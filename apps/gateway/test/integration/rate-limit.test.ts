@@ -9,7 +9,7 @@ import { createApp } from "../../src/app.ts";
 describe("rate limits", () => {
   it("count per account, announce what is left, and answer 429 problem JSON past the limit", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const registry = new Registry(buckets);
     const at = new Date().toISOString();

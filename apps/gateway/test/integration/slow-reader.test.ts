@@ -14,7 +14,7 @@ import { createApp } from "../../src/app.ts";
 describe("a stream reader that falls too far behind", () => {
   it("is dropped with a clear reason and resumes from where it was", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const id = "slow0000000000000000000000";
     await new PredictionStore(buckets.predictions, nc).create(

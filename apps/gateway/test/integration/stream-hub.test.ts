@@ -27,7 +27,7 @@ async function collect(feed: AsyncGenerator<FeedItem>, max = Number.POSITIVE_INF
 describe("StreamHub on a real nats-server", () => {
   it("fans one JetStream read out to many readers; late and resuming readers miss nothing, repeat nothing", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     await ensureTopology(nc);
     const js = jetstream(nc);
     const id = "hub0000000000000000000000a";
@@ -55,7 +55,7 @@ describe("StreamHub on a real nats-server", () => {
 
   it("replays a finished prediction from JetStream and ends it even when its events are gone", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     await ensureTopology(nc);
     const hub = new StreamHub(nc, silentLogger);
     const items = await collect(hub.follow({ ...record("gone000000000000000000000a", "canceled") }, 0));

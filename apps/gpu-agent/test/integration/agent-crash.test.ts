@@ -34,12 +34,12 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
 describe("an agent killed outright", () => {
   it("leaves no model server behind: the next agent of its id stops what it left", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const stateDir = mkdtempSync(join(tmpdir(), "gantry-agent-state-"));
     const launch = (): ChildProcess =>
       spawnAgent({
-        NATS_URL: nats.url,
+        ...nats.serviceEnv("agent"),
         GANTRY_AGENT_ID: "crashy",
         GANTRY_AGENT_STATE_DIR: stateDir,
         GANTRY_MODELS_DIR: REPO_ROOT,

@@ -57,13 +57,15 @@ export type Harness = Awaited<ReturnType<typeof startAgent>>;
 /** A real nats-server and an agent started in this process, driven over NATS like the scheduler does. */
 export async function startAgent(config: Partial<AgentConfig> = {}) {
   const nats = await startNatsServer();
-  const nc: NatsConnection = await connect({ servers: nats.url });
+  const nc: NatsConnection = await connect(nats.connectOptions());
   const topology = config.topology ?? DEFAULT_TOPOLOGY;
   const buckets: Buckets = await ensureTopology(nc, topology);
   const store = new PredictionStore(buckets.predictions, nc);
   const agentId = config.agentId ?? "it-agent";
+  // The agent connects as itself: what its NATS permissions refuse, these tests see.
+  const agentNc: NatsConnection = await connect(nats.connectOptions("agent"));
   const agent: Agent = await start({
-    nc,
+    nc: agentNc,
     now: () => new Date(),
     log: silentLogger,
     config: {
@@ -137,6 +139,7 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
 
   return {
     nc,
+    nats,
     store,
     buckets,
     agent,
@@ -148,8 +151,12 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
     events,
     async close() {
       await agent.stop();
+      await agentNc.close();
       await nc.close();
+      const refused = nats.violations();
       await nats[Symbol.asyncDispose]();
+      // The agent ran as itself: nothing it did may have been refused by its NATS permissions.
+      if (refused.length > 0) throw new Error(`NATS refused the agent:\n${refused.join("\n")}`);
     },
   };
 }

@@ -1,7 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { isBlockedAddress } from "@gantry/platform/webhook-url";
+import { type EgressAnswer, egressRequest, type Resolver } from "@gantry/platform/egress-node";
 
 export interface DeliveryResult {
   status: number | null;
@@ -9,18 +6,20 @@ export interface DeliveryResult {
   latencyMs: number;
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+/** A receiver's answer is read (and dropped) up to this size; a longer one fails the delivery. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
- * POSTs one webhook. Redirects are not followed; the time is bounded; and, unless private
- * addresses are allowed, the connection goes only to an address that was checked (no DNS
- * rebinding between the check and the connect).
+ * POSTs one webhook through the egress guard: unless private addresses are allowed, the address
+ * connected to is checked (IP literals and every resolved address, so DNS rebinding gains
+ * nothing), redirects are not followed (a 3xx is not a delivery), the time and the answer's
+ * size are bounded. The result never carries what the receiver said, only its status.
  */
-export function postWebhook(
+export async function postWebhook(
   url: URL,
   body: string,
   headers: Record<string, string>,
-  options: { allowPrivate: boolean; timeoutMs: number },
+  options: { allowPrivate: boolean; timeoutMs: number; resolve?: Resolver },
 ): Promise<DeliveryResult> {
   const t0 = performance.now();
   const done = (status: number | null, error: string | null): DeliveryResult => ({
@@ -28,42 +27,25 @@ export function postWebhook(
     error,
     latencyMs: Math.round(performance.now() - t0),
   });
-  const guardedLookup = (hostname: string, opts: object, cb: LookupCallback) => {
-    dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
-      if (err) return cb(err, []);
-      const list = addresses as LookupAddress[];
-      const bad = list.find((a) => isBlockedAddress(a.address));
-      if (bad)
-        return cb(
-          Object.assign(new Error(`${hostname} resolves to ${bad.address}, which webhooks may not reach`), {
-            code: "EBLOCKED",
-          }),
-          [],
-        );
-      const wantsAll = (opts as { all?: boolean }).all === true;
-      if (wantsAll) return cb(null, list);
-      const first = list[0];
-      return first ? cb(null, first.address, first.family) : cb(new Error(`${hostname} did not resolve`), []);
+  let answer: EgressAnswer;
+  try {
+    answer = await egressRequest(url, {
+      method: "POST",
+      headers,
+      body,
+      timeoutMs: options.timeoutMs,
+      maxBytes: MAX_ANSWER_BYTES,
+      allowPrivate: options.allowPrivate,
+      ...(options.resolve ? { resolve: options.resolve } : {}),
     });
-  };
-  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-  return new Promise((resolve) => {
-    const req = send(
-      url,
-      {
-        method: "POST",
-        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
-        timeout: options.timeoutMs,
-        ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(done(res.statusCode ?? null, null)));
-        res.on("error", (err) => resolve(done(res.statusCode ?? null, err.message)));
-      },
+  } catch (err) {
+    return done(null, err instanceof Error ? err.message : String(err));
+  }
+  if (answer.status >= 300 && answer.status < 400) {
+    return done(
+      answer.status,
+      `the server at ${url.href} answered ${answer.status} (a redirect, which is not followed)`,
     );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    req.on("error", (err) => resolve(done(null, err.message)));
-    req.end(body);
-  });
+  }
+  return done(answer.status, null);
 }

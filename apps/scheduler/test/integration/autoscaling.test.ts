@@ -30,12 +30,12 @@ async function until(what: string, check: () => boolean, timeoutMs: number) {
 describe("autoscaling with real agents and nats-server", () => {
   it("scales up under a burst, then back to zero when idle", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     const store = new PredictionStore(buckets.predictions, nc);
     const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
-    const agents = await Promise.all(["up-1", "up-2"].map((id) => startTestAgent(nats.url, id, 2, 1500)));
+    const agents = await Promise.all(["up-1", "up-2"].map((id) => startTestAgent(nats, id, 2, 1500)));
     const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
     let most = 0;
     const watch = setInterval(() => {
@@ -64,12 +64,12 @@ describe("autoscaling with real agents and nats-server", () => {
 
   it("keeps a deployment's min_instances warm past the idle window, and lets them go at zero", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     const deployment = await putTestDeployment(buckets, "warm", { min_instances: 1, max_instances: 2 });
     const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
-    const agent = await startTestAgent(nats.url, "keep-1", 2, 500);
+    const agent = await startTestAgent(nats, "keep-1", 2, 500);
     const kept = () =>
       agent.instances().filter((i) => i.tenancy.deployment === "acme/warm" && i.state === "ready").length;
     try {

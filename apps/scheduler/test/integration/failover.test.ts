@@ -24,7 +24,7 @@ import {
 describe("failures with real processes and nats-server", () => {
   it("kill -9 of a scheduler mid-burst: every prediction ends exactly once, the other scheduler takes over", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     const store = new PredictionStore(buckets.predictions, nc);
@@ -37,9 +37,9 @@ describe("failures with real processes and nats-server", () => {
       },
     });
     // The victim runs alone at first, so it holds (unacknowledged) every prediction not yet placed.
-    const victim = spawnScheduler(nats.url);
+    const victim = spawnScheduler(nats);
     let survivor: ReturnType<typeof spawnScheduler> | undefined;
-    const agents = await Promise.all(["k1", "k2"].map((id) => startTestAgent(nats.url, id, 2)));
+    const agents = await Promise.all(["k1", "k2"].map((id) => startTestAgent(nats, id, 2)));
     try {
       const burst = Array.from({ length: 24 }, (_, i) =>
         record(newId("kill"), { sleep_ms: 100 }, { account_id: `acct${i % 3}` }),
@@ -54,7 +54,7 @@ describe("failures with real processes and nats-server", () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(victim.exitCode).toBeNull();
-      survivor = spawnScheduler(nats.url);
+      survivor = spawnScheduler(nats);
       victim.kill("SIGKILL");
       const done = await waitTerminal(
         store,
@@ -85,7 +85,7 @@ describe("failures with real processes and nats-server", () => {
 
   it("an agent that comes back under the same id: what ran on its old process fails clearly", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     const store = new PredictionStore(buckets.predictions, nc);
@@ -96,7 +96,7 @@ describe("failures with real processes and nats-server", () => {
       log: silentLogger,
       config: { ...SCHEDULER_CONFIG, agentStaleMs: 120_000 },
     });
-    const first = await startTestAgent(nats.url, "phoenix", 1);
+    const first = await startTestAgent(nats, "phoenix", 1);
     const long = record(newId("lost"), { sleep_ms: 30_000 });
     try {
       await enqueue(nc, store, [long]);
@@ -106,7 +106,7 @@ describe("failures with real processes and nats-server", () => {
       expect((await store.get(long.id))?.record.status).toBe("processing");
       // The process goes away with its model server, before it could report anything.
       await first.close();
-      const second = await startTestAgent(nats.url, "phoenix", 1);
+      const second = await startTestAgent(nats, "phoenix", 1);
       try {
         const [ended] = await waitTerminal(store, [long.id], 10_000);
         expect(ended?.status).toBe("failed");

@@ -10,6 +10,7 @@ import type { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
 import { type Buckets, DEFAULT_TOPOLOGY } from "@gantry/platform/topology";
 import { predictionRecord, workItemOf } from "@gantry/testing/fixtures";
+import type { NatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT } from "@gantry/testing/stack";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -81,13 +82,14 @@ export async function enqueue(nc: NatsConnection, store: PredictionStore, record
   }
 }
 
+/** A real agent (its own NATS identity, `agent`) running the demo models from this checkout. */
 export async function startTestAgent(
-  url: string,
+  nats: Pick<NatsServer, "connectOptions">,
   agentId: string,
   slots: number,
   idleStopMs = 300_000,
 ): Promise<Agent & { close(): Promise<void> }> {
-  const nc = await connect({ servers: url });
+  const nc = await connect(nats.connectOptions("agent"));
   const agent = await startAgent({
     nc,
     now: () => new Date(),
@@ -130,11 +132,16 @@ export async function waitTerminal(store: PredictionStore, ids: string[], timeou
   }
 }
 
-/** A scheduler in its own process (so a test can kill -9 it). */
-export function spawnScheduler(natsUrl: string): ChildProcess {
+/** A scheduler in its own process (so a test can kill -9 it), as its own NATS identity. */
+export function spawnScheduler(nats: Pick<NatsServer, "serviceEnv">): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "apps/scheduler/src/main.ts"], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NATS_URL: natsUrl, GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1", GANTRY_AGENT_STALE_MS: "5000" },
+    env: {
+      ...process.env,
+      ...nats.serviceEnv("scheduler"),
+      GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1",
+      GANTRY_AGENT_STALE_MS: "5000",
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }

@@ -21,17 +21,17 @@ const now = () => new Date();
 describe("max_instances with two schedulers", () => {
   it("two schedulers placing one deployment's burst never boot past its max_instances between them", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     await putTestDeployment(buckets, "prod", { min_instances: 0, max_instances: 1 });
     const store = new PredictionStore(buckets.predictions, nc);
     // Each scheduler on its own connection, as two processes would be.
-    const ncs = await Promise.all([connect({ servers: nats.url }), connect({ servers: nats.url })]);
+    const ncs = await Promise.all([connect(nats.connectOptions()), connect(nats.connectOptions())]);
     const schedulers = await Promise.all(
       ncs.map((c) => start({ nc: c, now, log: silentLogger, config: SCHEDULER_CONFIG })),
     );
-    const agents = await Promise.all([startTestAgent(nats.url, "max-a", 2), startTestAgent(nats.url, "max-b", 2)]);
+    const agents = await Promise.all([startTestAgent(nats, "max-a", 2), startTestAgent(nats, "max-b", 2)]);
     let most = 0;
     const watch = setInterval(() => {
       const live = agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed");

@@ -25,12 +25,12 @@ const now = () => new Date();
 describe("queueing with a real agent and nats-server", () => {
   it("one account's burst does not starve another's prediction; waiting ones say they are queued", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     const store = new PredictionStore(buckets.predictions, nc);
     const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
-    const agent = await startTestAgent(nats.url, "fair-1", 1);
+    const agent = await startTestAgent(nats, "fair-1", 1);
     try {
       const burst = Array.from({ length: 10 }, () => record(newId("burst"), { sleep_ms: 60 }, { account_id: "big" }));
       await enqueue(nc, store, burst);
@@ -65,13 +65,13 @@ describe("queueing with a real agent and nats-server", () => {
 
   it("a queued prediction canceled before placement leaves the queue at once, not when its turn comes", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     const store = new PredictionStore(buckets.predictions, nc);
     const jsm = await jetstreamManager(nc);
     const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
-    const agent = await startTestAgent(nats.url, "withdraw-1", 1);
+    const agent = await startTestAgent(nats, "withdraw-1", 1);
     const pending = async () => {
       const [consumer] = await jsm.consumers.list(STREAMS.work.name).next();
       return consumer?.num_ack_pending ?? -1;
@@ -112,13 +112,13 @@ describe("queueing with a real agent and nats-server", () => {
 
   it("a deployment runs on its own instances, never more than max_instances, billed by up time", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     await putTestDeployment(buckets, "prod", { min_instances: 0, max_instances: 1 });
     const store = new PredictionStore(buckets.predictions, nc);
     const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
-    const agent = await startTestAgent(nats.url, "dep-1", 4);
+    const agent = await startTestAgent(nats, "dep-1", 4);
     const seen = { deployed: 0, shared: 0 };
     const watch = setInterval(() => {
       const live = agent.instances().filter((i) => i.state !== "failed");

@@ -39,7 +39,7 @@ const ghost = (over: Pick<AgentHeartbeat, "at"> & Partial<AgentHeartbeat>): Agen
 describe("the reaper, when an agent stops sending heartbeats", () => {
   it("fails what had started, requeues what had not, exactly once across two schedulers", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const store = new PredictionStore(buckets.predictions, nc);
     const running = record("running00000000000000000aa", "processing");
@@ -98,7 +98,7 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
 
   it("after an agent restart, reaps what the old process took and keeps the new one's, whatever the clocks say", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const store = new PredictionStore(buckets.predictions, nc);
     // The agent's clock runs an hour ahead of the server's: its start time is later than any placement's.

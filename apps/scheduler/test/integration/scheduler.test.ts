@@ -16,7 +16,7 @@ import { putTestVersion, record, WEBHOOKS, workItem } from "./harness.ts";
 describe("scheduler with a real agent and nats-server", () => {
   it("two schedulers share the queue: every prediction placed once and succeeds", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 8);
     const store = new PredictionStore(buckets.predictions, nc);
@@ -27,7 +27,10 @@ describe("scheduler with a real agent and nats-server", () => {
       topology: DEFAULT_TOPOLOGY,
       webhooks: WEBHOOKS,
     };
-    const conns = await Promise.all([1, 2, 3].map(() => connect({ servers: nats.url })));
+    // Each service connects as its own NATS identity, as in production.
+    const conns = await Promise.all(
+      (["scheduler", "scheduler", "agent"] as const).map((id) => connect(nats.connectOptions(id))),
+    );
     const s1 = await start({ nc: conns[0]!, now: () => new Date(), log: silentLogger, config });
     const s2 = await start({ nc: conns[1]!, now: () => new Date(), log: silentLogger, config });
     const agent = await startAgent({
@@ -72,6 +75,8 @@ describe("scheduler with a real agent and nats-server", () => {
       // The work queue is empty: every item was acknowledged once placed.
       const info = await (await js.jetstreamManager()).streams.info("WORK");
       expect(info.state.messages).toBe(0);
+      // Nothing the schedulers and the agent did was refused by their permissions.
+      expect(nats.violations()).toEqual([]);
     } finally {
       await s1.stop();
       await s2.stop();
@@ -83,7 +88,7 @@ describe("scheduler with a real agent and nats-server", () => {
 
   it("a prediction past its deadline before it starts is aborted, never run", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const store = new PredictionStore(buckets.predictions, nc);
     const svc = await start({

@@ -7,7 +7,7 @@ import { listKeys } from "../../src/kv-keys.ts";
 describe("listKeys on a real nats-server", () => {
   it("lists keys by filter from the stream, deleted ones included for the caller to read", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     try {
       const kv = await new Kvm(nc).create("keys_test", { history: 1 });
       expect(await listKeys(kv)).toEqual([]);

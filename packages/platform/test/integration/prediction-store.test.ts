@@ -15,8 +15,8 @@ const record = (id: string): PredictionRecord =>
 describe("PredictionStore on a real nats-server", () => {
   it("racing writers never lose an update: exactly one terminal state wins", async () => {
     await using nats = await startNatsServer();
-    const a = await connect({ servers: nats.url });
-    const b = await connect({ servers: nats.url });
+    const a = await connect(nats.connectOptions());
+    const b = await connect(nats.connectOptions());
     const storeA = new PredictionStore((await ensureTopology(a)).predictions, a);
     const storeB = new PredictionStore((await ensureTopology(b)).predictions, b);
     const ids = Array.from({ length: 20 }, (_, i) => `race${String(i).padStart(22, "0")}`);
@@ -51,7 +51,7 @@ describe("PredictionStore on a real nats-server", () => {
 
   it("announces every change with the new record and its revision", async () => {
     await using nats = await startNatsServer();
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions());
     const store = new PredictionStore((await ensureTopology(nc)).predictions, nc);
     const id = "notice0000000000000000000a";
     const sub = nc.subscribe(subjects.changed(id), { max: 2 });
@@ -67,14 +67,14 @@ describe("PredictionStore on a real nats-server", () => {
 
   it("keeps records across a kill -9 of nats-server", async () => {
     await using nats = await startNatsServer();
-    let nc = await connect({ servers: nats.url });
+    let nc = await connect(nats.connectOptions());
     const store = new PredictionStore((await ensureTopology(nc)).predictions, nc);
     const id = "durable000000000000000000a";
     await store.create(record(id));
     await nc.close();
     await nats.kill();
     await nats.restart();
-    nc = await connect({ servers: nats.url });
+    nc = await connect(nats.connectOptions());
     const again = new PredictionStore((await ensureTopology(nc)).predictions, nc);
     expect((await again.get(id))?.record.status).toBe("starting");
     await nc.close();

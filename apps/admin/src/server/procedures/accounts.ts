@@ -1,4 +1,4 @@
-import { AccountRecord, AccountType, TokenRecord } from "@gantry/contracts/accounts";
+import { AccountRecord, AccountType, Privilege, TokenRecord } from "@gantry/contracts/accounts";
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { AccountId } from "@gantry/contracts/ids";
 import { decode, encode } from "@gantry/platform/codec";
@@ -51,6 +51,9 @@ export const CreateAccount = z.object({
   type: AccountType.default("user"),
 });
 
+/** An account's operator privileges, replaced whole (`[]` takes them all away). */
+export const SetPrivileges = z.object({ account_id: AccountId, privileges: z.array(Privilege).max(8) });
+
 export const CreateToken = z.object({ account_id: AccountId, name: z.string().min(1).max(100) });
 
 export const accountsRouter = router({
@@ -76,6 +79,27 @@ export const accountsRouter = router({
       throw err;
     }
     return account;
+  }),
+
+  /**
+   * Grants or takes away operator privileges: `runtimes` lets the account's API tokens create
+   * versions from a command, an image or a server URL (the platform starts or calls them).
+   */
+  setPrivileges: adminProcedure.input(SetPrivileges).mutation(async ({ ctx, input }) => {
+    const privileges = [...new Set(input.privileges)];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const e = await ctx.buckets.accounts.get(input.account_id);
+      if (e?.operation !== "PUT") throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+      const { privileges: _old, ...rest } = decode(AccountRecord, e.value, "account");
+      const next: AccountRecord = { ...rest, ...(privileges.length > 0 ? { privileges } : {}) };
+      try {
+        await ctx.buckets.accounts.update(input.account_id, encode(next), e.revision);
+        return next;
+      } catch (err) {
+        if (!/wrong last sequence|10071/.test(String(err))) throw err;
+      }
+    }
+    throw new AppError("CONFLICT", `account ${input.account_id}: too many concurrent writers; try again`);
   }),
 });
 
