@@ -10,19 +10,29 @@ interface UrlRef {
   url: string;
 }
 
-function parses(url: string): boolean {
+/**
+ * The URL a model server would fetch for `value`, if any. Cog downloads inputs that start with
+ * `http(s)://`, and Python's URL parsing drops tabs and newlines anywhere and stops the host at
+ * the first space, as WHATWG's does: so the host is read from the text up to the first space,
+ * after leading blanks and controls, and any such string is judged (prose that starts with a
+ * URL included).
+ */
+function fetchedUrl(value: string): string | null {
+  let start = 0;
+  while (start < value.length && value.charCodeAt(start) <= 0x20) start++;
+  const head = value.slice(start);
+  if (!/^https?:/i.test(head)) return null;
   try {
-    new URL(url);
-    return true;
+    return new URL(head.split(" ")[0] ?? "").href;
   } catch {
-    return false;
+    return null;
   }
 }
 
 function collect(value: unknown, field: string, out: UrlRef[]): void {
   if (typeof value === "string") {
-    // A bare URL (prose that starts with one is text, and no server fetches what does not parse).
-    if (/^https?:\/\/\S+$/i.test(value) && parses(value)) out.push({ field, url: value });
+    const url = fetchedUrl(value);
+    if (url) out.push({ field, url });
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => {
       collect(v, `${field}.${i}`, out);
@@ -32,8 +42,13 @@ function collect(value: unknown, field: string, out: UrlRef[]): void {
   }
 }
 
-/** The platform's own file URLs (`urls.get`, signed downloads) on its origin: no egress at all. */
-function isOwnFileUrl(url: string, base: string): boolean {
+/**
+ * The platform's own file URLs (`urls.get`, signed downloads) on its configured public origin:
+ * no egress at all. Without a configured origin nothing is exempt (the request's Host header is
+ * the client's to choose).
+ */
+function isOwnFileUrl(url: string, base: string | null): boolean {
+  if (!base) return false;
   const prefix = `${base.replace(/\/+$/, "")}/v1/files/`;
   return url.startsWith(prefix) && /^[a-z0-9]{26}(\/download(\?[^#]*)?)?$/.test(url.slice(prefix.length));
 }
@@ -46,12 +61,12 @@ function isOwnFileUrl(url: string, base: string): boolean {
  */
 export async function checkInputUrls(
   input: Record<string, unknown>,
-  baseUrl: string,
+  publicUrl: string | null,
   lookup: Lookup | undefined,
 ): Promise<void> {
   const refs: UrlRef[] = [];
   for (const [name, value] of Object.entries(input)) collect(value, `input.${name}`, refs);
-  const foreign = refs.filter((r) => !isOwnFileUrl(r.url, baseUrl));
+  const foreign = refs.filter((r) => !isOwnFileUrl(r.url, publicUrl));
   if (foreign.length === 0) return;
   const problems: InvalidField[] = [];
   if (foreign.length > MAX_URLS) {

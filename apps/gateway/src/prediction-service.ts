@@ -117,7 +117,7 @@ export class PredictionService {
       throw new AppError("INPUT_VALIDATION", problemDetail(checked.problems), { invalidFields: checked.problems });
     }
     // Model servers fetch URL inputs: no internal address, whatever name it hides behind.
-    await checkInputUrls(checked.input, req.baseUrl, this.#d.webhooks?.lookup);
+    await checkInputUrls(checked.input, this.#d.publicUrl ?? null, this.#d.webhooks?.lookup);
     // File URLs of the caller's uploads become signed URLs the agent can fetch without a token;
     // the stored input keeps what the client sent.
     const runInput = await resolveFileInputs(checked.input, req.accountId, req.baseUrl, new FilesService(this.#d));

@@ -43,14 +43,29 @@ export class GatewayHub extends DurableObject<Env> {
       });
       server.addEventListener("message", (e) => {
         if (typeof e.data !== "string") return quietly(() => server.close(1003, "text frames only"));
-        if (e.data.length > MAX_WS_MESSAGE_BYTES) return quietly(() => server.close(1009, "message too big"));
+        // Bytes, not UTF-16 units: a message of 3-byte characters is three times its length.
+        if (
+          e.data.length > MAX_WS_MESSAGE_BYTES ||
+          new TextEncoder().encode(e.data).byteLength > MAX_WS_MESSAGE_BYTES
+        ) {
+          return quietly(() => server.close(1009, "message too big"));
+        }
         session.onMessage(e.data);
       });
       server.addEventListener("close", () => void session.onClose());
       server.addEventListener("error", () => void session.onClose());
       return new Response(null, { status: 101, webSocket: client });
     }
-    return gateway.app.fetch(request);
+    const res = await gateway.app.fetch(request);
+    // A request refused before its body was read (a 404 for another account's deployment, say)
+    // must not leave that body pending: wrangler dev's proxy then stalls the client's next request
+    // on that keep-alive connection (seen in e2e). A small body is read to its end; a large one
+    // is canceled.
+    if (request.body && !request.bodyUsed) {
+      const small = Number(request.headers.get("content-length") ?? Number.NaN) <= 1024 * 1024;
+      await (small ? request.arrayBuffer() : request.body.cancel()).catch(() => {});
+    }
+    return res;
   }
 }
 

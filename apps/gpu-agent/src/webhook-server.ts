@@ -1,24 +1,42 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** A webhook body larger than this is refused (outputs that large travel as files). */
+export const MAX_WEBHOOK_BYTES = 64 * 1024 * 1024;
+
 /**
- * The agent's HTTP listener for model-server webhooks: `POST /webhooks/{prediction_id}`.
- * It answers at once; the body is handed over as parsed JSON.
+ * The agent's HTTP listener for model-server webhooks: `POST /webhooks/{prediction_id}/{tag}`,
+ * where the tag is an HMAC of the id under a key only this process knows: another local process
+ * or another tenant's container that learns a prediction id still cannot speak for it. It
+ * answers at once; the body is handed over as parsed JSON.
  */
 export async function startWebhookServer(
   port: number,
   onWebhook: (predictionId: string, body: unknown) => void,
   options: { containerHostIp?: string } = {},
 ): Promise<{ server: Server; url: (predictionId: string) => string }> {
+  const key = randomBytes(32);
+  const tagOf = (id: string) => createHmac("sha256", key).update(id).digest("base64url");
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const m = /^\/webhooks\/([a-z0-9]+)$/.exec(req.url ?? "");
-    if (req.method !== "POST" || !m?.[1]) {
+    const m = /^\/webhooks\/([a-z0-9]+)\/([A-Za-z0-9_-]{43})$/.exec(req.url ?? "");
+    const id = m?.[1];
+    if (req.method !== "POST" || !id || !timingSafeEqual(Buffer.from(m[2] ?? ""), Buffer.from(tagOf(id)))) {
       res.writeHead(404).end();
       return;
     }
-    const id = m[1];
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on("error", () => {});
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_WEBHOOK_BYTES) {
+        res.writeHead(413, { connection: "close" }).end();
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
     req.on("end", () => {
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
       try {
@@ -39,5 +57,5 @@ export async function startWebhookServer(
     bridge.listen(actual, options.containerHostIp);
     server.once("close", () => bridge.close());
   }
-  return { server, url: (id) => `http://127.0.0.1:${actual}/webhooks/${id}` };
+  return { server, url: (id) => `http://127.0.0.1:${actual}/webhooks/${id}/${tagOf(id)}` };
 }

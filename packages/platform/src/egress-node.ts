@@ -54,9 +54,9 @@ export interface EgressAnswer {
 /** Why a request failed, in words that never repeat what the remote server sent. */
 function describe(err: NodeJS.ErrnoException, url: URL, timeoutMs: number): Error {
   if (err instanceof EgressRefused) return err;
-  if (err.code === "ETIMEDOUT") return new Error(`no answer from ${url.href} within ${timeoutMs} ms`);
+  if (err.code === "ETIMEDOUT") return new Error(`no answer from ${url.origin} within ${timeoutMs} ms`);
   if (err.code === "ETOOBIG") return new EgressRefused(err.message);
-  return new Error(`could not reach ${url.href}${err.code ? ` (${err.code})` : ""}`);
+  return new Error(`could not reach ${url.origin}${err.code ? ` (${err.code})` : ""}`);
 }
 
 /**
@@ -104,7 +104,7 @@ export function egressRequest(url: URL, o: EgressRequest): Promise<EgressAnswer>
         res.on("data", (c: Buffer) => {
           size += c.length;
           if (size > o.maxBytes) {
-            settle(() => reject(new EgressRefused(`the answer from ${url.href} is larger than ${o.maxBytes} bytes`)));
+            settle(() => reject(new EgressRefused(`the answer from ${url.origin} is larger than ${o.maxBytes} bytes`)));
             res.destroy();
             req.destroy();
             return;

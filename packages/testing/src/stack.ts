@@ -148,6 +148,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // The seed is a secret in production (`wrangler secret put`); `--var` is how wrangler dev takes it.
     const vars = {
       GANTRY_RETENTION_MS: String(topology.retentionMs),
+      GANTRY_PUBLIC_URL: baseUrl,
       ...o.env,
       NATS_WS_URL: o.nats.wsUrl,
       NATS_NKEY_SEED: o.nats.seeds.gateway,
@@ -175,6 +176,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   } else {
     launch("gateway", "apps/gateway/src/node.ts", {
       GANTRY_PORT: String(gatewayPort),
+      // Its own file URLs in inputs are recognised by this origin only, never by a Host header.
+      GANTRY_PUBLIC_URL: o.env?.GANTRY_PUBLIC_URL ?? baseUrl,
       ...o.nats.serviceEnv("gateway"),
     });
   }

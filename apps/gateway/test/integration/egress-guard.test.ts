@@ -147,6 +147,12 @@ describe("URL inputs pass the egress guard", () => {
       "http://169.254.169.254/latest/meta-data/",
       "http://localhost:8787/",
       "https://rebind.example/cat.png",
+      // Blanks and controls that Python's URL parsing drops, and a host followed by words.
+      "http://127.0.0.1/\n",
+      "http://127.0.\t0.1/",
+      " \u0001http://169.254.169.254/latest/ ",
+      "HTTP://127.0.0.1/",
+      "http://127.0.0.1/ and some words",
     ]) {
       const res = await call("dev", "POST", "/v1/models/gantry/file-info/predictions", { input: { file } });
       expect(res.status, file).toBe(422);
@@ -172,9 +178,9 @@ describe("URL inputs pass the egress guard", () => {
       status: 422,
       invalid_fields: [expect.objectContaining({ type: "invalid_file" })],
     });
-    // Prose that happens to start with a URL is text.
+    // Text that names an internal URL, but does not start with it, is nothing a model server fetches.
     const prose = await call("dev", "POST", "/v1/models/gantry/text-stream/predictions", {
-      input: { prompt: "http://127.0.0.1 is where the agent listens" },
+      input: { prompt: "the agent listens at http://127.0.0.1" },
     });
     expect(prose.status, prose.text).toBe(201);
   });

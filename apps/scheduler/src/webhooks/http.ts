@@ -44,7 +44,7 @@ export async function postWebhook(
   if (answer.status >= 300 && answer.status < 400) {
     return done(
       answer.status,
-      `the server at ${url.href} answered ${answer.status} (a redirect, which is not followed)`,
+      `the server at ${url.origin} answered ${answer.status} (a redirect, which is not followed)`,
     );
   }
   return done(answer.status, null);

@@ -219,8 +219,9 @@ describe("NATS: each service may do its job and nothing else", () => {
       child: () => log,
     };
     const opened = openTopology(billing, { identity: "billing", log, retryMs: 50 });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(warnings).toEqual(["waiting for the NATS topology: provision it (npm run provision)"]);
+    await expect
+      .poll(() => warnings, { timeout: 10_000 })
+      .toEqual(["waiting for the NATS topology: provision it (npm run provision)"]);
     const provisioner = await connect(fresh.connectOptions("provisioner"));
     await ensureTopology(provisioner, DEFAULT_TOPOLOGY);
     const buckets = await opened;
