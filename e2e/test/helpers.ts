@@ -30,7 +30,8 @@ export async function startPlatform(
     // The tests' webhook receivers listen on loopback.
     env: { GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1", GANTRY_ALLOW_VERSION_COMMANDS: "1", ...options.env },
     onOutput: (svc, line) => {
-      if ((process.env.GANTRY_E2E_LOG === "warn" ? /"level":"(error|warn)"/ : /"level":"error"/).test(line))
+      const level = process.env.GANTRY_E2E_LOG;
+      if (level === "all" || (level === "warn" ? /"level":"(error|warn)"/ : /"level":"error"/).test(line))
         process.stderr.write(`[${svc}] ${line}\n`);
     },
   });

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { parseAuthorization } from "./core/auth.ts";
 import { API_CSP } from "./core/content-safety.ts";
+import { checkPathIds } from "./core/path-ids.ts";
 import { DeploymentService } from "./deployments-service.ts";
 import type { GatewayDeps, GatewayEnv } from "./deps.ts";
 import { PredictionService } from "./prediction-service.ts";
@@ -25,14 +26,22 @@ import { openWsSession, type WsConnection } from "./ws-session.ts";
 /** JSON bodies larger than this are refused with 413 (data-URL inputs fit; files go to /v1/files). */
 export const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
 
-const problem = (err: AppError) =>
-  new Response(JSON.stringify(err.toProblem()), {
-    status: err.status,
-    headers: {
-      "content-type": "application/problem+json",
-      ...(err.retryAfter !== undefined ? { "retry-after": String(err.retryAfter) } : {}),
+/** Seconds a client waits before retrying a 503 that names no time of its own. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+const problem = (err: AppError) => {
+  const retryAfter = err.retryAfter ?? (err.status === 503 ? UNAVAILABLE_RETRY_AFTER_S : undefined);
+  return new Response(
+    JSON.stringify({ ...err.toProblem(), ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}) }),
+    {
+      status: err.status,
+      headers: {
+        "content-type": "application/problem+json",
+        ...(retryAfter !== undefined ? { "retry-after": String(retryAfter) } : {}),
+      },
     },
-  });
+  );
+};
 
 /**
  * The gateway: Replicate's HTTP API as a Web-standard fetch handler (Node and workerd alike), and
@@ -80,6 +89,11 @@ export function createApp(deps: GatewayDeps) {
     },
   });
   // Uploads stream to the object store and enforce their own 100 MB limit while reading (files-service.ts).
+  // Ids and names in the path are checked against their contracts before any route uses them.
+  v1.use((c, next) => {
+    checkPathIds(new URL(c.req.url).pathname);
+    return next();
+  });
   v1.use((c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : jsonBodyLimit(c, next)));
   v1.use(async (c, next) => {
     c.set("baseUrl", deps.publicUrl ?? new URL(c.req.url).origin);

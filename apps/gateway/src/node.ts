@@ -7,6 +7,7 @@ import { signingSecret } from "@gantry/platform/signing-secret";
 import { openTopology } from "@gantry/platform/topology";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
+import { answerClientErrors } from "./client-errors.ts";
 import { env } from "./env.ts";
 import { attachWebSocket } from "./ws-node.ts";
 
@@ -39,6 +40,7 @@ const server = serve({ fetch: app.fetch, port: env.GANTRY_PORT, hostname: env.GA
 });
 
 const wss = attachWebSocket(server as Server, openWebSocket);
+answerClientErrors(server as Server);
 
 const shutdown = () => {
   wss.close();

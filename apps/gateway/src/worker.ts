@@ -57,15 +57,30 @@ export class GatewayHub extends DurableObject<Env> {
       return new Response(null, { status: 101, webSocket: client });
     }
     const res = await gateway.app.fetch(request);
-    // A request refused before its body was read (a 404 for another account's deployment, say)
-    // must not leave that body pending: wrangler dev's proxy then stalls the client's next request
-    // on that keep-alive connection (seen in e2e). A small body is read to its end; a large one
-    // is canceled.
-    if (request.body && !request.bodyUsed) {
-      const small = Number(request.headers.get("content-length") ?? Number.NaN) <= 1024 * 1024;
-      await (small ? request.arrayBuffer() : request.body.cancel()).catch(() => {});
-    }
+    // A request answered before its body was read (a 404 for another account's deployment, a
+    // 413, a 401) must still have that body read to its end: a cut stream surfaces as an uncaught
+    // "Can't read from request stream after response has been sent" that restarts the Worker
+    // (the fuzz suite saw it), and wrangler dev stalls the client's next request on that
+    // connection. Read and dropped chunk by chunk, up to a bound.
+    if (request.body && !request.bodyUsed) await drain(request.body);
     return res;
+  }
+}
+
+/** Bytes of an unread request body read and dropped at most (uploads are limited to 100 MB). */
+const MAX_DRAIN_BYTES = 128 * 1024 * 1024;
+
+async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
+  try {
+    const reader = body.getReader();
+    for (let read = 0; read <= MAX_DRAIN_BYTES; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // locked by a reader of the app's, or the client went away: nothing left to do
   }
 }
 

@@ -1,0 +1,158 @@
+import { encodeFrame, HOSTILE_FRAMES, rawSession } from "@gantry/testing/ws-frames";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type FuzzContext, type FuzzRequest, fuzzRequests, prng } from "./fuzz/requests.ts";
+import { type Platform, startPlatform } from "./helpers.ts";
+
+/**
+ * Generated hostile requests across every route, on production defaults (rate limits off, so
+ * that requests reach the code behind them). `GANTRY_FUZZ_REQUESTS` and `GANTRY_FUZZ_SEED` make
+ * longer or other runs (`npm run fuzz`); a failure prints the seed and the request.
+ */
+const COUNT = Number(process.env.GANTRY_FUZZ_REQUESTS ?? 5000);
+const SEED = Number(process.env.GANTRY_FUZZ_SEED ?? Date.now() % 1_000_000);
+const CONCURRENCY = 8;
+
+let p: Platform;
+let ctx: FuzzContext;
+
+beforeAll(async () => {
+  p = await startPlatform("r8_e2e_fuzz_token", {
+    env: {
+      GANTRY_WEBHOOKS_ALLOW_PRIVATE: "0",
+      GANTRY_ALLOW_VERSION_COMMANDS: "0",
+      GANTRY_RATE_LIMIT_CREATE: "0",
+      GANTRY_RATE_LIMIT_OTHER: "0",
+    },
+  });
+  const prediction = await p.replicate.predictions.create({
+    version: p.stack.versions["gantry/test"] ?? "",
+    input: { tokens: 1 },
+  });
+  const file = await p.replicate.files.create(new Blob(["fuzz"], { type: "text/plain" }));
+  ctx = {
+    token: p.stack.token,
+    real: {
+      owner: "gantry",
+      model: "test",
+      version: p.stack.versions["gantry/test"] ?? "",
+      prediction: prediction.id,
+      file: file.id,
+    },
+  };
+});
+afterAll(async () => {
+  await p?.close();
+});
+
+interface Outcome {
+  req: FuzzRequest;
+  status: number;
+  problem: string | null;
+}
+
+/** What is wrong with one answer, or null: a 5xx (but a 503 with Retry-After), or an error without problem JSON. */
+async function judge(req: FuzzRequest, res: Response): Promise<string | null> {
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    // A server may cut the answer to a request whose large body it refused (wrangler dev does).
+    return req.body !== undefined && res.status < 500 ? null : `answer cut (${String(err)})`;
+  }
+  if (res.status >= 500 && !(res.status === 503 && res.headers.get("retry-after")))
+    return `status ${res.status}: ${text.slice(0, 300)}`;
+  if (res.status < 400 || req.method === "HEAD") return null;
+  if (!res.headers.get("content-type")?.includes("application/problem+json")) {
+    return `status ${res.status} without problem JSON (content-type ${res.headers.get("content-type")}): ${text.slice(0, 200)}`;
+  }
+  try {
+    const problem = JSON.parse(text) as { title?: unknown; status?: unknown; detail?: unknown };
+    if (typeof problem.title !== "string" || problem.status !== res.status || typeof problem.detail !== "string") {
+      return `problem JSON without title/detail/status: ${text.slice(0, 200)}`;
+    }
+  } catch {
+    return `unparsable problem JSON: ${text.slice(0, 200)}`;
+  }
+  return null;
+}
+
+describe(`fuzz: ${COUNT} generated hostile requests (seed ${SEED})`, () => {
+  it("answer below 500 with problem JSON for every error, create nothing when refused, and leave the gateway up", async () => {
+    const before = await p.counts();
+    const outcomes: Outcome[] = [];
+    const requests = fuzzRequests(SEED, COUNT, ctx);
+    const worker = async () => {
+      for (let next = requests.next(); !next.done; next = requests.next()) {
+        const req = next.value;
+        let res: Response;
+        try {
+          res = await fetch(`${p.stack.baseUrl}${req.path}`, {
+            method: req.method,
+            headers: req.headers,
+            body: req.body ?? null,
+            redirect: "manual",
+            signal: AbortSignal.timeout(30_000),
+          });
+        } catch (err) {
+          // The server may cut a request it refuses mid-body (an oversize upload): not an answer to judge.
+          outcomes.push({
+            req,
+            status: 0,
+            problem: /other side closed|ECONNRESET|terminated/.test(String((err as Error).cause ?? err))
+              ? null
+              : String(err),
+          });
+          continue;
+        }
+        outcomes.push({ req, status: res.status, problem: await judge(req, res) });
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+
+    const bad = outcomes.filter((o) => o.problem !== null);
+    const show = (o: Outcome) => `${o.req.method} ${o.req.path.slice(0, 200)} → ${o.problem}`;
+    expect(bad.map(show).slice(0, 10), `seed ${SEED}: ${bad.length} bad answers`).toEqual([]);
+    expect(outcomes).toHaveLength(COUNT);
+
+    // Every prediction stored and every work item queued was answered with a 2xx create.
+    const accepted = outcomes.filter(
+      (o) => (o.req.creates === "prediction" || o.req.creates === "training") && o.status >= 200 && o.status < 300,
+    ).length;
+    const after = await p.counts();
+    expect(after.predictions - before.predictions, `seed ${SEED}`).toBe(accepted);
+    expect(after.enqueued - before.enqueued, `seed ${SEED}`).toBe(accepted);
+    expect((await fetch(`${p.stack.baseUrl}/health`)).status).toBe(200);
+  }, 600_000);
+
+  it("WebSocket: hostile frames and generated messages never take the gateway down", async () => {
+    const port = Number(new URL(p.stack.baseUrl).port);
+    for (const h of HOSTILE_FRAMES) {
+      await rawSession(port, Buffer.concat(h.frames.map(encodeFrame)), h.code === null, "/v1/ws", 500);
+    }
+    const rand = prng(SEED);
+    const ws = new WebSocket(`${p.stack.baseUrl.replace("http", "ws")}/v1/ws`);
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    const replies: string[] = [];
+    ws.on("message", (d) => replies.push(String(d)));
+    const stream = `${p.stack.baseUrl}/v1/streams/${ctx.real.prediction}/r8_forged`;
+    const shapes = [
+      () => "not json",
+      () => JSON.stringify({ type: "subscribe", stream }),
+      () => JSON.stringify({ type: "subscribe", stream: "javascript:alert(1)" }),
+      () => JSON.stringify({ type: "subscribe", stream, last_event_id: "-1" }),
+      () => JSON.stringify({ type: "unsubscribe", prediction_id: "x".repeat(Math.floor(rand() * 1000)) }),
+      () => JSON.stringify({ type: "🙂".repeat(Math.floor(rand() * 100)) }),
+      () => JSON.stringify([1, 2, 3]),
+      () => "{".repeat(Math.floor(rand() * 8000)),
+    ];
+    for (let i = 0; i < 500; i++) ws.send(shapes[Math.floor(rand() * shapes.length)]?.() ?? "");
+    await expect.poll(() => replies.length, { timeout: 20_000 }).toBeGreaterThan(400);
+    expect(replies.every((r) => JSON.parse(r).type === "error")).toBe(true);
+    ws.close();
+    expect((await fetch(`${p.stack.baseUrl}/health`)).status).toBe(200);
+  }, 120_000);
+});
