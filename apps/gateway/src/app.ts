@@ -1,5 +1,5 @@
 import { AppError, NOT_FOUND_DETAIL, UNAUTHENTICATED_DETAIL } from "@gantry/contracts/errors";
-import { Hono } from "hono";
+import { type Context, Hono, type Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { parseAuthorization } from "./core/auth.ts";
@@ -89,11 +89,14 @@ export function createApp(deps: GatewayDeps) {
     },
   });
   // Uploads stream to the object store and enforce their own 100 MB limit while reading (files-service.ts).
-  // Ids and names in the path are checked against their contracts before any route uses them.
-  v1.use((c, next) => {
+  // Ids and names in the path are checked against their contracts before any route uses them:
+  // here for the capability routes, after authentication for the rest (no token is a 401 first).
+  const pathIds = (c: Context<GatewayEnv>, next: Next) => {
     checkPathIds(new URL(c.req.url).pathname);
     return next();
-  });
+  };
+  v1.use("/streams/*", pathIds);
+  v1.use("/files/:id/download", pathIds);
   v1.use((c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : jsonBodyLimit(c, next)));
   v1.use(async (c, next) => {
     c.set("baseUrl", deps.publicUrl ?? new URL(c.req.url).origin);
@@ -116,6 +119,7 @@ export function createApp(deps: GatewayDeps) {
     c.set("account", { id: accountId });
     await next();
   });
+  v1.use(pathIds);
   v1.use(rateLimiter(deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.now));
   v1.route("/", predictionRoutes(svc));
   v1.route("/", trainingRoutes(svc));
