@@ -7,6 +7,7 @@ import { API_CSP } from "./core/content-safety.ts";
 import { checkPathIds } from "./core/path-ids.ts";
 import { DeploymentService } from "./deployments-service.ts";
 import type { GatewayDeps, GatewayEnv } from "./deps.ts";
+import { NatsAvailability, natsOutage } from "./nats-availability.ts";
 import { PredictionService } from "./prediction-service.ts";
 import { DEFAULT_RATE_LIMITS, rateLimiter } from "./rate-limiter.ts";
 import { collectionRoutes } from "./routes/collections.ts";
@@ -51,6 +52,7 @@ export function createApp(deps: GatewayDeps) {
   const svc = new PredictionService(deps);
   const hub = new StreamHub(deps.nc, deps.log);
   const tokens = new TtlCache<string | null>(deps.cacheTtlMs ?? 2000, () => deps.now().getTime());
+  const nats = new NatsAvailability(deps.nc);
   const app = new Hono<GatewayEnv>();
 
   // Every response: never sniffed, never a referrer, and a CSP under which nothing runs unless the
@@ -67,6 +69,11 @@ export function createApp(deps: GatewayDeps) {
     if (err instanceof AppError) {
       if (!err.expected) deps.log.error("request failed", { ...at, err: err.message });
       return problem(err);
+    }
+    const outage = natsOutage(err);
+    if (outage) {
+      deps.log.warn("NATS unavailable", { ...at, err: String(err) });
+      return problem(outage);
     }
     deps.log.error("unhandled error", { ...at, err: String(err), stack: (err as Error).stack });
     return problem(
@@ -92,6 +99,11 @@ export function createApp(deps: GatewayDeps) {
   // Ids and names in the path are checked against their contracts before any route uses them.
   v1.use((c, next) => {
     checkPathIds(new URL(c.req.url).pathname);
+    return next();
+  });
+  // Every route below needs NATS: while it is down, a prompt 503 with Retry-After, nothing attempted.
+  v1.use((_c, next) => {
+    nats.check();
     return next();
   });
   v1.use((c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : jsonBodyLimit(c, next)));

@@ -18,9 +18,13 @@ import type { GatewayDeps } from "./deps.ts";
 import { resolveFileInputs } from "./file-inputs.ts";
 import { FilesService } from "./files-service.ts";
 import { checkInputUrls } from "./input-urls.ts";
+import { natsOutage } from "./nats-availability.ts";
 import { indexKey } from "./prediction-list.ts";
 import { checkSpend } from "./spend-guard.ts";
 import { TtlCache } from "./ttl-cache.ts";
+
+/** A create waits this long for JetStream to take its work item, then answers 503 (the default is 5 s). */
+const ENQUEUE_TIMEOUT_MS = 2000;
 
 export interface CreateRequest {
   accountId: string;
@@ -152,13 +156,21 @@ export class PredictionService {
     // Subscribe before the record exists, so no change can slip past the waiter.
     const sub = req.waitSeconds ? this.#d.nc.subscribe(subjects.changed(record.id)) : null;
     try {
-      await this.store.create(record);
-      const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
-      await this.#d.buckets.predictionIndex.put(key, "");
       // Deployments and private models run on instances whose whole up time is billed (reference §10);
       // a training is billed for its own run, like a public model's prediction.
       const billing = !trainer && (record.deployment || model.visibility === "private") ? "uptime" : "predict";
+      // All or nothing: the work item is queued first, then the record stored. A failure before the
+      // record exists answers 503 and leaves no prediction; a queued item whose record never came
+      // is dropped by the scheduler after a grace (placer.ts). The index key goes before the
+      // record: a key without its record is skipped by listings, a record without its key is lost to them.
       await this.#enqueue(record, runInput, now, billing, trainer);
+      try {
+        const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
+        await this.#d.buckets.predictionIndex.put(key, "");
+        await this.store.create(record);
+      } catch (cause) {
+        throw natsOutage(cause) ?? cause;
+      }
       if (!sub || !req.waitSeconds) return record;
       return (await waitForTerminal(sub, req.waitSeconds * 1000)) ?? record;
     } finally {
@@ -191,18 +203,14 @@ export class PredictionService {
       billing,
     };
     try {
-      await this.#js.publish(subjects.work(record.hardware), encode(item), { msgID: record.id });
-    } catch (cause) {
-      await this.store.transition(record.id, {
-        type: "complete",
-        at: this.#d.now(),
-        status: "failed",
-        output: null,
-        logs: "",
-        error: "the prediction could not be queued",
-        predictTimeS: 0,
+      await this.#js.publish(subjects.work(record.hardware), encode(item), {
+        msgID: record.id,
+        timeout: ENQUEUE_TIMEOUT_MS,
       });
-      throw new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause });
+    } catch (cause) {
+      throw (
+        natsOutage(cause) ?? new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause })
+      );
     }
   }
 
