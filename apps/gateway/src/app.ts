@@ -1,4 +1,5 @@
 import { AppError, NOT_FOUND_DETAIL, UNAUTHENTICATED_DETAIL } from "@gantry/contracts/errors";
+import { MAX_JSON_BODY_BYTES, PAYLOAD_TOO_LARGE_BODY_DETAIL } from "@gantry/contracts/limits";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
@@ -23,9 +24,6 @@ import { usageRoutes } from "./routes/usage.ts";
 import { StreamHub } from "./stream-hub.ts";
 import { TtlCache } from "./ttl-cache.ts";
 import { openWsSession, type WsConnection } from "./ws-session.ts";
-
-/** JSON bodies larger than this are refused with 413 (data-URL inputs fit; files go to /v1/files). */
-export const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Seconds a client waits before retrying a 503 that names no time of its own. */
 const UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -89,10 +87,7 @@ export function createApp(deps: GatewayDeps) {
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
     onError: () => {
-      throw new AppError(
-        "PAYLOAD_TOO_LARGE",
-        `Request bodies must be smaller than ${MAX_JSON_BODY_BYTES / 1024 / 1024} MB.`,
-      );
+      throw new AppError("PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_BODY_DETAIL);
     },
   });
   // Uploads stream to the object store and enforce their own 100 MB limit while reading (files-service.ts).

@@ -1,6 +1,13 @@
 import { AppError, INVALID_VERSION_DETAIL, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { PredictionChanged } from "@gantry/contracts/events";
 import type { WorkItem } from "@gantry/contracts/jobs";
+import {
+  DATA_URL_INLINE_MAX_BYTES,
+  MAX_INPUT_JSON_BYTES,
+  MAX_RUN_INPUT_JSON_BYTES,
+  PAYLOAD_TOO_LARGE_INPUT_DETAIL,
+  PAYLOAD_TOO_LARGE_RUN_INPUT_DETAIL,
+} from "@gantry/contracts/limits";
 import type { ModelRecord, VersionRecord } from "@gantry/contracts/models";
 import { isTerminal, type PredictionRecord, type WebhookEventType } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
@@ -12,6 +19,7 @@ import { trainerVersionId } from "@gantry/platform/trainer";
 import { checkWebhookUrl } from "@gantry/platform/webhook-url";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/nats-core";
+import { extractDataUrls, jsonBytes } from "./core/data-url-inputs.ts";
 import { inputSpec, problemDetail, validateInput } from "./core/input-schema.ts";
 import type { VersionRef } from "./core/version-ref.ts";
 import type { GatewayDeps } from "./deps.ts";
@@ -122,9 +130,13 @@ export class PredictionService {
     }
     // Model servers fetch URL inputs: no internal address, whatever name it hides behind.
     await checkInputUrls(checked.input, this.#d.publicUrl ?? null, this.#d.webhooks?.lookup);
+    const input = await this.#offloadDataUrls(checked.input, req.accountId, req.baseUrl);
     // File URLs of the caller's uploads become signed URLs the agent can fetch without a token;
     // the stored input keeps what the client sent.
-    const runInput = await resolveFileInputs(checked.input, req.accountId, req.baseUrl, new FilesService(this.#d));
+    const runInput = await resolveFileInputs(input, req.accountId, req.baseUrl, new FilesService(this.#d));
+    if (jsonBytes(runInput) > MAX_RUN_INPUT_JSON_BYTES) {
+      throw new AppError("PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_RUN_INPUT_DETAIL);
+    }
     const now = this.#d.now();
     const record: PredictionRecord = {
       id: this.#d.newId(),
@@ -135,7 +147,7 @@ export class PredictionService {
       hardware: req.deployment?.hardware ?? model.hardware,
       deployment: req.deployment?.name ?? null,
       source: "api",
-      input: checked.input,
+      input,
       output: null,
       logs: "",
       error: null,
@@ -212,6 +224,34 @@ export class PredictionService {
         natsOutage(cause) ?? new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause })
       );
     }
+  }
+
+  /**
+   * The size policy (contracts/limits.ts): data URLs over the inline limit become files of the
+   * caller, and the input that is left must fit its budget — checked before anything is stored,
+   * so a 413 creates nothing.
+   */
+  async #offloadDataUrls(
+    input: Record<string, unknown>,
+    accountId: string,
+    baseUrl: string,
+  ): Promise<Record<string, unknown>> {
+    const base = baseUrl.replace(/\/+$/, "");
+    const out = extractDataUrls(input, {
+      thresholdBytes: DATA_URL_INLINE_MAX_BYTES,
+      newId: this.#d.newId,
+      urlFor: (id) => `${base}/v1/files/${id}`,
+    });
+    if (jsonBytes(out.input) > MAX_INPUT_JSON_BYTES) {
+      throw new AppError("PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_INPUT_DETAIL);
+    }
+    const files = new FilesService(this.#d);
+    try {
+      await Promise.all(out.files.map((f) => files.createFromBytes(accountId, f)));
+    } catch (cause) {
+      throw natsOutage(cause) ?? cause;
+    }
+    return out.input;
   }
 
   /**
