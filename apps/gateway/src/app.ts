@@ -1,4 +1,5 @@
 import { AppError, NOT_FOUND_DETAIL, UNAUTHENTICATED_DETAIL } from "@gantry/contracts/errors";
+import { MAX_JSON_BODY_BYTES, PAYLOAD_TOO_LARGE_BODY_DETAIL } from "@gantry/contracts/limits";
 import { type Context, Hono, type Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
@@ -7,6 +8,7 @@ import { API_CSP } from "./core/content-safety.ts";
 import { checkPathIds } from "./core/path-ids.ts";
 import { DeploymentService } from "./deployments-service.ts";
 import type { GatewayDeps, GatewayEnv } from "./deps.ts";
+import { NatsAvailability, natsOutage } from "./nats-availability.ts";
 import { PredictionService } from "./prediction-service.ts";
 import { DEFAULT_RATE_LIMITS, rateLimiter } from "./rate-limiter.ts";
 import { collectionRoutes } from "./routes/collections.ts";
@@ -22,9 +24,6 @@ import { usageRoutes } from "./routes/usage.ts";
 import { StreamHub } from "./stream-hub.ts";
 import { TtlCache } from "./ttl-cache.ts";
 import { openWsSession, type WsConnection } from "./ws-session.ts";
-
-/** JSON bodies larger than this are refused with 413 (data-URL inputs fit; files go to /v1/files). */
-export const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Seconds a client waits before retrying a 503 that names no time of its own. */
 const UNAVAILABLE_RETRY_AFTER_S = 5;
@@ -51,6 +50,7 @@ export function createApp(deps: GatewayDeps) {
   const svc = new PredictionService(deps);
   const hub = new StreamHub(deps.nc, deps.log);
   const tokens = new TtlCache<string | null>(deps.cacheTtlMs ?? 2000, () => deps.now().getTime());
+  const nats = new NatsAvailability(deps.nc);
   const app = new Hono<GatewayEnv>();
 
   // Every response: never sniffed, never a referrer, and a CSP under which nothing runs unless the
@@ -68,6 +68,11 @@ export function createApp(deps: GatewayDeps) {
       if (!err.expected) deps.log.error("request failed", { ...at, err: err.message });
       return problem(err);
     }
+    const outage = natsOutage(err);
+    if (outage) {
+      deps.log.warn("NATS unavailable", { ...at, err: String(err) });
+      return problem(outage);
+    }
     deps.log.error("unhandled error", { ...at, err: String(err), stack: (err as Error).stack });
     return problem(
       new AppError("INTERNAL", "Something went wrong on our side; it has been logged.", { expected: false }),
@@ -82,10 +87,7 @@ export function createApp(deps: GatewayDeps) {
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
     onError: () => {
-      throw new AppError(
-        "PAYLOAD_TOO_LARGE",
-        `Request bodies must be smaller than ${MAX_JSON_BODY_BYTES / 1024 / 1024} MB.`,
-      );
+      throw new AppError("PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_BODY_DETAIL);
     },
   });
   // Uploads stream to the object store and enforce their own 100 MB limit while reading (files-service.ts).
@@ -97,6 +99,11 @@ export function createApp(deps: GatewayDeps) {
   };
   v1.use("/streams/*", pathIds);
   v1.use("/files/:id/download", pathIds);
+  // Every route below needs NATS: while it is down, a prompt 503 with Retry-After, nothing attempted.
+  v1.use((_c, next) => {
+    nats.check();
+    return next();
+  });
   v1.use((c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : jsonBodyLimit(c, next)));
   v1.use(async (c, next) => {
     c.set("baseUrl", deps.publicUrl ?? new URL(c.req.url).origin);

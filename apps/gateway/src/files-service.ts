@@ -102,6 +102,43 @@ export class FilesService implements FileLookup {
     return record;
   }
 
+  /**
+   * Stores bytes the gateway took out of a prediction's input (a large data URL) as a file of the
+   * caller under `id`: the same object store, record and retention as an upload.
+   */
+  async createFromBytes(
+    accountId: string,
+    f: { id: string; name: string; contentType: string; bytes: Uint8Array },
+  ): Promise<FileRecord> {
+    if (f.bytes.length >= MAX_FILE_BYTES) throw fileTooLarge();
+    const stored = await this.#store(
+      f.id,
+      (async function* () {
+        yield f.bytes;
+      })(),
+    );
+    const now = this.#d.now();
+    const record: FileRecord = {
+      id: f.id,
+      account_id: accountId,
+      name: f.name,
+      content_type: f.contentType,
+      size: stored.size,
+      etag: stored.md5,
+      checksums: { sha256: stored.sha256, md5: stored.md5 },
+      metadata: {},
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + FILE_TTL_MS).toISOString(),
+    };
+    try {
+      await this.#d.buckets.files.create(f.id, encode(FileRecord.parse(record)));
+    } catch (err) {
+      await this.#d.buckets.objects.delete(f.id).catch(() => undefined);
+      throw err;
+    }
+    return record;
+  }
+
   /** Streams one part's bytes into the object store; resolves with their size and checksums. */
   async #store(id: string, content: AsyncIterable<Uint8Array>) {
     const sha256 = createHash("sha256");

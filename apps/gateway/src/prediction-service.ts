@@ -1,6 +1,13 @@
 import { AppError, INVALID_VERSION_DETAIL, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { PredictionChanged } from "@gantry/contracts/events";
 import type { WorkItem } from "@gantry/contracts/jobs";
+import {
+  DATA_URL_INLINE_MAX_BYTES,
+  MAX_INPUT_JSON_BYTES,
+  MAX_RUN_INPUT_JSON_BYTES,
+  PAYLOAD_TOO_LARGE_INPUT_DETAIL,
+  PAYLOAD_TOO_LARGE_RUN_INPUT_DETAIL,
+} from "@gantry/contracts/limits";
 import type { ModelRecord, VersionRecord } from "@gantry/contracts/models";
 import { isTerminal, type PredictionRecord, type WebhookEventType } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
@@ -12,15 +19,20 @@ import { trainerVersionId } from "@gantry/platform/trainer";
 import { checkWebhookUrl } from "@gantry/platform/webhook-url";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/nats-core";
+import { extractDataUrls, jsonBytes } from "./core/data-url-inputs.ts";
 import { inputSpec, problemDetail, validateInput } from "./core/input-schema.ts";
 import type { VersionRef } from "./core/version-ref.ts";
 import type { GatewayDeps } from "./deps.ts";
 import { resolveFileInputs } from "./file-inputs.ts";
 import { FilesService } from "./files-service.ts";
 import { checkInputUrls } from "./input-urls.ts";
+import { natsOutage } from "./nats-availability.ts";
 import { indexKey } from "./prediction-list.ts";
 import { checkSpend } from "./spend-guard.ts";
 import { TtlCache } from "./ttl-cache.ts";
+
+/** A create waits this long for JetStream to take its work item, then answers 503 (the default is 5 s). */
+const ENQUEUE_TIMEOUT_MS = 2000;
 
 export interface CreateRequest {
   accountId: string;
@@ -118,9 +130,13 @@ export class PredictionService {
     }
     // Model servers fetch URL inputs: no internal address, whatever name it hides behind.
     await checkInputUrls(checked.input, this.#d.publicUrl ?? null, this.#d.webhooks?.lookup);
+    const input = await this.#offloadDataUrls(checked.input, req.accountId, req.baseUrl);
     // File URLs of the caller's uploads become signed URLs the agent can fetch without a token;
     // the stored input keeps what the client sent.
-    const runInput = await resolveFileInputs(checked.input, req.accountId, req.baseUrl, new FilesService(this.#d));
+    const runInput = await resolveFileInputs(input, req.accountId, req.baseUrl, new FilesService(this.#d));
+    if (jsonBytes(runInput) > MAX_RUN_INPUT_JSON_BYTES) {
+      throw new AppError("PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_RUN_INPUT_DETAIL);
+    }
     const now = this.#d.now();
     const record: PredictionRecord = {
       id: this.#d.newId(),
@@ -131,7 +147,7 @@ export class PredictionService {
       hardware: req.deployment?.hardware ?? model.hardware,
       deployment: req.deployment?.name ?? null,
       source: "api",
-      input: checked.input,
+      input,
       output: null,
       logs: "",
       error: null,
@@ -152,13 +168,21 @@ export class PredictionService {
     // Subscribe before the record exists, so no change can slip past the waiter.
     const sub = req.waitSeconds ? this.#d.nc.subscribe(subjects.changed(record.id)) : null;
     try {
-      await this.store.create(record);
-      const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
-      await this.#d.buckets.predictionIndex.put(key, "");
       // Deployments and private models run on instances whose whole up time is billed (reference §10);
       // a training is billed for its own run, like a public model's prediction.
       const billing = !trainer && (record.deployment || model.visibility === "private") ? "uptime" : "predict";
+      // All or nothing: the work item is queued first, then the record stored. A failure before the
+      // record exists answers 503 and leaves no prediction; a queued item whose record never came
+      // is dropped by the scheduler after a grace (placer.ts). The index key goes before the
+      // record: a key without its record is skipped by listings, a record without its key is lost to them.
       await this.#enqueue(record, runInput, now, billing, trainer);
+      try {
+        const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
+        await this.#d.buckets.predictionIndex.put(key, "");
+        await this.store.create(record);
+      } catch (cause) {
+        throw natsOutage(cause) ?? cause;
+      }
       if (!sub || !req.waitSeconds) return record;
       return (await waitForTerminal(sub, req.waitSeconds * 1000)) ?? record;
     } finally {
@@ -191,19 +215,43 @@ export class PredictionService {
       billing,
     };
     try {
-      await this.#js.publish(subjects.work(record.hardware), encode(item), { msgID: record.id });
-    } catch (cause) {
-      await this.store.transition(record.id, {
-        type: "complete",
-        at: this.#d.now(),
-        status: "failed",
-        output: null,
-        logs: "",
-        error: "the prediction could not be queued",
-        predictTimeS: 0,
+      await this.#js.publish(subjects.work(record.hardware), encode(item), {
+        msgID: record.id,
+        timeout: ENQUEUE_TIMEOUT_MS,
       });
-      throw new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause });
+    } catch (cause) {
+      throw (
+        natsOutage(cause) ?? new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause })
+      );
     }
+  }
+
+  /**
+   * The size policy (contracts/limits.ts): data URLs over the inline limit become files of the
+   * caller, and the input that is left must fit its budget — checked before anything is stored,
+   * so a 413 creates nothing.
+   */
+  async #offloadDataUrls(
+    input: Record<string, unknown>,
+    accountId: string,
+    baseUrl: string,
+  ): Promise<Record<string, unknown>> {
+    const base = baseUrl.replace(/\/+$/, "");
+    const out = extractDataUrls(input, {
+      thresholdBytes: DATA_URL_INLINE_MAX_BYTES,
+      newId: this.#d.newId,
+      urlFor: (id) => `${base}/v1/files/${id}`,
+    });
+    if (jsonBytes(out.input) > MAX_INPUT_JSON_BYTES) {
+      throw new AppError("PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_INPUT_DETAIL);
+    }
+    const files = new FilesService(this.#d);
+    try {
+      await Promise.all(out.files.map((f) => files.createFromBytes(accountId, f)));
+    } catch (cause) {
+      throw natsOutage(cause) ?? cause;
+    }
+    return out.input;
   }
 
   /**

@@ -28,6 +28,12 @@ import {
 import { readHeartbeats } from "./heartbeats.ts";
 import { placementKey } from "./reaper.ts";
 
+/** A work item whose record is missing is retried this long after it was queued, then dropped. */
+export const MISSING_RECORD_GRACE_MS = 30_000;
+const MISSING_RECORD_RETRY_MS = 1000;
+/** Pauses between reads of a record not yet stored (about 0.1 s in all). */
+const RECORD_READ_PAUSES_MS = [0, 2, 5, 10, 20, 40];
+
 /** What placing one prediction took: for benchmarks and metrics. */
 export interface Placed {
   predictionId: string;
@@ -326,17 +332,36 @@ export function startPlacer(d: PlacerDeps) {
     for (const lane of [...queue.lanes()].sort((a, b) => waitedSince(a) - waitedSince(b))) void drain(lane);
   };
 
+  /**
+   * The record of a work item, briefly awaited: the gateway stores it just after the item is
+   * queued, so a scheduler that is quick can read before it is there.
+   */
+  const recordOf = async (item: WorkItem) => {
+    for (const pauseMs of RECORD_READ_PAUSES_MS) {
+      if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+      const stored = await d.store.get(item.prediction_id);
+      if (stored) return stored;
+    }
+    return null;
+  };
+
   /** A new (or redelivered) message from the work queue: it joins its lane, which drains. */
   const admit = async (m: JsMsg) => {
     const item = decode(WorkItem, m.data, "work item");
     const w: Waiting = { m, item, lane: laneOf(item), busy: false, waited: false };
-    if (m.info.redelivered) {
-      // A scheduler that died may have placed it (an agent stores its id before accepting), or it
-      // may have ended, before the acknowledgement: never place it twice.
-      const stored = await d.store.get(item.prediction_id);
-      if (!stored || isTerminal(stored.record.status)) return m.ack();
-      if (stored.record.agent_id) return placed(w, stored.record.agent_id);
+    const stored = await recordOf(item);
+    if (!stored) {
+      // The gateway queues the item before it stores the record: a create cut short between the
+      // two (NATS went away) answered 503 and left only this item, which has nothing to run.
+      const age = d.now().getTime() - Date.parse(item.enqueued_at);
+      if (age < MISSING_RECORD_GRACE_MS) return m.nak(MISSING_RECORD_RETRY_MS);
+      d.log.warn("work item without a prediction record dropped", { prediction_id: item.prediction_id });
+      return m.ack();
     }
+    if (isTerminal(stored.record.status)) return m.ack();
+    // A scheduler that died may have placed it (an agent stores its id before accepting), or it
+    // may have ended, before the acknowledgement: never place it twice.
+    if (m.info.redelivered && stored.record.agent_id) return placed(w, stored.record.agent_id);
     queue.push(w.lane, item.account_id, w);
     await drain(w.lane);
   };

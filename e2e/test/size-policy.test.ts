@@ -1,0 +1,68 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Platform, startPlatform } from "./helpers.ts";
+
+let p: Platform;
+
+beforeAll(async () => {
+  p = await startPlatform();
+});
+afterAll(async () => {
+  await p?.close();
+});
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const bytesOf = (n: number) => new Uint8Array(n).map((_, i) => (i * 31 + (i >> 8)) % 256);
+const dataUrl = (bytes: Uint8Array) => `data:application/octet-stream;base64,${Buffer.from(bytes).toString("base64")}`;
+
+// One size policy (packages/contracts/src/limits.ts): everything accepted fits through NATS.
+describe("input sizes", () => {
+  it("a 1.5 MB data-URL input runs through replicate.run: the model gets the bytes, the record keeps a file URL", async () => {
+    const bytes = bytesOf(1_500_000);
+    const output = await p.replicate.run("gantry/file-info", { input: { file: dataUrl(bytes) } });
+    expect(output).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+    // The stored prediction holds the caller's new file's URL, not 2 MB of base64.
+    const page = await p.replicate.predictions.list();
+    const latest = page.results[0] as { status: string; input: { file: string } } | undefined;
+    expect(latest?.status).toBe("succeeded");
+    expect(latest?.input.file).toMatch(new RegExp(`^${p.stack.baseUrl}/v1/files/[a-z0-9]{26}$`));
+    const file = await p.api(new URL(latest?.input.file ?? "").pathname);
+    expect(await file.json()).toMatchObject({ size: bytes.length, checksums: { sha256: sha256(bytes) } });
+  });
+
+  it("an 0.8 MB data-URL input no longer strands: it succeeds", async () => {
+    const bytes = bytesOf(800_000);
+    const prediction = await p.replicate.predictions.create({
+      model: "gantry/file-info",
+      input: { file: dataUrl(bytes) },
+    });
+    const done = await p.replicate.wait(prediction, { interval: 100 });
+    expect(done.status).toBe("succeeded");
+    expect(done.output).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+  });
+
+  it("an oversized plain-JSON input is a 413 problem naming the limit, and creates nothing", async () => {
+    const before = await p.counts();
+    for (const n of [300_000, 800_000, 1_500_000]) {
+      const res = await p.api("/v1/models/gantry/test/predictions", {
+        method: "POST",
+        body: JSON.stringify({ input: { tokens: 1, fail: "x".repeat(n) } }),
+      });
+      expect(res.status).toBe(413);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      const problem = (await res.json()) as { title: string; detail: string; status: number };
+      expect(problem).toMatchObject({ status: 413, title: "Payload too large" });
+      expect(problem.detail).toContain("256 KiB");
+    }
+    expect(await p.counts()).toEqual(before);
+  });
+
+  it("a body over the JSON limit is a 413 problem too", async () => {
+    const res = await p.api("/v1/models/gantry/test/predictions", {
+      method: "POST",
+      body: JSON.stringify({ input: { fail: "x".repeat(17 * 1024 * 1024) } }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { detail: string }).detail).toContain("16 MiB");
+  });
+});
