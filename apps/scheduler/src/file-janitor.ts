@@ -1,0 +1,77 @@
+import { FileId, FileRecord } from "@gantry/contracts/files";
+import { decode } from "@gantry/platform/codec";
+import { listKeys } from "@gantry/platform/kv-keys";
+import type { Logger } from "@gantry/platform/logger";
+import type { KV } from "@nats-io/kv";
+import type { ObjectStore } from "@nats-io/obj";
+
+export interface FileJanitorDeps {
+  /** Metadata of uploaded and output files (`files` KV), keyed by file id. */
+  files: KV;
+  /** Their bytes (`files` object store), under the same name. */
+  objects: ObjectStore;
+  now: () => Date;
+  log: Logger;
+}
+
+/**
+ * One pass over the `files` bucket: every file whose `expires_at` has passed loses its bytes and
+ * then its metadata. Bytes go first, so a crash in between leaves the record for the next pass
+ * (nothing is ever left without a record pointing at it). Returns how many files it removed.
+ * Several schedulers may sweep at once: both deletions are idempotent.
+ */
+export async function sweepExpiredFiles(deps: FileJanitorDeps): Promise<number> {
+  const t = deps.now().getTime();
+  let removed = 0;
+  for (const key of await listKeys(deps.files)) {
+    if (!FileId.safeParse(key).success) continue;
+    const entry = await deps.files.get(key);
+    if (entry?.operation !== "PUT") continue;
+    let record: FileRecord;
+    try {
+      record = decode(FileRecord, entry.value, "file");
+    } catch (err) {
+      deps.log.warn("unreadable file record left in place", { key, err: String(err) });
+      continue;
+    }
+    if (Date.parse(record.expires_at) > t) continue;
+    await deps.objects.delete(key).catch(async (err: unknown) => {
+      const info = await deps.objects.info(key);
+      if (info && !info.deleted) throw err; // still there: not another sweep's deletion
+    });
+    await deps.files.purge(key);
+    removed++;
+  }
+  return removed;
+}
+
+/**
+ * Deletes expired files (bytes and metadata) at their `expires_at`, within `intervalMs`: a sweep at
+ * start and then every `intervalMs`. The state is the `files` bucket itself, so a restart misses
+ * nothing. Reads already treat an expired file as missing (the gateway's `FilesService`); this
+ * frees the storage.
+ */
+export function startFileJanitor(deps: FileJanitorDeps & { intervalMs: number }): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = sweepExpiredFiles(deps).then(
+      (n) => {
+        if (n > 0) deps.log.info("expired files removed", { count: n });
+      },
+      (err: unknown) => deps.log.warn("file sweep failed; retrying", { err: String(err) }),
+    );
+    void running.then(() => {
+      if (!stopped) timer = setTimeout(tick, deps.intervalMs);
+    });
+  };
+  tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
