@@ -1,5 +1,6 @@
 import { FileId, FileRecord } from "@gantry/contracts/files";
 import { decode } from "@gantry/platform/codec";
+import { fileIndexKey, indexFile, unindexFile } from "@gantry/platform/file-index";
 import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import type { KV } from "@nats-io/kv";
@@ -17,13 +18,16 @@ export interface FileJanitorDeps {
 /**
  * One pass over the `files` bucket: every file whose `expires_at` has passed loses its bytes and
  * then its metadata. Bytes go first, so a crash in between leaves the record for the next pass
- * (nothing is ever left without a record pointing at it). Returns how many files it removed.
+ * (nothing is ever left without a record pointing at it), and the account's index entry last.
+ * A live record without an index entry (written before the index) gets one. Returns how many
+ * files it removed.
  * Several schedulers may sweep at once: both deletions are idempotent.
  */
 export async function sweepExpiredFiles(deps: FileJanitorDeps): Promise<number> {
   const t = deps.now().getTime();
   let removed = 0;
-  for (const key of await listKeys(deps.files)) {
+  const keys = new Set(await listKeys(deps.files));
+  for (const key of keys) {
     if (!FileId.safeParse(key).success) continue;
     const entry = await deps.files.get(key);
     if (entry?.operation !== "PUT") continue;
@@ -34,12 +38,17 @@ export async function sweepExpiredFiles(deps: FileJanitorDeps): Promise<number> 
       deps.log.warn("unreadable file record left in place", { key, err: String(err) });
       continue;
     }
-    if (Date.parse(record.expires_at) > t) continue;
+    if (Date.parse(record.expires_at) > t) {
+      // A record from before the per-account index: index it, so its account's listing has it.
+      if (!keys.has(fileIndexKey(record.account_id, key))) await indexFile(deps.files, record.account_id, key);
+      continue;
+    }
     await deps.objects.delete(key).catch(async (err: unknown) => {
       const info = await deps.objects.info(key);
       if (info && !info.deleted) throw err; // still there: not another sweep's deletion
     });
     await deps.files.purge(key);
+    await unindexFile(deps.files, record.account_id, key);
     removed++;
   }
   return removed;

@@ -1,5 +1,6 @@
 import { FileRecord } from "@gantry/contracts/files";
 import { encode } from "@gantry/platform/codec";
+import { fileIndexKey, indexFile } from "@gantry/platform/file-index";
 import { silentLogger } from "@gantry/platform/logger";
 import { ensureTopology, openTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
@@ -45,6 +46,8 @@ describe("the file janitor", () => {
       await admin.objects.putBlob({ name: id }, new TextEncoder().encode("hello"));
       await admin.files.create(id, encode(file(id, exp)));
     }
+    // `expiring` is indexed for its account; `lasting` was stored before the index existed.
+    await indexFile(admin.files, "acct", expiring);
     // Not files: a trained version's weights and a key no file can have stay untouched.
     await admin.objects.putBlob({ name: "weights/v1" }, new TextEncoder().encode("w"));
 
@@ -64,13 +67,20 @@ describe("the file janitor", () => {
       expect((await admin.files.get(expiring))?.operation).toBe("PUT");
 
       now = T0 + 1000;
-      await until(async () => (await admin.files.get(expiring))?.operation !== "PUT", "the expired record to go");
+      // Its index entry goes last: once it is gone, so are the record and the bytes.
+      await until(
+        async () => (await admin.files.get(fileIndexKey("acct", expiring)))?.operation !== "PUT",
+        "the expired file to go",
+      );
+      expect((await admin.files.get(expiring))?.operation).not.toBe("PUT");
       expect((await admin.objects.info(expiring))?.deleted).toBe(true);
       expect((await admin.files.get(lasting))?.operation).toBe("PUT");
       expect((await admin.objects.info(lasting))?.deleted).toBe(false);
       expect((await admin.objects.info("weights/v1"))?.deleted).toBe(false);
       // A second pass finds nothing left to do.
       expect(await sweepExpiredFiles({ ...buckets, now: () => new Date(now), log: silentLogger })).toBe(0);
+      // The record from before the index is in its account's index now.
+      expect((await admin.files.get(fileIndexKey("acct", lasting)))?.operation).toBe("PUT");
     } finally {
       await janitor.stop();
     }
