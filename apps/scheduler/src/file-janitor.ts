@@ -1,10 +1,13 @@
 import { FileId, FileRecord } from "@gantry/contracts/files";
 import { decode } from "@gantry/platform/codec";
 import { fileIndexKey, indexFile, unindexFile } from "@gantry/platform/file-index";
-import { listKeys } from "@gantry/platform/kv-keys";
+import { forgetKey, listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
 import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
+
+/** A removed file's purge markers are forgotten this long after the removal. */
+export const MARKER_TTL_MS = 60 * 60 * 1000;
 
 export interface FileJanitorDeps {
   /** Metadata of uploaded and output files (`files` KV), keyed by file id. */
@@ -19,8 +22,8 @@ export interface FileJanitorDeps {
  * One pass over the `files` bucket: every file whose `expires_at` has passed loses its bytes and
  * then its metadata. Bytes go first, so a crash in between leaves the record for the next pass
  * (nothing is ever left without a record pointing at it), and the account's index entry last.
- * A live record without an index entry (written before the index) gets one. Returns how many
- * files it removed.
+ * A live record without an index entry (written before the index) gets one, and the markers
+ * removals leave are forgotten after {@link MARKER_TTL_MS}. Returns how many files it removed.
  * Several schedulers may sweep at once: both deletions are idempotent.
  */
 export async function sweepExpiredFiles(deps: FileJanitorDeps): Promise<number> {
@@ -28,9 +31,16 @@ export async function sweepExpiredFiles(deps: FileJanitorDeps): Promise<number> 
   let removed = 0;
   const keys = new Set(await listKeys(deps.files));
   for (const key of keys) {
-    if (!FileId.safeParse(key).success) continue;
+    const isRecord = FileId.safeParse(key).success;
+    if (!isRecord && !key.startsWith("idx.")) continue;
     const entry = await deps.files.get(key);
-    if (entry?.operation !== "PUT") continue;
+    if (!entry) continue;
+    if (entry.operation !== "PUT") {
+      // A removal's marker: kept a while, then forgotten, so the bucket does not grow with every file ever stored.
+      if (t - entry.created.getTime() >= MARKER_TTL_MS) await forgetKey(deps.files, key);
+      continue;
+    }
+    if (!isRecord) continue;
     let record: FileRecord;
     try {
       record = decode(FileRecord, entry.value, "file");

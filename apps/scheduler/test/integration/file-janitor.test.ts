@@ -1,12 +1,13 @@
 import { FileRecord } from "@gantry/contracts/files";
 import { encode } from "@gantry/platform/codec";
 import { fileIndexKey, indexFile } from "@gantry/platform/file-index";
+import { listKeys } from "@gantry/platform/kv-keys";
 import { silentLogger } from "@gantry/platform/logger";
 import { ensureTopology, openTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { startFileJanitor, sweepExpiredFiles } from "../../src/file-janitor.ts";
+import { MARKER_TTL_MS, startFileJanitor, sweepExpiredFiles } from "../../src/file-janitor.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 
@@ -84,6 +85,12 @@ describe("the file janitor", () => {
     } finally {
       await janitor.stop();
     }
+    // Removals leave purge markers, listed as keys; an hour on, the janitor forgets them all.
+    expect(await listKeys(buckets.files)).toContain(expiring);
+    const later = () => new Date(Date.now() + MARKER_TTL_MS);
+    expect(await sweepExpiredFiles({ ...buckets, now: later, log: silentLogger })).toBe(1); // `lasting`, by then
+    expect(await sweepExpiredFiles({ ...buckets, now: later, log: silentLogger })).toBe(0);
+    expect(await listKeys(buckets.files)).toEqual([]);
     expect(nats.violations()).toEqual([]);
     await nc.close();
     await op.close();
