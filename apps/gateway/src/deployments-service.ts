@@ -15,8 +15,21 @@ import type { PredictionService } from "./prediction-service.ts";
 
 const key = (owner: string, name: string) => `${owner}/${name}`;
 
+/**
+ * Each deployment is also indexed for its account in the `prediction-index` bucket, as
+ * `_deployment.<account>.<owner>/<name>` (no account id has an underscore, and no prediction key
+ * reads like it), so a listing reads only the caller's keys.
+ */
+const DEPLOYMENT_INDEX = "_deployment.";
+export const deploymentIndexKey = (accountId: string, deploymentKey: string) =>
+  `${DEPLOYMENT_INDEX}${accountId}.${deploymentKey}`;
+/** Set once every deployment stored before the index has been indexed. */
+export const DEPLOYMENT_INDEX_MIGRATED = "_migrations.deployment-index";
+
 /** Deployments in their KV bucket: create, read, update (a new release), delete. */
 export class DeploymentService {
+  #migrated: Promise<void> | null = null;
+
   constructor(
     private readonly deps: GatewayDeps,
     private readonly predictions: PredictionService,
@@ -39,15 +52,40 @@ export class DeploymentService {
     return { ...record, revision: entry.revision };
   }
 
+  /** The account's deployments, from its index keys: other accounts' records are never read. */
   async list(accountId: string): Promise<DeploymentRecord[]> {
+    await this.#migrate();
+    const prefix = deploymentIndexKey(accountId, "");
     const out: DeploymentRecord[] = [];
-    for (const k of await listKeys(this.deps.buckets.deployments)) {
-      const entry = await this.deps.buckets.deployments.get(k);
+    for (const k of await listKeys(this.deps.buckets.predictionIndex, `${prefix}>`)) {
+      const entry = await this.deps.buckets.deployments.get(k.slice(prefix.length)).catch(() => null);
       if (entry?.operation !== "PUT") continue;
       const record = decode(DeploymentRecord, entry.value, "deployment");
       if (record.account_id === accountId) out.push(record);
     }
     return out;
+  }
+
+  /**
+   * Indexes deployments stored before the index existed: once, by the first gateway that lists
+   * after an upgrade (a marker key says it is done; doing it twice is harmless).
+   */
+  #migrate(): Promise<void> {
+    this.#migrated ??= (async () => {
+      const index = this.deps.buckets.predictionIndex;
+      if ((await index.get(DEPLOYMENT_INDEX_MIGRATED))?.operation === "PUT") return;
+      for (const k of await listKeys(this.deps.buckets.deployments)) {
+        const entry = await this.deps.buckets.deployments.get(k);
+        if (entry?.operation !== "PUT") continue;
+        const record = decode(DeploymentRecord, entry.value, "deployment");
+        await index.put(deploymentIndexKey(record.account_id, k), "");
+      }
+      await index.put(DEPLOYMENT_INDEX_MIGRATED, "");
+    })().catch((err: unknown) => {
+      this.#migrated = null; // tried again by the next listing
+      throw err;
+    });
+    return this.#migrated;
   }
 
   async create(accountId: string, body: CreateDeploymentBody): Promise<DeploymentRecord> {
@@ -69,6 +107,8 @@ export class DeploymentService {
       created_at: at,
     };
     checkInstances(record);
+    // Indexed first: an entry whose deployment is missing is skipped by listings.
+    await this.deps.buckets.predictionIndex.put(deploymentIndexKey(accountId, key(record.owner, record.name)), "");
     try {
       await this.deps.buckets.deployments.create(key(record.owner, record.name), encode(record));
     } catch {
@@ -99,6 +139,7 @@ export class DeploymentService {
   async delete(accountId: string, owner: string, name: string): Promise<void> {
     await this.get(accountId, owner, name);
     await this.deps.buckets.deployments.delete(key(owner, name));
+    await this.deps.buckets.predictionIndex.purge(deploymentIndexKey(accountId, key(owner, name)));
   }
 
   private async checkVersion(accountId: string, model: string, version: string): Promise<void> {

@@ -10,7 +10,7 @@ import {
   MAX_FILE_BYTES,
 } from "@gantry/contracts/files";
 import { decode, encode } from "@gantry/platform/codec";
-import { listKeys } from "@gantry/platform/kv-keys";
+import { indexedFileIds, indexFile, unindexFile } from "@gantry/platform/file-index";
 import { type DownloadGrant, signedDownloadUrl, verifyDownload } from "@gantry/platform/signed-url";
 import { downloadHeaders } from "./core/content-safety.ts";
 import { multipartBoundary, readMultipart } from "./core/multipart.ts";
@@ -94,6 +94,7 @@ export class FilesService implements FileLookup {
       expires_at: new Date(now.getTime() + FILE_TTL_MS).toISOString(),
     };
     try {
+      await indexFile(this.#d.buckets.files, accountId, id); // first: a dangling entry is skipped
       await this.#d.buckets.files.create(id, encode(FileRecord.parse(record)));
     } catch (err) {
       await this.#d.buckets.objects.delete(id).catch(() => undefined);
@@ -177,13 +178,14 @@ export class FilesService implements FileLookup {
     if (entry?.operation !== "PUT") return null;
     const record = decode(FileRecord, entry.value, "file");
     if (Date.parse(record.expires_at) > this.#d.now().getTime()) return record;
-    await this.#remove(id);
+    await this.#remove(record);
     return null;
   }
 
-  async #remove(id: string): Promise<void> {
-    await this.#d.buckets.objects.delete(id).catch(() => undefined);
-    await this.#d.buckets.files.purge(id);
+  async #remove(record: FileRecord): Promise<void> {
+    await this.#d.buckets.objects.delete(record.id).catch(() => undefined);
+    await this.#d.buckets.files.purge(record.id);
+    await unindexFile(this.#d.buckets.files, record.account_id, record.id);
   }
 
   /** The caller's file; another account's answers 404 exactly like a missing one. */
@@ -193,10 +195,9 @@ export class FilesService implements FileLookup {
     return record;
   }
 
-  /** Every live file of the account, in no particular order. */
+  /** Every live file of the account, in no particular order: read from its index, never others' keys. */
   async list(accountId: string): Promise<FileRecord[]> {
-    const ids: string[] = [];
-    for (const key of await listKeys(this.#d.buckets.files)) ids.push(key);
+    const ids = await indexedFileIds(this.#d.buckets.files, accountId);
     const out: FileRecord[] = [];
     for (let i = 0; i < ids.length; i += 64) {
       const batch = await Promise.all(ids.slice(i, i + 64).map((id) => this.#live(id)));
@@ -206,8 +207,7 @@ export class FilesService implements FileLookup {
   }
 
   async delete(accountId: string, id: string): Promise<void> {
-    await this.get(accountId, id);
-    await this.#remove(id);
+    await this.#remove(await this.get(accountId, id));
   }
 
   /**

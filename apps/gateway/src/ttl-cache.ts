@@ -1,30 +1,35 @@
+import { LRUCache } from "lru-cache";
+
+/** Entries a cache holds by default: past it, the least recently used one makes room. */
+export const DEFAULT_CACHE_ENTRIES = 10_000;
+
 /**
  * A small read-through cache for hot lookups (tokens, models, versions). Entries live `ttlMs`,
- * so a revoked token or an updated model is seen within that time.
+ * so a revoked token or an updated model is seen within that time; at most `max` are held, and
+ * a full cache evicts the least recently used one, never everything (an `lru-cache` underneath).
  */
 export class TtlCache<V> {
-  readonly #entries = new Map<string, { value: V; expires: number }>();
-  readonly #ttlMs: number;
-  readonly #now: () => number;
-  readonly #max: number;
+  readonly #entries: LRUCache<string, { value: V }>;
 
-  constructor(ttlMs: number, now: () => number, max = 10_000) {
-    this.#ttlMs = ttlMs;
-    this.#now = now;
-    this.#max = max;
+  constructor(ttlMs: number, now: () => number, max = DEFAULT_CACHE_ENTRIES) {
+    // `ttlResolution: 0`: read the injected clock on every check, and start no timer.
+    this.#entries = new LRUCache({ max, ttl: ttlMs, ttlResolution: 0, perf: { now } });
   }
 
   async get(key: string, load: () => Promise<V>): Promise<V> {
     const hit = this.#entries.get(key);
-    const t = this.#now();
-    if (hit && hit.expires > t) return hit.value;
+    if (hit) return hit.value;
     const value = await load();
-    if (this.#entries.size >= this.#max) this.#entries.clear();
-    this.#entries.set(key, { value, expires: t + this.#ttlMs });
+    this.#entries.set(key, { value });
     return value;
   }
 
   delete(key: string): void {
     this.#entries.delete(key);
+  }
+
+  /** How many entries it holds now (never more than its `max`). */
+  get size(): number {
+    return this.#entries.size;
   }
 }

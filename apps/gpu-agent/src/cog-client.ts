@@ -1,4 +1,11 @@
+import { fetchLimited } from "@gantry/platform/egress-fetch";
 import { httpRequest } from "@gantry/platform/http-client";
+
+/**
+ * The most a model server's answers may weigh; past it the call fails rather than hold more.
+ * `start` echoes the input back, and inputs may carry files as data URLs.
+ */
+export const COG_ANSWER_LIMITS = { health: 1024 * 1024, openapi: 4 * 1024 * 1024, start: 64 * 1024 * 1024 };
 
 /** HTTP client for one Cog-protocol model server (reference: cog-http-protocol.md §7). */
 export interface HealthCheck {
@@ -11,25 +18,39 @@ export class CogClient {
   /** `predictions`, or `trainings` for a server in train mode (reference §5, `--x-mode train`). */
   readonly resource: "predictions" | "trainings";
 
-  constructor(baseUrl: string, resource: "predictions" | "trainings" = "predictions") {
+  readonly #limits: typeof COG_ANSWER_LIMITS;
+
+  constructor(
+    baseUrl: string,
+    resource: "predictions" | "trainings" = "predictions",
+    limits: typeof COG_ANSWER_LIMITS = COG_ANSWER_LIMITS,
+  ) {
     this.baseUrl = baseUrl.replace(/\/$/, "");
     this.resource = resource;
+    this.#limits = limits;
   }
 
-  /** `null` while the server is not accepting connections yet (booting). */
-  async health(signal?: AbortSignal): Promise<HealthCheck | null> {
+  /** `null` while the server is not accepting connections yet (booting), or answers no health check. */
+  async health(): Promise<HealthCheck | null> {
     try {
-      const res = await fetch(`${this.baseUrl}/health-check`, { signal: signal ?? AbortSignal.timeout(2000) });
-      return (await res.json()) as HealthCheck;
+      const res = await fetchLimited(new URL(`${this.baseUrl}/health-check`), {
+        timeoutMs: 2000,
+        maxBytes: this.#limits.health,
+      });
+      return JSON.parse(new TextDecoder().decode(res.body)) as HealthCheck;
     } catch {
       return null;
     }
   }
 
+  /** The server's `/openapi.json`; fails past {@link COG_ANSWER_LIMITS}`.openapi` bytes. */
   async openapi(): Promise<Record<string, unknown>> {
-    const res = await fetch(`${this.baseUrl}/openapi.json`, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`GET /openapi.json answered ${res.status}`);
-    return (await res.json()) as Record<string, unknown>;
+    const res = await fetchLimited(new URL(`${this.baseUrl}/openapi.json`), {
+      timeoutMs: 5000,
+      maxBytes: this.#limits.openapi,
+    });
+    if (res.status < 200 || res.status > 299) throw new Error(`GET /openapi.json answered ${res.status}`);
+    return JSON.parse(new TextDecoder().decode(res.body)) as Record<string, unknown>;
   }
 
   /**
@@ -43,6 +64,7 @@ export class CogClient {
       headers: { "content-type": "application/json", prefer: "respond-async" },
       body: JSON.stringify({ id, input, webhook, webhook_events_filter: ["output", "logs", "completed"] }),
       timeoutMs: 10_000,
+      maxBytes: this.#limits.start,
     });
     let body: unknown = res.text;
     try {

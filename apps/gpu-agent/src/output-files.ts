@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { FileRecord, MAX_FILE_BYTES } from "@gantry/contracts/files";
 import { encode } from "@gantry/platform/codec";
+import { indexFile } from "@gantry/platform/file-index";
 import { randomId } from "@gantry/platform/ids";
 import { signedDownloadUrl } from "@gantry/platform/signed-url";
 import type { Buckets } from "@gantry/platform/topology";
@@ -72,6 +73,7 @@ export class OutputFiles {
     });
     await this.#d.objects.putBlob({ name: id }, file.bytes);
     try {
+      await indexFile(this.#d.files, this.#accountId, id); // first: a dangling entry is skipped
       await this.#d.files.create(id, encode(record));
     } catch (err) {
       await this.#d.objects.delete(id).catch(() => undefined);

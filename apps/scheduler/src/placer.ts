@@ -11,6 +11,7 @@ import type { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { LRUCache } from "lru-cache";
 import { type BootTicket, bootTickets } from "./boot-ticket.ts";
 import { FairQueue } from "./core/fair-queue.ts";
 import {
@@ -33,6 +34,8 @@ export const MISSING_RECORD_GRACE_MS = 30_000;
 const MISSING_RECORD_RETRY_MS = 1000;
 /** Pauses between reads of a record not yet stored (about 0.1 s in all). */
 const RECORD_READ_PAUSES_MS = [0, 2, 5, 10, 20, 40];
+/** Version records the placer keeps in memory (a bound: past it the least recently used go). */
+export const VERSION_CACHE_ENTRIES = 10_000;
 
 /** What placing one prediction took: for benchmarks and metrics. */
 export interface Placed {
@@ -103,7 +106,8 @@ export function startPlacer(d: PlacerDeps) {
   const refreshAgents = async () => {
     for (const hb of await readHeartbeats(d.buckets.agents)) apply(hb);
   };
-  const versions = new Map<string, VersionRecord>();
+  // Versions never change (their ids are content hashes): bounded, the least recently used go.
+  const versions = new LRUCache<string, VersionRecord>({ max: VERSION_CACHE_ENTRIES });
 
   const version = async (id: string) => {
     const cached = versions.get(id);

@@ -13,6 +13,7 @@ import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { DEFAULT_SCALE_POLICY, type ScalePolicy } from "./core/placement.ts";
 import { startDeploymentKeeper } from "./deployment-keeper.ts";
+import { startFileJanitor } from "./file-janitor.ts";
 import { startJanitor } from "./janitor.ts";
 import { type Placed, startPlacer } from "./placer.ts";
 import { startReaper } from "./reaper.ts";
@@ -31,7 +32,12 @@ export interface SchedulerConfig {
   scale?: ScalePolicy;
   topology: TopologyOptions;
   webhooks: WebhookConfig;
+  /** How often expired files' bytes and metadata are deleted (default {@link FILE_SWEEP_MS}). */
+  fileSweepMs?: number;
 }
+
+/** Expired files are deleted within this of their `expires_at`. */
+export const FILE_SWEEP_MS = 60_000;
 
 export interface SchedulerDeps {
   nc: NatsConnection;
@@ -134,6 +140,13 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
   });
 
   const janitor = await startJanitor({ nc, store, now, log, retentionMs: config.topology.retentionMs });
+  const fileJanitor = startFileJanitor({
+    files: buckets.files,
+    objects: buckets.objects,
+    now,
+    log,
+    intervalMs: config.fileSweepMs ?? FILE_SWEEP_MS,
+  });
   const webhooks = await startWebhooks({ nc, buckets, store, now, log, config: config.webhooks });
   const keeper = startDeploymentKeeper({
     nc,
@@ -184,6 +197,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
       reaper.stop();
       keeper.stop();
       await janitor.stop();
+      await fileJanitor.stop();
       await webhooks.stop();
       await messages.close();
       watcher.stop();

@@ -14,7 +14,14 @@ export interface HttpResult {
  */
 export function httpRequest(
   url: string,
-  init: { method: string; headers?: Record<string, string>; body?: string; timeoutMs: number },
+  init: {
+    method: string;
+    headers?: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+    /** The answer may weigh at most this: past it the request fails (and its connection is dropped). */
+    maxBytes: number;
+  },
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const body = init.body === undefined ? undefined : Buffer.from(init.body);
@@ -28,7 +35,15 @@ export function httpRequest(
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > init.maxBytes) {
+            req.destroy(new Error(`the answer from ${init.method} ${url} is larger than ${init.maxBytes} bytes`));
+            return;
+          }
+          chunks.push(c);
+        });
         res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
         res.on("error", reject);
       },

@@ -22,3 +22,13 @@ export async function listKeys(kv: KV, filter = ">"): Promise<string[]> {
   const info = await b.jsm.streams.info(b.stream, { subjects_filter: `${b.prefix}.${filter}` });
   return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(b.prefix.length + 1));
 }
+
+/**
+ * Removes every trace of `key` from the bucket's stream, its delete or purge marker included
+ * (which `kv.purge` leaves behind, and `listKeys` keeps listing): for janitors, once a key's
+ * removal is old news. Needs `STREAM.PURGE` on the bucket's stream.
+ */
+export async function forgetKey(kv: KV, key: string): Promise<void> {
+  const b = kv as unknown as BucketInternals;
+  await b.jsm.streams.purge(b.stream, { filter: `${b.prefix}.${key}` });
+}

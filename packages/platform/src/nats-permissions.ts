@@ -161,6 +161,9 @@ const GRANTS: Record<ServiceIdentity, { grants: Grant[]; allowResponses: boolean
       // The reaper discards a dead agent's half-made trained version (record and weights).
       ...kvReadWrite("versions"),
       ...objWrite("files"),
+      // The file janitor deletes expired files: metadata and bytes, and later their purge markers.
+      ...kvReadWrite("files"),
+      pub(`${api}.STREAM.PURGE.${kvStream("files")}`),
       kvRead("agents"),
       kvRead("deployments"),
       ...webhookSecrets,

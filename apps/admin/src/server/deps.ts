@@ -29,7 +29,7 @@ export async function createAdminDeps(o: AdminDepsOptions): Promise<AdminDeps & 
   const buckets = await openTopology(o.nc, { identity: "admin", log: o.log });
   const jsm = await jetstreamManager(o.nc);
   const queues = new QueueSampler(jsm, o.log, o.now);
-  const spend = new SpendIndex(o.log);
+  const spend = new SpendIndex(o.log, o.now);
   await spend.start(buckets.lineItems);
   if ((o.queueSampleMs ?? 0) > 0) queues.start(o.queueSampleMs ?? 0);
   return {

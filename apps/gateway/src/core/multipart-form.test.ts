@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MultipartEvent, PartHead } from "./multipart.ts";
-import { MAX_FIELD_BYTES, readFormFields, type StoredContent } from "./multipart-form.ts";
+import { MAX_FIELD_BYTES, MAX_PARTS, readFormFields, type StoredContent } from "./multipart-form.ts";
 
 const enc = new TextEncoder();
 const head = (name: string, filename?: string, contentType?: string): MultipartEvent => ({
@@ -90,6 +90,24 @@ describe("readFormFields", () => {
       status: 422,
       invalidFields: [expect.objectContaining({ field, type })],
     });
+  });
+
+  it("skips unknown fields whatever their size (read past, not held, not refused)", async () => {
+    const big = new Uint8Array(MAX_FIELD_BYTES * 4);
+    const form = await readFormFields(
+      events(head("content"), data("x"), head("extra"), data(big), data(big), head("filename"), data("a.txt")),
+      memoryStore().store,
+    );
+    expect(form).toMatchObject({ name: "a.txt", size: 1 });
+  });
+
+  it(`refuses a form of more than ${MAX_PARTS} parts (400), and takes one of exactly ${MAX_PARTS}`, async () => {
+    const extras = (n: number) => Array.from({ length: n }, (_, i) => [head(`f${i}`), data("v")]).flat();
+    const ok = await readFormFields(events(head("content"), data("x"), ...extras(MAX_PARTS - 1)), memoryStore().store);
+    expect(ok.size).toBe(1);
+    await expect(
+      readFormFields(events(head("content"), data("x"), ...extras(MAX_PARTS)), memoryStore().store),
+    ).rejects.toMatchObject({ status: 400, title: "Invalid multipart body" });
   });
 
   it("passes the store's failure on", async () => {

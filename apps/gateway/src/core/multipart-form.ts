@@ -4,6 +4,10 @@ import type { MultipartEvent, PartHead } from "./multipart.ts";
 
 /** `metadata`, `filename` and `type` must each be smaller than this. */
 export const MAX_FIELD_BYTES = 256 * 1024;
+/** A form has at most this many parts (400 past it): `content`, the three fields, and room for extras. */
+export const MAX_PARTS = 64;
+/** The fields read; any other part's bytes are skipped, never held. */
+const KNOWN_FIELDS = new Set(["metadata", "filename", "type"]);
 
 /** What storing the `content` part reports back. */
 export interface StoredContent {
@@ -43,7 +47,8 @@ function parseMetadata(text: string | undefined, problems: InvalidField[]): File
 /**
  * Reads the parts of a `POST /v1/files` form. The `content` part's bytes go to `store` as they
  * arrive; the other fields (`type`, `filename`, `metadata`) are small and read whole, in any
- * order, before or after `content`. Unknown fields are ignored.
+ * order, before or after `content`. Unknown fields are skipped without being held; past
+ * {@link MAX_PARTS} parts the form is refused (400).
  */
 export async function readFormFields(
   events: AsyncIterable<MultipartEvent>,
@@ -75,12 +80,22 @@ export async function readFormFields(
 
   const fields = new Map<string, string>();
   let content: { head: PartHead; stored: StoredContent } | null = null;
+  let parts = 0;
   for (let e = await next(); e; e = await next()) {
     if (e.kind !== "part") continue;
     const head = e.head;
+    if (++parts > MAX_PARTS) {
+      throw new AppError("BAD_REQUEST", `A file upload has at most ${MAX_PARTS} parts.`, {
+        title: "Invalid multipart body",
+      });
+    }
     if (head.name === "content") {
       if (content) throw invalid([{ type: "invalid_type", field: "content", description: "send one content part" }]);
       content = { head, stored: await store(partBytes()) };
+      continue;
+    }
+    if (!KNOWN_FIELDS.has(head.name)) {
+      for await (const _ of partBytes()); // read past it, holding nothing
       continue;
     }
     const chunks: Uint8Array[] = [];
