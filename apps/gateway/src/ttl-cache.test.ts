@@ -68,3 +68,14 @@ describe("TtlCache", () => {
     expect(await cache.get("a", l.load("two"))).toBe("two");
   });
 });
+
+describe("TtlCache with no TTL", () => {
+  it("caches nothing: every read loads", async () => {
+    const cache = new TtlCache<number>(0, () => 0);
+    let loads = 0;
+    await cache.get("k", async () => ++loads);
+    await cache.get("k", async () => ++loads);
+    expect(loads).toBe(2);
+    expect(cache.size).toBe(0);
+  });
+});

@@ -55,5 +55,5 @@ describe("max_instances with two schedulers", () => {
       await Promise.all(ncs.map((c) => c.close()));
       await nc.close();
     }
-  });
+  }, 30_000);
 });

@@ -61,7 +61,7 @@ describe("queueing with a real agent and nats-server", () => {
       await agent.close();
       await nc.close();
     }
-  });
+  }, 30_000);
 
   it("a queued prediction canceled before placement leaves the queue at once, not when its turn comes", async () => {
     await using nats = await startNatsServer();
@@ -164,5 +164,5 @@ describe("queueing with a real agent and nats-server", () => {
     const predict = usage.filter((u) => u.kind === "predict");
     expect(predict.filter((u) => u.deployment === "acme/prod" && u.billing === "uptime")).toHaveLength(4);
     expect(predict.filter((u) => u.deployment === null && u.billing === "predict")).toHaveLength(1);
-  });
+  }, 30_000);
 });
