@@ -58,12 +58,40 @@ export function startReaper(deps: {
         continue; // another scheduler took it
       }
       const stored = await store.get(item.prediction_id);
-      if (!stored || isTerminal(stored.record.status)) continue;
+      if (!stored) continue;
+      const usageOf = (predictMs: number, at: string): PredictUsage => ({
+        kind: "predict",
+        prediction_id: item.prediction_id,
+        account_id: item.account_id,
+        model: item.model,
+        version_id: item.version_id,
+        agent_id: agentId,
+        hardware: item.hardware,
+        predict_ms: predictMs,
+        at,
+        billing: item.billing ?? "predict",
+        deployment: item.deployment ?? null,
+      });
+      if (isTerminal(stored.record.status)) {
+        // Ended, but its agent may have died before it reported the usage: it is sent again from
+        // what the prediction shows, under the message id the agent used (the stream drops a copy).
+        const shown = stored.record;
+        if (shown.started_at && shown.agent_id === agentId && typeof shown.metrics.predict_time === "number") {
+          const usage = usageOf(
+            Math.round(shown.metrics.predict_time * 1000),
+            shown.completed_at ?? now().toISOString(),
+          );
+          await js.publish(subjects.usage("predict", agentId), encode(usage), { msgID: usageMsgId(usage) });
+        }
+        continue;
+      }
       if (stored.record.status === "processing") {
         const at = now();
-        const predictMs = stored.record.started_at
-          ? Math.max(0, at.getTime() - Date.parse(stored.record.started_at))
-          : 0;
+        // What is billed is what the model ran until its agent last stored progress, not the
+        // time the agent has been dead (nobody saw the model run after that).
+        const startedAt = stored.record.started_at ? Date.parse(stored.record.started_at) : null;
+        const lastSeen = stored.record.progress_at ? Date.parse(stored.record.progress_at) : startedAt;
+        const predictMs = startedAt !== null && lastSeen !== null ? Math.max(0, lastSeen - startedAt) : 0;
         const ended = await store.transition(item.prediction_id, {
           type: "complete",
           at,
@@ -76,19 +104,7 @@ export function startReaper(deps: {
         // Its agent cannot report the predict time any more: the seconds it shows are billed from
         // here, under the same message id the agent would have used (so never twice).
         if (ended?.changed) {
-          const usage: PredictUsage = {
-            kind: "predict",
-            prediction_id: item.prediction_id,
-            account_id: item.account_id,
-            model: item.model,
-            version_id: item.version_id,
-            agent_id: agentId,
-            hardware: item.hardware,
-            predict_ms: predictMs,
-            at: at.toISOString(),
-            billing: item.billing ?? "predict",
-            deployment: item.deployment ?? null,
-          };
+          const usage = usageOf(predictMs, at.toISOString());
           await js.publish(subjects.usage("predict", agentId), encode(usage), { msgID: usageMsgId(usage) });
           // A training whose agent died may have prepared its version (never published): it goes.
           if (item.training) await registry.deleteVersion(trainedVersionId(item.prediction_id));
