@@ -58,6 +58,8 @@ export interface AgentConfig {
   signingSecret?: string;
   /** After a cancel (or timeout), how long a model server has to end the prediction before it is killed. */
   cancelGraceMs?: number;
+  /** A test's crash point between a terminal write and its usage report (see RunContext). */
+  afterTerminalWrite?: () => void;
   /** How often ready model servers' `/health-check` is read (0 = never). */
   healthIntervalMs?: number;
   /** How often the up time of instances billed by up time is reported (default 60 s). */
@@ -209,6 +211,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       now,
       progressIntervalMs: 250,
       files: new OutputFiles(fileDeps, req.account_id, req.prediction_id),
+      ...(config.afterTerminalWrite ? { afterTerminalWrite: config.afterTerminalWrite } : {}),
       ...(req.training ? { training: trainingOf(req, req.training) } : {}),
     }),
   });
