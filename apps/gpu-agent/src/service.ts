@@ -176,6 +176,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       instances: pool.statuses(),
       at: now().toISOString(),
       started_at: startedAt,
+      running: [...new Set([...runs.keys(), ...ending])],
     };
     await buckets.agents.put(config.agentId, encode(hb));
   };
@@ -188,7 +189,13 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     }, 5);
   };
 
-  const newRun = (req: RunRequest, instance: ModelInstance): Run => ({
+  /** Predictions whose end (terminal write and usage report) is not stored yet, run or not. */
+  const ending = new Set<string>();
+  const newRun = (req: RunRequest, instance: ModelInstance): Run => {
+    ending.add(req.prediction_id);
+    return runOf(req, instance);
+  };
+  const runOf = (req: RunRequest, instance: ModelInstance): Run => ({
     req,
     instance,
     timers: [],
@@ -212,6 +219,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       progressIntervalMs: 250,
       files: new OutputFiles(fileDeps, req.account_id, req.prediction_id),
       ...(config.afterTerminalWrite ? { afterTerminalWrite: config.afterTerminalWrite } : {}),
+      onDone: () => ending.delete(req.prediction_id),
       ...(req.training ? { training: trainingOf(req, req.training) } : {}),
     }),
   });

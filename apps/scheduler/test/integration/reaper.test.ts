@@ -247,3 +247,65 @@ describe("the reaper bills exactly the model's time", () => {
     expect((await t.store.get(unreported.id))?.record.status).toBe("succeeded");
   });
 });
+
+describe("the reaper, when a live agent no longer has a prediction placed on it", () => {
+  it("ends what its heartbeats stopped listing, keeps what they list, and clears ended placements", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const startedAt = new Date(Date.now() - 10_000).toISOString();
+    const lost = predictionRecord({
+      ...record("lostrun0000000000000000aaa", "processing"),
+      started_at: new Date(Date.now() - 5_000).toISOString(),
+      progress_at: new Date(Date.now() - 4_500).toISOString(),
+    });
+    const held = record("heldrun0000000000000000aaa", "processing");
+    const done = predictionRecord({
+      ...record("donerun0000000000000000aaa", "succeeded"),
+      started_at: new Date(Date.now() - 3_000).toISOString(),
+      completed_at: new Date(Date.now() - 2_000).toISOString(),
+      metrics: { predict_time: 1, total_time: 1.1 },
+    });
+    for (const r of [lost, held, done]) {
+      await store.create(r);
+      await buckets.placements.put(placementKey("ghost", r.id), encode({ ...item(r), incarnation: startedAt }));
+    }
+    // The agent is alive (fresh heartbeats) and lists only `held`.
+    const agents = new Map([
+      ["ghost", ghost({ at: new Date().toISOString(), started_at: startedAt, running: [held.id] })],
+    ]);
+    const beat = setInterval(() => {
+      agents.set("ghost", ghost({ at: new Date().toISOString(), started_at: startedAt, running: [held.id] }));
+    }, 50);
+    const reaper = startReaper({
+      nc,
+      buckets,
+      store,
+      agents,
+      now: () => new Date(),
+      log: silentLogger,
+      staleMs: 300,
+      intervalMs: 50,
+    });
+    const placed = async (id: string) => (await buckets.placements.get(placementKey("ghost", id)))?.operation === "PUT";
+    try {
+      for (let i = 0; i < 200 && ((await placed(lost.id)) || (await placed(done.id))); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      clearInterval(beat);
+      reaper.stop();
+    }
+    const failed = (await store.get(lost.id))?.record;
+    expect(failed?.status).toBe("failed");
+    expect(failed?.error).toBe("The agent running this prediction (ghost) no longer has it (its run was lost).");
+    // Billed up to its last stored progress.
+    expect(failed?.metrics.predict_time).toBe(0.5);
+    expect((await store.get(held.id))?.record.status).toBe("processing");
+    expect(await placed(held.id)).toBe(true);
+    expect((await store.get(done.id))?.record.status).toBe("succeeded");
+    expect(await placed(done.id)).toBe(false);
+    await nc.close();
+  });
+});
