@@ -30,6 +30,11 @@ const Env = z.object({
   GANTRY_HEARTBEAT_MS: z.coerce.number().int().positive().default(1000),
   GANTRY_SETUP_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   /** After a cancel or timeout, how long a model server has to stop before it is killed. */
+  /**
+   * A test's crash point: the agent kills itself (SIGKILL) right after a prediction's terminal
+   * write, before its usage is reported. Never set in production.
+   */
+  GANTRY_TEST_CRASH_AFTER_TERMINAL_WRITE: z.enum(["0", "1"]).default("0"),
   GANTRY_CANCEL_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),

@@ -34,6 +34,9 @@ const svc = await start({
     publicUrl: env.GANTRY_PUBLIC_URL,
     cancelGraceMs: env.GANTRY_CANCEL_GRACE_MS,
     gpuMemoryUsed: readGpuMemoryUsed,
+    ...(env.GANTRY_TEST_CRASH_AFTER_TERMINAL_WRITE === "1"
+      ? { afterTerminalWrite: () => process.kill(process.pid, "SIGKILL") }
+      : {}),
     ...(env.GANTRY_SIGNING_SECRET ? { signingSecret: env.GANTRY_SIGNING_SECRET } : {}),
   },
 });

@@ -1,11 +1,13 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { PredictionEvent } from "@gantry/contracts/events";
 import { subjects } from "@gantry/contracts/subjects";
-import type { PredictUsage } from "@gantry/contracts/usage";
+import { type PredictUsage, usageMsgId } from "@gantry/contracts/usage";
 import { encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import type { Transition } from "@gantry/platform/prediction-machine";
 import type { PredictionStore, StoredPrediction } from "@gantry/platform/prediction-store";
 import type { JetStreamClient } from "@nats-io/jetstream";
+import { capError, capLogs, oversizedOutputJson } from "./core/record-caps.ts";
 import { type CogSnapshot, diffSnapshot, isTerminalCogStatus, type Published } from "./core/snapshot.ts";
 
 export interface RunContext {
@@ -30,7 +32,12 @@ export interface RunContext {
   /** For a training: what makes its version (see {@link TrainingHooks}). */
   training?: TrainingHooks;
   onDone?: () => void;
+  /** Between the terminal write and the usage report (a test's crash point); nothing in production. */
+  afterTerminalWrite?: () => void;
 }
+
+/** The longest pause between two tries of a write that must be stored (the end, its usage). */
+const MAX_RETRY_MS = 5000;
 
 /**
  * A training's version is made from the trainer's final output before the training is stored as
@@ -107,6 +114,9 @@ export class RunTracker {
   }
 
   snapshot(snap: CogSnapshot): Promise<void> {
+    // The model's time ends when its terminal snapshot arrives, not when the agent gets to store
+    // it (a slow or unreachable NATS would otherwise bill its timeouts).
+    const receivedAt = this.#c.now();
     return this.#gate.then(() =>
       this.#enqueue(async () => {
         if (this.#done) return;
@@ -117,44 +127,58 @@ export class RunTracker {
             output = await training.prepare(output);
           } catch (err) {
             const why = err instanceof Error ? err.message : String(err);
-            await this.#finish("failed", null, snap.logs, `The trained version could not be created: ${why}`);
+            await this.#finish(
+              "failed",
+              null,
+              snap.logs,
+              `The trained version could not be created: ${why}`,
+              receivedAt,
+            );
             return;
           }
           // Whatever happens next, the version is published only if this training's success is stored.
           try {
-            await this.#settle(snap, output);
+            await this.#settle(snap, output, receivedAt);
           } finally {
             await (this.#succeeded ? training.publish() : training.discard());
           }
           return;
         }
-        await this.#settle(snap, output);
+        await this.#settle(snap, output, receivedAt);
       }),
     );
   }
 
   /** A snapshot with its output as prepared: files stored, events published, progress or the end stored. */
-  async #settle(snap: CogSnapshot, prepared: unknown): Promise<void> {
+  async #settle(snap: CogSnapshot, prepared: unknown, receivedAt: Date): Promise<void> {
     let output: unknown;
     try {
       output = this.#c.files ? await this.#c.files.replace(prepared) : prepared;
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      await this.#finish("failed", null, snap.logs, `Could not store an output file: ${why}`);
+      await this.#finish("failed", null, snap.logs, `Could not store an output file: ${why}`, receivedAt);
       return;
     }
     const stored: CogSnapshot = { ...snap, output };
     const diff = diffSnapshot(stored, this.#published, this.#c.streams);
     this.#published = diff.published;
-    for (const ev of diff.events) await this.#publish(ev);
+    for (const ev of diff.events) {
+      // A lost event costs a stream reader a gap; it must never keep the prediction from ending.
+      await this.#publish(ev).catch((err: unknown) =>
+        this.#c.log.warn("stream event not published", { prediction_id: this.#c.predictionId, err: String(err) }),
+      );
+    }
     if (isTerminalCogStatus(stored.status)) {
-      await this.#finish(stored.status, stored.output, stored.logs, stored.error);
+      await this.#finish(stored.status, stored.output, stored.logs, stored.error, receivedAt);
       return;
     }
     const now = this.#c.now();
     if (now.getTime() - this.#lastProgress >= this.#c.progressIntervalMs) {
       this.#lastProgress = now.getTime();
-      await this.#store({ type: "progress", at: now, output: stored.output, logs: stored.logs });
+      // An output too large for the record is stored as a file at the end; until then the record
+      // keeps what it had.
+      const output = oversizedOutputJson(stored.output) === null ? stored.output : null;
+      await this.#store({ type: "progress", at: now, output, logs: capLogs(stored.logs) });
     }
   }
 
@@ -184,27 +208,53 @@ export class RunTracker {
     });
   }
 
-  /** Stores the end and reports usage; true when this write ended it (nobody ended it first). */
+  /**
+   * Stores the end and reports usage; true when this write ended it (nobody ended it first). Both
+   * are retried until stored: a prediction is never left `processing` by a write that failed, and
+   * a crash between the two is repaired by the reaper (it re-sends the usage of an ended
+   * prediction under the same message id, which the usage stream drops when it has it already).
+   */
   async #finish(
     status: "succeeded" | "failed" | "canceled",
     output: unknown,
     logs: string,
     error: string | null,
+    endedAt?: Date,
   ): Promise<boolean> {
     this.#done = true;
-    const at = this.#c.now();
+    // An instant model's end can arrive before its start was stored: it ends no earlier than it started.
+    let at = endedAt ?? this.#c.now();
+    if (this.#startedAt && at < this.#startedAt) at = this.#startedAt;
     let predictMs = this.#startedAt ? Math.max(0, at.getTime() - this.#startedAt.getTime()) : 0;
-    // The store ends the event stream (`done`) with the terminal write.
-    const wrote = await this.#store({
+    const fitting = await this.#fit(output, error);
+    let complete: Extract<Transition, { type: "complete" }> = {
       type: "complete",
       at,
       status,
-      output,
-      logs,
-      error: status === "failed" ? (error ?? "prediction failed") : null,
+      output: fitting.output,
+      logs: capLogs(logs),
+      error: status === "failed" ? capError(fitting.error ?? "prediction failed") : null,
       predictTimeS: predictMs / 1000,
+    };
+    // The store ends the event stream (`done`) with the terminal write.
+    const wrote = await this.#untilStored("terminal write", async () => {
+      try {
+        return await this.#store(complete);
+      } catch (err) {
+        // Still too large (its input takes the room): it ends failed, without what does not fit.
+        if (!String(err).includes("max_payload")) throw err;
+        complete = {
+          ...complete,
+          status: "failed",
+          output: null,
+          logs: "",
+          error: "The prediction's result was too large to store with it.",
+        };
+        return this.#store(complete);
+      }
     });
     this.#succeeded = wrote && status === "succeeded";
+    if (wrote) this.#c.afterTerminalWrite?.();
     // Ended first by someone else (a user's cancel, the deadline): the prediction shows the
     // predict time of that ending, and it is what is billed.
     const shown = this.#known?.record;
@@ -224,11 +274,46 @@ export class RunTracker {
       billing: this.#c.billing,
       deployment: this.#c.deployment,
     };
-    await this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), {
-      msgID: `predict:${this.#c.predictionId}`,
-    });
+    await this.#untilStored("usage report", () =>
+      this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), { msgID: usageMsgId(usage) }),
+    );
     this.#c.onDone?.();
     return wrote;
+  }
+
+  /**
+   * An output too large for the record goes to a file (the record holds its URL); without a file
+   * store, or when storing fails, the prediction fails with an error that says why.
+   */
+  async #fit(output: unknown, error: string | null): Promise<{ output: unknown; error: string | null }> {
+    const json = oversizedOutputJson(output);
+    if (json === null) return { output, error };
+    const why = `The output (${json.length} characters of JSON) is too large to keep in the prediction`;
+    if (!this.#c.files) return { output: null, error: error ?? `${why}.` };
+    try {
+      const dataUrl = `data:application/json;base64,${Buffer.from(json).toString("base64")}`;
+      return { output: await this.#c.files.replace(dataUrl), error };
+    } catch (err) {
+      return { output: null, error: error ?? `${why}, and storing it as a file failed: ${String(err)}` };
+    }
+  }
+
+  /** Runs `write` until it succeeds, with a growing pause between tries (NATS away, a timeout). */
+  async #untilStored<T>(what: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        const pause = Math.min(MAX_RETRY_MS, 100 * 2 ** attempt);
+        this.#c.log.warn(`${what} failed; retrying`, {
+          prediction_id: this.#c.predictionId,
+          attempt,
+          retry_in_ms: pause,
+          err: String(err),
+        });
+        await sleep(pause);
+      }
+    }
   }
 
   /** Applies a transition; true when it changed the stored record. */

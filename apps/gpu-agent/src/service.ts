@@ -58,6 +58,8 @@ export interface AgentConfig {
   signingSecret?: string;
   /** After a cancel (or timeout), how long a model server has to end the prediction before it is killed. */
   cancelGraceMs?: number;
+  /** A test's crash point between a terminal write and its usage report (see RunContext). */
+  afterTerminalWrite?: () => void;
   /** How often ready model servers' `/health-check` is read (0 = never). */
   healthIntervalMs?: number;
   /** How often the up time of instances billed by up time is reported (default 60 s). */
@@ -174,6 +176,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       instances: pool.statuses(),
       at: now().toISOString(),
       started_at: startedAt,
+      running: [...new Set([...runs.keys(), ...ending])],
     };
     await buckets.agents.put(config.agentId, encode(hb));
   };
@@ -186,7 +189,13 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     }, 5);
   };
 
-  const newRun = (req: RunRequest, instance: ModelInstance): Run => ({
+  /** Predictions whose end (terminal write and usage report) is not stored yet, run or not. */
+  const ending = new Set<string>();
+  const newRun = (req: RunRequest, instance: ModelInstance): Run => {
+    ending.add(req.prediction_id);
+    return runOf(req, instance);
+  };
+  const runOf = (req: RunRequest, instance: ModelInstance): Run => ({
     req,
     instance,
     timers: [],
@@ -209,6 +218,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       now,
       progressIntervalMs: 250,
       files: new OutputFiles(fileDeps, req.account_id, req.prediction_id),
+      ...(config.afterTerminalWrite ? { afterTerminalWrite: config.afterTerminalWrite } : {}),
+      onDone: () => ending.delete(req.prediction_id),
       ...(req.training ? { training: trainingOf(req, req.training) } : {}),
     }),
   });

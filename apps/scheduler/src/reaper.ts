@@ -43,27 +43,62 @@ export function startReaper(deps: {
    * its process; one that does not (an older writer) counts as earlier when placed before the
    * process started, by the clocks.
    */
-  const reap = async (agentId: string, why: string, current?: string) => {
+  const reap = async (agentId: string, why: string, current?: string) =>
+    reapWhere(agentId, why, (item, created) =>
+      current === undefined
+        ? true
+        : item.incarnation
+          ? item.incarnation !== current
+          : created.getTime() < Date.parse(current),
+    );
+
+  /** Ends or requeues the placements on the agent that `pick` selects. */
+  const reapWhere = async (agentId: string, why: string, pick: (item: Placement, created: Date) => boolean) => {
     for (const key of await listKeys(buckets.placements, `${agentId}.*`)) {
       const entry = await buckets.placements.get(key);
       if (entry?.operation !== "PUT") continue;
       const item = decode(Placement, entry.value, "placement");
-      if (current !== undefined) {
-        const earlier = item.incarnation ? item.incarnation !== current : entry.created.getTime() < Date.parse(current);
-        if (!earlier) continue;
-      }
+      if (!pick(item, entry.created)) continue;
       try {
         await buckets.placements.delete(key, { previousSeq: entry.revision });
       } catch {
         continue; // another scheduler took it
       }
       const stored = await store.get(item.prediction_id);
-      if (!stored || isTerminal(stored.record.status)) continue;
+      if (!stored) continue;
+      const usageOf = (predictMs: number, at: string): PredictUsage => ({
+        kind: "predict",
+        prediction_id: item.prediction_id,
+        account_id: item.account_id,
+        model: item.model,
+        version_id: item.version_id,
+        agent_id: agentId,
+        hardware: item.hardware,
+        predict_ms: predictMs,
+        at,
+        billing: item.billing ?? "predict",
+        deployment: item.deployment ?? null,
+      });
+      if (isTerminal(stored.record.status)) {
+        // Ended, but its agent may have died before it reported the usage: it is sent again from
+        // what the prediction shows, under the message id the agent used (the stream drops a copy).
+        const shown = stored.record;
+        if (shown.started_at && shown.agent_id === agentId && typeof shown.metrics.predict_time === "number") {
+          const usage = usageOf(
+            Math.round(shown.metrics.predict_time * 1000),
+            shown.completed_at ?? now().toISOString(),
+          );
+          await js.publish(subjects.usage("predict", agentId), encode(usage), { msgID: usageMsgId(usage) });
+        }
+        continue;
+      }
       if (stored.record.status === "processing") {
         const at = now();
-        const predictMs = stored.record.started_at
-          ? Math.max(0, at.getTime() - Date.parse(stored.record.started_at))
-          : 0;
+        // What is billed is what the model ran until its agent last stored progress, not the
+        // time the agent has been dead (nobody saw the model run after that).
+        const startedAt = stored.record.started_at ? Date.parse(stored.record.started_at) : null;
+        const lastSeen = stored.record.progress_at ? Date.parse(stored.record.progress_at) : startedAt;
+        const predictMs = startedAt !== null && lastSeen !== null ? Math.max(0, lastSeen - startedAt) : 0;
         const ended = await store.transition(item.prediction_id, {
           type: "complete",
           at,
@@ -76,19 +111,7 @@ export function startReaper(deps: {
         // Its agent cannot report the predict time any more: the seconds it shows are billed from
         // here, under the same message id the agent would have used (so never twice).
         if (ended?.changed) {
-          const usage: PredictUsage = {
-            kind: "predict",
-            prediction_id: item.prediction_id,
-            account_id: item.account_id,
-            model: item.model,
-            version_id: item.version_id,
-            agent_id: agentId,
-            hardware: item.hardware,
-            predict_ms: predictMs,
-            at: at.toISOString(),
-            billing: item.billing ?? "predict",
-            deployment: item.deployment ?? null,
-          };
+          const usage = usageOf(predictMs, at.toISOString());
           await js.publish(subjects.usage("predict", agentId), encode(usage), { msgID: usageMsgId(usage) });
           // A training whose agent died may have prepared its version (never published): it goes.
           if (item.training) await registry.deleteVersion(trainedVersionId(item.prediction_id));
@@ -108,6 +131,43 @@ export function startReaper(deps: {
   /** Each agent's process start as last seen: a new one means the agent restarted. */
   const incarnations = new Map<string, string>();
 
+  /**
+   * Placements on a live agent's current process that its heartbeats stopped listing (the agent
+   * lost the run, or never had it), by key: since when (this scheduler's clock), and the heartbeat
+   * that first missed it. One still missing from a later heartbeat, `staleMs` on, is no one's.
+   */
+  const missing = new Map<string, { since: number; hb: string }>();
+
+  /** The heartbeat last compared with the agent's placements (each is compared once). */
+  const compared = new Map<string, string>();
+
+  const reapUnowned = async (agentId: string, hb: AgentHeartbeat) => {
+    if (!hb.running || !hb.started_at || compared.get(agentId) === hb.at) return;
+    compared.set(agentId, hb.at);
+    const held = new Set(hb.running);
+    const t = now().getTime();
+    const keys = await listKeys(buckets.placements, `${agentId}.*`);
+    const due = new Set<string>();
+    for (const key of keys) {
+      const id = key.slice(agentId.length + 1);
+      if (held.has(id)) {
+        missing.delete(key);
+        continue;
+      }
+      const seen = missing.get(key);
+      if (!seen) missing.set(key, { since: t, hb: hb.at });
+      else if (seen.hb !== hb.at && t - seen.since >= deps.staleMs) due.add(key);
+    }
+    for (const key of missing.keys()) if (key.startsWith(`${agentId}.`) && !keys.includes(key)) missing.delete(key);
+    if (due.size === 0) return;
+    await reapWhere(
+      agentId,
+      "no longer has it (its run was lost)",
+      (item) => item.incarnation === hb.started_at && due.has(placementKey(agentId, item.prediction_id)),
+    );
+    for (const key of due) missing.delete(key);
+  };
+
   const sweep = async () => {
     const t = now().getTime();
     for (const [agentId, hb] of deps.agents) {
@@ -120,7 +180,13 @@ export function startReaper(deps: {
       }
       const silent = t - Date.parse(hb.at);
       const mark = `${agentId}@${hb.at}`;
-      if (silent <= deps.staleMs || handled.has(mark)) continue;
+      if (silent <= deps.staleMs) {
+        await reapUnowned(agentId, hb).catch((err: unknown) =>
+          log.error("reaping failed", { agent_id: agentId, err: String(err) }),
+        );
+        continue;
+      }
+      if (handled.has(mark)) continue;
       handled.add(mark);
       await reap(agentId, `stopped responding: no heartbeat for ${Math.round(silent / 1000)} s`).catch((err: unknown) =>
         log.error("reaping failed", { agent_id: agentId, err: String(err) }),
@@ -132,6 +198,7 @@ export function startReaper(deps: {
       if (deps.agents.get(mark.slice(0, at))?.at !== mark.slice(at + 1)) handled.delete(mark);
     }
     for (const agentId of incarnations.keys()) if (!deps.agents.has(agentId)) incarnations.delete(agentId);
+    for (const agentId of compared.keys()) if (!deps.agents.has(agentId)) compared.delete(agentId);
   };
 
   const timer = setInterval(() => void sweep(), deps.intervalMs);

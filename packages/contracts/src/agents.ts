@@ -54,5 +54,11 @@ export const AgentHeartbeat = z.object({
    * placed on the previous process is gone with it.
    */
   started_at: Timestamp.optional(),
+  /**
+   * The predictions this process holds: running, waiting, or still storing their end. A
+   * prediction placed on this process that stays out of the list is no one's (the reaper ends it).
+   * Absent (an older agent): the reaper only acts on its death or restart.
+   */
+  running: z.array(z.string()).optional(),
 });
 export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;

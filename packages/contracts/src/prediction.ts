@@ -65,6 +65,11 @@ export const PredictionRecord = z.object({
   data_removed: z.boolean(),
   created_at: Timestamp,
   started_at: Timestamp.nullable(),
+  /**
+   * When its agent last stored progress (or the start): the model ran at least until then. Never
+   * shown; what a reaper bills when the agent dies. Absent in older records.
+   */
+  progress_at: Timestamp.optional(),
   completed_at: Timestamp.nullable(),
   deadline: Timestamp.nullable(),
   webhook: z.string().nullable(),

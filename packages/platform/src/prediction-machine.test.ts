@@ -117,6 +117,20 @@ describe("applyTransition: progress", () => {
     expect(next?.logs).toBe("ab");
   });
 
+  it("records when progress was last stored, never moving it back (what a reaper bills up to)", () => {
+    const next = applyTransition(processing({ logs: "a" }), {
+      type: "progress",
+      at: at(9_000),
+      output: null,
+      logs: "ab",
+    });
+    expect(next?.progress_at).toBe(at(9_000).toISOString());
+    const late = applyTransition(next!, { type: "progress", at: at(8_000), output: null, logs: "abc" });
+    expect(late?.progress_at).toBe(at(9_000).toISOString());
+    const started = applyTransition(record(), { type: "start", at: at(2_000), agentId: "agent-1" });
+    expect(started?.progress_at).toBe(at(2_000).toISOString());
+  });
+
   it("takes a growing output array and log", () => {
     const r = processing({ output: ["a"], logs: "one\n" });
     const next = applyTransition(r, { type: "progress", at: at(3_000), output: ["a", "b"], logs: "one\ntwo\n" });

@@ -56,6 +56,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
         // Wait notes end here: from now on the logs are the model's own.
         logs: "",
         started_at: t.at.toISOString(),
+        progress_at: t.at.toISOString(),
         agent_id: t.agentId ?? record.agent_id,
       };
     case "progress": {
@@ -64,7 +65,8 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       const logs = record.status === "starting" || t.logs.length >= record.logs.length ? t.logs : record.logs;
       const output = longer(t.output, record.output) ? t.output : record.output;
       if (!("status" in started) && logs === record.logs && output === record.output) return null;
-      return { ...record, ...started, logs, output };
+      const progressAt = later(t.at, record.progress_at);
+      return { ...record, ...started, logs, output, progress_at: progressAt };
     }
     case "complete": {
       const startedAt = record.started_at ?? t.at.toISOString();
@@ -107,6 +109,11 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
 
 function withNote(record: PredictionRecord, line: string): string {
   return record.status === "starting" ? `${record.logs}${line}\n` : record.logs;
+}
+
+/** The later of a progress time and the one stored (snapshots can be stored out of order). */
+function later(at: Date, stored: string | undefined): string {
+  return stored !== undefined && Date.parse(stored) > at.getTime() ? stored : at.toISOString();
 }
 
 function longer(next: unknown, prev: unknown): boolean {

@@ -1,14 +1,14 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
-import { STREAMS } from "@gantry/contracts/subjects";
-import { UsageEvent } from "@gantry/contracts/usage";
+import { STREAMS, subjects } from "@gantry/contracts/subjects";
+import { UsageEvent, usageMsgId } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
 import { predictionRecord, workItemOf } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { placementKey, startReaper } from "../../src/reaper.ts";
@@ -135,6 +135,177 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
     // Placed on the process that runs now: by the clocks it came before the start, but it is this process's.
     expect((await store.get(after.id))?.record.status).toBe("processing");
     expect((await buckets.placements.get(placementKey("ghost", after.id)))?.operation).toBe("PUT");
+    await nc.close();
+  });
+});
+
+describe("the reaper bills exactly the model's time", () => {
+  const setup = async () => {
+    const nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const usage = async () => {
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.streams.info(STREAMS.usage.name);
+      const out: UsageEvent[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+        const m = await jsm.streams.getMessage(STREAMS.usage.name, { seq });
+        if (m) out.push(decode(UsageEvent, m.data, "usage"));
+      }
+      return out;
+    };
+    const reaper = startReaper({
+      nc,
+      buckets,
+      store,
+      agents: new Map([["ghost", ghost({ at: new Date(Date.now() - 60_000).toISOString() })]]),
+      now: () => new Date(),
+      log: silentLogger,
+      staleMs: 5000,
+      intervalMs: 50,
+    });
+    const placed = async (r: PredictionRecord) => {
+      await store.create(r);
+      await buckets.placements.put(placementKey("ghost", r.id), encode(item(r)));
+    };
+    const placementsLeft = async () => {
+      let n = 0;
+      for await (const _ of await buckets.placements.keys()) n++;
+      return n;
+    };
+    return {
+      nc,
+      store,
+      usage,
+      placed,
+      placementsLeft,
+      async [Symbol.asyncDispose]() {
+        reaper.stop();
+        await nc.close();
+        await nats[Symbol.asyncDispose]();
+      },
+    };
+  };
+
+  it("a dead agent's prediction is billed up to the last progress its agent stored, not the dead time", async () => {
+    await using t = await setup();
+    // It started a minute ago; its agent last stored progress 0.8 s later, then died.
+    const startedAt = Date.now() - 60_000;
+    const running = predictionRecord({
+      ...record("lastprogress00000000000aaa", "processing"),
+      started_at: new Date(startedAt).toISOString(),
+      progress_at: new Date(startedAt + 800).toISOString(),
+    });
+    await t.placed(running);
+    for (let i = 0; i < 200 && (await t.placementsLeft()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const failed = (await t.store.get(running.id))?.record;
+    expect(failed?.status).toBe("failed");
+    expect(failed?.metrics.predict_time).toBe(0.8);
+    const billed = await t.usage();
+    expect(billed).toMatchObject([{ kind: "predict", prediction_id: running.id, predict_ms: 800 }]);
+  });
+
+  it("re-sends the usage of a prediction that ended as its agent died, once, at the time it shows", async () => {
+    await using t = await setup();
+    const ended = (id: string, predictTime: number): PredictionRecord =>
+      predictionRecord({
+        ...record(id, "succeeded"),
+        output: ["tok0"],
+        started_at: new Date(Date.now() - 10_000).toISOString(),
+        completed_at: new Date(Date.now() - 9_000).toISOString(),
+        metrics: { predict_time: predictTime, total_time: predictTime + 0.1 },
+      });
+    // One whose agent reported its usage before dying, one whose agent died between the two writes.
+    const reported = ended("reportedusage000000000000a", 1.25);
+    const unreported = ended("unreportedusage00000000000", 0.8);
+    for (const r of [reported, unreported]) await t.placed(r);
+    const first: UsageEvent = {
+      kind: "predict",
+      prediction_id: reported.id,
+      account_id: reported.account_id,
+      model: reported.model,
+      version_id: reported.version,
+      agent_id: "ghost",
+      hardware: "cpu",
+      predict_ms: 1250,
+      at: reported.completed_at ?? "",
+      billing: "predict",
+      deployment: null,
+    };
+    await jetstream(t.nc).publish(subjects.usage("predict", "ghost"), encode(first), { msgID: usageMsgId(first) });
+    for (let i = 0; i < 200 && (await t.placementsLeft()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await t.placementsLeft()).toBe(0);
+    const billed = await t.usage();
+    // Each once: billed = Σ predict_time of what ended.
+    expect(billed.map((u) => (u.kind === "predict" ? [u.prediction_id, u.predict_ms] : null)).sort()).toEqual(
+      [
+        [reported.id, 1250],
+        [unreported.id, 800],
+      ].sort(),
+    );
+    expect((await t.store.get(unreported.id))?.record.status).toBe("succeeded");
+  });
+});
+
+describe("the reaper, when a live agent no longer has a prediction placed on it", () => {
+  it("ends what its heartbeats stopped listing, keeps what they list, and clears ended placements", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const startedAt = new Date(Date.now() - 10_000).toISOString();
+    const lost = predictionRecord({
+      ...record("lostrun0000000000000000aaa", "processing"),
+      started_at: new Date(Date.now() - 5_000).toISOString(),
+      progress_at: new Date(Date.now() - 4_500).toISOString(),
+    });
+    const held = record("heldrun0000000000000000aaa", "processing");
+    const done = predictionRecord({
+      ...record("donerun0000000000000000aaa", "succeeded"),
+      started_at: new Date(Date.now() - 3_000).toISOString(),
+      completed_at: new Date(Date.now() - 2_000).toISOString(),
+      metrics: { predict_time: 1, total_time: 1.1 },
+    });
+    for (const r of [lost, held, done]) {
+      await store.create(r);
+      await buckets.placements.put(placementKey("ghost", r.id), encode({ ...item(r), incarnation: startedAt }));
+    }
+    // The agent is alive (fresh heartbeats) and lists only `held`.
+    const agents = new Map([
+      ["ghost", ghost({ at: new Date().toISOString(), started_at: startedAt, running: [held.id] })],
+    ]);
+    const beat = setInterval(() => {
+      agents.set("ghost", ghost({ at: new Date().toISOString(), started_at: startedAt, running: [held.id] }));
+    }, 50);
+    const reaper = startReaper({
+      nc,
+      buckets,
+      store,
+      agents,
+      now: () => new Date(),
+      log: silentLogger,
+      staleMs: 300,
+      intervalMs: 50,
+    });
+    const placed = async (id: string) => (await buckets.placements.get(placementKey("ghost", id)))?.operation === "PUT";
+    try {
+      for (let i = 0; i < 200 && ((await placed(lost.id)) || (await placed(done.id))); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      clearInterval(beat);
+      reaper.stop();
+    }
+    const failed = (await store.get(lost.id))?.record;
+    expect(failed?.status).toBe("failed");
+    expect(failed?.error).toBe("The agent running this prediction (ghost) no longer has it (its run was lost).");
+    // Billed up to its last stored progress.
+    expect(failed?.metrics.predict_time).toBe(0.5);
+    expect((await store.get(held.id))?.record.status).toBe("processing");
+    expect(await placed(held.id)).toBe(true);
+    expect((await store.get(done.id))?.record.status).toBe("succeeded");
+    expect(await placed(done.id)).toBe(false);
     await nc.close();
   });
 });
