@@ -90,6 +90,8 @@ const tail = (s: Stream): Grant => ({
     `${api}.STREAM.INFO.${STREAMS[s].name}`,
     `${api}.CONSUMER.CREATE.${STREAMS[s].name}.>`,
     `${api}.CONSUMER.MSG.NEXT.${STREAMS[s].name}.>`,
+    // An ordered consumer re-reads its info when it resumes after a reconnect.
+    `${api}.CONSUMER.INFO.${STREAMS[s].name}.>`,
   ],
   streams: [STREAMS[s].name],
 });
