@@ -95,13 +95,18 @@ describe(`fuzz: ${COUNT} generated hostile requests (seed ${SEED})`, () => {
             signal: AbortSignal.timeout(30_000),
           });
         } catch (err) {
-          // The server may cut a request it refuses mid-body (an oversize upload): not an answer to judge.
+          // The server may answer a request with a body before reading it all and close the
+          // connection (a refused upload, a parser error): the client then sees the socket cut
+          // while it still writes. Not an answer to judge; a request without a body must be answered.
+          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+          const cut =
+            ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"].includes(cause?.code ?? "") ||
+            /other side closed|terminated/.test(String(cause?.message ?? err));
           outcomes.push({
             req,
             status: 0,
-            problem: /other side closed|ECONNRESET|terminated/.test(String((err as Error).cause ?? err))
-              ? null
-              : String(err),
+            problem:
+              cut && req.body !== undefined ? null : `${String(err)} (${cause?.code ?? cause?.message ?? "no cause"})`,
           });
           continue;
         }
