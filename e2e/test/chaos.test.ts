@@ -10,10 +10,6 @@ import { type Platform, startPlatform } from "./helpers.ts";
  * none may be forgotten or run twice, and billing must charge exactly the predict time shown.
  */
 const SEED = Number(process.env.GANTRY_CHAOS_SEED ?? 14);
-// wrangler dev takes many seconds to start again on a loaded machine: under workerd the gateway is
-// not killed here (`GANTRY_GATEWAY_RUNTIME=workerd npm run chaos` does kill it).
-const TARGETS =
-  process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? ALL_TARGETS.filter((t) => t !== "gateway") : ALL_TARGETS;
 
 let p: Platform;
 beforeAll(async () => {
@@ -31,7 +27,7 @@ describe(`chaos: kill -9 of every service and of nats-server under load (seed ${
       rate: 3,
       seed: SEED,
       drainMs: 45_000,
-      targets: TARGETS,
+      targets: ALL_TARGETS,
       log: (line) => log.push(line),
     });
     const t = r.tally;
@@ -40,6 +36,11 @@ describe(`chaos: kill -9 of every service and of nats-server under load (seed ${
       ...refusalWindows(r.outcomes).map((l) => `refused ${l}`),
       ...log.filter((l) => l.startsWith("billing applied")),
       JSON.stringify({ statuses: t.statuses, examples: t.examples }),
+      // What the API and billing showed of each prediction billed wrong or beyond its model time.
+      ...r.observations
+        .filter((o) => t.examples.overbilled.includes(o.id) || t.examples.misbilled.includes(o.id))
+        .slice(0, 5)
+        .map((o) => JSON.stringify({ id: o.id, final: { ...o.final, output: undefined }, billed: o.billed })),
     ].join("\n");
     // The load ran, no service crashed by itself, and the platform serves again after the faults.
     expect(t.accepted, context).toBeGreaterThan(0);

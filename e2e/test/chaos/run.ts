@@ -163,7 +163,9 @@ async function create(p: Platform, item: LoadItem): Promise<CreateOutcome> {
       return { kind: "accepted", id: body.id, tokens: item.input.tokens };
     return { kind: "refused", reason: String(res.status), atMs: item.atMs };
   } catch (err) {
-    return { kind: "refused", reason: (err as Error).name === "TimeoutError" ? "timeout" : "network", atMs: item.atMs };
+    if ((err as Error).name === "TimeoutError") return { kind: "refused", reason: "timeout", atMs: item.atMs };
+    const code = ((err as Error).cause as { code?: unknown } | undefined)?.code;
+    return { kind: "refused", reason: typeof code === "string" ? `network ${code}` : "network", atMs: item.atMs };
   }
 }
 
