@@ -34,7 +34,7 @@ describe(`chaos: kill -9 of every service and of nats-server under load (seed ${
     const context = [
       ...describeSchedule(r.faults),
       ...refusalWindows(r.outcomes).map((l) => `refused ${l}`),
-      ...log.filter((l) => l.startsWith("billing applied")),
+      ...log.filter((l) => l.startsWith("billing applied") || l.startsWith("no usage")),
       JSON.stringify({ statuses: t.statuses, examples: t.examples }),
       // What the API and billing showed of each prediction billed wrong or beyond its model time.
       ...r.observations

@@ -96,7 +96,10 @@ export async function runChaos(p: Platform, o: ChaosOptions): Promise<ChaosResul
   if (crashed.length > 0) log(`exited by themselves: ${crashed.join(", ")}`);
   const nc = await connect({ ...p.nats.connectOptions("operator"), maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   try {
-    const billed = await readBilling(nc, deadline, log);
+    const shownPredictTime = new Set(
+      [...finals].flatMap(([id, f]) => (f.kind === "shown" && f.predictTimeS !== null ? [id] : [])),
+    );
+    const billed = await readBilling(nc, shownPredictTime, deadline, log);
     const observations: Observation[] = accepted.map((a) => ({
       id: a.id,
       tokens: a.tokens,
@@ -218,17 +221,33 @@ async function look(p: Platform, id: string): Promise<Final | null> {
 }
 
 /**
- * Waits (to the deadline) until billing has applied the whole `USAGE` stream, then counts, per
- * prediction id, its predict usage messages on the stream and its line items in billing's store.
+ * Waits (to the deadline) until every prediction in `expected` has its usage on the `USAGE` stream
+ * (an agent publishes it just after the terminal write) and billing has applied the whole stream,
+ * then counts, per prediction id, its predict usage messages and its line items in billing's store.
  */
 async function readBilling(
   nc: NatsConnection,
+  expected: ReadonlySet<string>,
   deadline: number,
   log: (line: string) => void,
 ): Promise<Map<string, Billed>> {
   const jsm = await jetstreamManager(nc);
   const buckets = await openTopology(nc, { identity: "operator" });
-  const last = (await jsm.streams.info(STREAMS.usage.name)).state.last_seq;
+  let usage = new Map<string, number>();
+  let last = 0;
+  for (;;) {
+    last = (await jsm.streams.info(STREAMS.usage.name)).state.last_seq;
+    usage = await predictUsageCounts(nc, last);
+    const missing = [...expected].filter((id) => !usage.has(id));
+    if (missing.length === 0) break;
+    if (Date.now() > deadline) {
+      log(
+        `no usage on the USAGE stream for ${missing.length} predictions that show a predict time: ${missing.slice(0, 5).join(", ")}`,
+      );
+      break;
+    }
+    await sleep(500);
+  }
   let position = -1;
   for (;;) {
     const entry = await buckets.ledger.get(POSITION_KEY).catch(() => null);
@@ -238,25 +257,30 @@ async function readBilling(
   }
   if (position < last) log(`billing applied the USAGE stream to ${position} of ${last} before the deadline`);
   const billed = new Map<string, Billed>();
-  const of = (id: string) => {
-    const b = billed.get(id) ?? { usageMessages: 0, lineItemMs: [] };
-    billed.set(id, b);
-    return b;
-  };
-  if (last > 0) {
-    const consumer = await jetstream(nc).consumers.get(STREAMS.usage.name);
-    const messages = await consumer.consume();
-    for await (const m of messages) {
-      const e = decode(UsageEvent, m.data, "usage");
-      if (e.kind === "predict") of(e.prediction_id).usageMessages++;
-      if (m.seq >= last) break;
-    }
-  }
+  for (const [id, n] of usage) billed.set(id, { usageMessages: n, lineItemMs: [] });
   const items: LineItem[] = [];
   for (const key of await listKeys(buckets.lineItems)) {
     const entry = await buckets.lineItems.get(key);
     if (entry?.operation === "PUT") items.push(...decode(LineItemChunk, entry.value, "line items").items);
   }
-  for (const item of items) of(item.prediction_id).lineItemMs.push(item.ms);
+  for (const item of items) {
+    const b = billed.get(item.prediction_id) ?? { usageMessages: 0, lineItemMs: [] };
+    b.lineItemMs.push(item.ms);
+    billed.set(item.prediction_id, b);
+  }
   return billed;
+}
+
+/** Predict usage messages per prediction id on the `USAGE` stream, up to sequence `last`. */
+async function predictUsageCounts(nc: NatsConnection, last: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (last === 0) return counts;
+  const consumer = await jetstream(nc).consumers.get(STREAMS.usage.name);
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    const e = decode(UsageEvent, m.data, "usage");
+    if (e.kind === "predict") counts.set(e.prediction_id, (counts.get(e.prediction_id) ?? 0) + 1);
+    if (m.seq >= last) break;
+  }
+  return counts;
 }
