@@ -54,6 +54,8 @@ const kvRead = (b: Bucket): Grant => ({
     `${api}.STREAM.INFO.${kvStream(b)}`,
     `${api}.CONSUMER.CREATE.${kvStream(b)}.>`,
     `${api}.CONSUMER.INFO.${kvStream(b)}.>`,
+    // An ordered consumer deletes its old consumer when it resumes after a reconnect.
+    `${api}.CONSUMER.DELETE.${kvStream(b)}.>`,
     `$JS.FC.${kvStream(b)}.>`,
   ],
   streams: [kvStream(b)],
@@ -90,8 +92,9 @@ const tail = (s: Stream): Grant => ({
     `${api}.STREAM.INFO.${STREAMS[s].name}`,
     `${api}.CONSUMER.CREATE.${STREAMS[s].name}.>`,
     `${api}.CONSUMER.MSG.NEXT.${STREAMS[s].name}.>`,
-    // An ordered consumer re-reads its info when it resumes after a reconnect.
+    // An ordered consumer re-reads its info, and deletes its old consumer, when it resumes.
     `${api}.CONSUMER.INFO.${STREAMS[s].name}.>`,
+    `${api}.CONSUMER.DELETE.${STREAMS[s].name}.>`,
   ],
   streams: [STREAMS[s].name],
 });

@@ -133,8 +133,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   launch("scheduler", "apps/scheduler/src/main.ts", { GANTRY_PUBLIC_URL: baseUrl, ...o.nats.serviceEnv("scheduler") });
   launch("billing", "apps/billing/src/main.ts", o.nats.serviceEnv("billing"));
   const agentCount = o.agents ?? 1;
+  // Each stack's agents record their model servers in a folder of its own: stacks side by side
+  // (tests, benchmarks, npm start) never stop each other's servers as leftovers of a crash.
+  const agentStateRoot = await mkdtemp(join(tmpdir(), "gantry-agent-state-"));
   for (let i = 0; i < agentCount; i++) {
     launch(`agent-${i}`, "apps/gpu-agent/src/main.ts", {
+      GANTRY_AGENT_STATE_DIR: o.env?.GANTRY_AGENT_STATE_DIR ?? join(agentStateRoot, `agent-${i}`),
       GANTRY_AGENT_ID: `agent-${i}`,
       GANTRY_AGENT_SKU: o.agentSku ?? "cpu",
       GANTRY_PUBLIC_URL: baseUrl,
