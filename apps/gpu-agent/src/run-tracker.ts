@@ -178,7 +178,13 @@ export class RunTracker {
       // An output too large for the record is stored as a file at the end; until then the record
       // keeps what it had.
       const output = oversizedOutputJson(stored.output) === null ? stored.output : null;
-      await this.#store({ type: "progress", at: now, output, logs: capLogs(stored.logs) });
+      await this.#store({
+        type: "progress",
+        at: now,
+        output,
+        logs: capLogs(stored.logs),
+        startedAt: this.#startedAt ?? undefined,
+      });
     }
   }
 
@@ -235,6 +241,7 @@ export class RunTracker {
       logs: capLogs(logs),
       error: status === "failed" ? capError(fitting.error ?? "prediction failed") : null,
       predictTimeS: predictMs / 1000,
+      startedAt: this.#startedAt ?? undefined,
     };
     // The store ends the event stream (`done`) with the terminal write.
     const wrote = await this.#untilStored("terminal write", async () => {

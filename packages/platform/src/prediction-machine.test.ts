@@ -290,3 +290,30 @@ describe("scalar outputs", () => {
     expect(later).toBeNull();
   });
 });
+
+describe("applyTransition: the model's start as the agent measured it", () => {
+  it("a progress or completion that finds the start write lost takes the agent's start, not its own time", () => {
+    const starting = predictionRecord({ id: "m".repeat(26), version: "a".repeat(64), created_at: CREATED });
+    const progressed = applyTransition(starting, {
+      type: "progress",
+      at: at(5_000),
+      output: ["tok"],
+      logs: "",
+      startedAt: at(100),
+    });
+    expect(progressed?.started_at).toBe(at(100).toISOString());
+    const completed = applyTransition(starting, {
+      type: "complete",
+      at: at(5_120),
+      status: "succeeded",
+      output: ["tok"],
+      logs: "",
+      error: null,
+      predictTimeS: 5.02,
+      startedAt: at(100),
+    });
+    // Shown start to end is the predict time billed, not the 27 ms between two late writes.
+    expect(completed?.started_at).toBe(at(100).toISOString());
+    expect(completed?.completed_at).toBe(at(5_120).toISOString());
+  });
+});

@@ -7,7 +7,8 @@ export type Transition =
   | { type: "note"; line: string }
   /** The model server accepted it; `agentId` records where it runs. */
   | { type: "start"; at: Date; agentId?: string }
-  | { type: "progress"; at: Date; output: unknown; logs: string }
+  /** `startedAt`: when the model started, as the agent measured it (when its own start write was lost). */
+  | { type: "progress"; at: Date; output: unknown; logs: string; startedAt?: Date | undefined }
   | {
       type: "complete";
       at: Date;
@@ -17,6 +18,8 @@ export type Transition =
       error: string | null;
       /** Measured by the agent; it is what the prediction is billed for. */
       predictTimeS: number;
+      /** When the model started, as the agent measured it: the start of `predictTimeS`. */
+      startedAt?: Date | undefined;
     }
   | { type: "cancel"; at: Date }
   /** Its agent died before it started: it goes back to the queue, placed nowhere. */
@@ -61,7 +64,9 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       };
     case "progress": {
       const started =
-        record.status === "starting" ? { status: "processing" as const, started_at: t.at.toISOString() } : {};
+        record.status === "starting"
+          ? { status: "processing" as const, started_at: (t.startedAt ?? t.at).toISOString() }
+          : {};
       const logs = record.status === "starting" || t.logs.length >= record.logs.length ? t.logs : record.logs;
       const output = longer(t.output, record.output) ? t.output : record.output;
       if (!("status" in started) && logs === record.logs && output === record.output) return null;
@@ -69,7 +74,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       return { ...record, ...started, logs, output, progress_at: progressAt };
     }
     case "complete": {
-      const startedAt = record.started_at ?? t.at.toISOString();
+      const startedAt = record.started_at ?? (t.startedAt ?? t.at).toISOString();
       return {
         ...record,
         status: t.status,
