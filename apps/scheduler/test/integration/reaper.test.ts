@@ -198,12 +198,14 @@ describe("the reaper bills exactly the model's time", () => {
       progress_at: new Date(startedAt + 800).toISOString(),
     });
     await t.placed(running);
-    for (let i = 0; i < 200 && (await t.placementsLeft()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    // The reaper lets the placement go first, then stores the end, then publishes the usage: wait for the last.
+    await expect.poll(async () => (await t.usage()).length, { timeout: 15_000 }).toBe(1);
     const failed = (await t.store.get(running.id))?.record;
     expect(failed?.status).toBe("failed");
     expect(failed?.metrics.predict_time).toBe(0.8);
     const billed = await t.usage();
     expect(billed).toMatchObject([{ kind: "predict", prediction_id: running.id, predict_ms: 800 }]);
+    expect(await t.placementsLeft()).toBe(0);
   });
 
   it("re-sends the usage of a prediction that ended as its agent died, once, at the time it shows", async () => {
@@ -234,8 +236,9 @@ describe("the reaper bills exactly the model's time", () => {
       deployment: null,
     };
     await jetstream(t.nc).publish(subjects.usage("predict", "ghost"), encode(first), { msgID: usageMsgId(first) });
-    for (let i = 0; i < 200 && (await t.placementsLeft()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await t.placementsLeft()).toBe(0);
+    // The placements go before the usage is re-sent: wait for the usage, then check both.
+    await expect.poll(async () => (await t.usage()).length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => t.placementsLeft(), { timeout: 15_000 }).toBe(0);
     const billed = await t.usage();
     // Each once: billed = Σ predict_time of what ended.
     expect(billed.map((u) => (u.kind === "predict" ? [u.prediction_id, u.predict_ms] : null)).sort()).toEqual(
@@ -290,9 +293,10 @@ describe("the reaper, when a live agent no longer has a prediction placed on it"
     });
     const placed = async (id: string) => (await buckets.placements.get(placementKey("ghost", id)))?.operation === "PUT";
     try {
-      for (let i = 0; i < 200 && ((await placed(lost.id)) || (await placed(done.id))); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      // The reaper lets a placement go before it stores the end: wait for the end itself.
+      const settled = async () =>
+        !(await placed(lost.id)) && !(await placed(done.id)) && (await store.get(lost.id))?.record.status === "failed";
+      for (let i = 0; i < 300 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       clearInterval(beat);
       reaper.stop();
