@@ -1,3 +1,4 @@
+import { mulberry32 } from "@gantry/demo-models/prng";
 /**
  * The pure parts of the fault run (`npm run chaos`, `test/chaos.test.ts`): which process is killed
  * when, what each create asks of `gantry/test`, the tally of what the API and billing show
@@ -16,16 +17,7 @@ export interface Fault {
 }
 
 /** A small seeded generator (mulberry32): the same seed, the same schedule and the same load. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 export interface ScheduleOptions {
   durationMs: number;

@@ -3,17 +3,10 @@
  * gives the same requests, so a failure reproduces). Pure: no I/O.
  */
 
+import { mulberry32 } from "@gantry/demo-models/prng";
+
 /** A small, fast, seedable PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 export interface FuzzRequest {
   method: string;
