@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { AppError } from "@gantry/contracts/errors";
 import {
   FILE_NOT_FOUND_DETAIL,
@@ -11,6 +10,7 @@ import {
 } from "@gantry/contracts/files";
 import { decode, encode } from "@gantry/platform/codec";
 import { indexedFileIds, indexFile, unindexFile } from "@gantry/platform/file-index";
+import { putStream, type StoredObject } from "@gantry/platform/object-upload";
 import { type DownloadGrant, signedDownloadUrl, verifyDownload } from "@gantry/platform/signed-url";
 import { downloadHeaders } from "./core/content-safety.ts";
 import { multipartBoundary, readMultipart } from "./core/multipart.ts";
@@ -141,34 +141,8 @@ export class FilesService implements FileLookup {
   }
 
   /** Streams one part's bytes into the object store; resolves with their size and checksums. */
-  async #store(id: string, content: AsyncIterable<Uint8Array>) {
-    const sha256 = createHash("sha256");
-    const md5 = createHash("md5");
-    let size = 0;
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    let putError: unknown;
-    const putting = this.#d.buckets.objects.put({ name: id }, readable).catch((err: unknown) => {
-      putError = err;
-      writer.abort(err).catch(() => undefined);
-      return null;
-    });
-    try {
-      for await (const chunk of content) {
-        size += chunk.length;
-        if (size >= MAX_FILE_BYTES) throw fileTooLarge();
-        sha256.update(chunk);
-        md5.update(chunk);
-        await writer.write(chunk);
-      }
-      await writer.close();
-    } catch (err) {
-      await writer.abort(err).catch(() => undefined);
-      await putting;
-      throw putError ?? err;
-    }
-    if (!(await putting)) throw putError;
-    return { size, sha256: sha256.digest("hex"), md5: md5.digest("hex") };
+  #store(id: string, content: AsyncIterable<Uint8Array>): Promise<StoredObject> {
+    return putStream(this.#d.buckets.objects, id, content, MAX_FILE_BYTES, fileTooLarge);
   }
 
   /** A live file's record; an expired one is removed and reads as missing. */

@@ -29,12 +29,12 @@ const Env = z.object({
   GANTRY_UPTIME_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   GANTRY_HEARTBEAT_MS: z.coerce.number().int().positive().default(1000),
   GANTRY_SETUP_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
-  /** After a cancel or timeout, how long a model server has to stop before it is killed. */
   /**
    * A test's crash point: the agent kills itself (SIGKILL) right after a prediction's terminal
    * write, before its usage is reported. Never set in production.
    */
   GANTRY_TEST_CRASH_AFTER_TERMINAL_WRITE: z.enum(["0", "1"]).default("0"),
+  /** After a cancel or timeout, how long a model server has to stop before it is killed. */
   GANTRY_CANCEL_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
@@ -42,13 +42,22 @@ const Env = z.object({
   GANTRY_PUBLIC_URL: z.url().default("http://127.0.0.1:8787"),
   /** The gateways' URL-signing key, when configured there too; otherwise shared through NATS. */
   GANTRY_SIGNING_SECRET: z.string().min(1).optional(),
+  /** The host's address on Docker's default bridge, where `image` model servers send webhooks. */
+  GANTRY_AGENT_DOCKER_HOST_IP: z.ipv4().default("172.17.0.1"),
+  /**
+   * Output files (and trained weights) must be smaller than this many bytes: model servers'
+   * uploads past it are refused with 413 and fail the prediction (default 5 GiB).
+   */
+  GANTRY_MAX_OUTPUT_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 ** 3),
   /**
    * Names of more agent variables `command` model servers inherit (comma-separated, e.g.
    * `HF_HOME,TORCH_HOME`), beyond PATH, locale, LD_LIBRARY_PATH, CUDA_* and NVIDIA_*. NATS_* and
    * GANTRY_* are never passed on.
    */
-  /** The host's address on Docker's default bridge, where `image` model servers send webhooks. */
-  GANTRY_AGENT_DOCKER_HOST_IP: z.ipv4().default("172.17.0.1"),
   GANTRY_MODEL_ENV: z
     .string()
     .default("")

@@ -12,7 +12,15 @@ export interface PoolOptions {
   restartWindowMs: number;
   instance: Pick<
     InstanceOptions,
-    "cwd" | "setupTimeoutMs" | "healthIntervalMs" | "gpus" | "ledger" | "fetchWeights" | "inheritedEnv"
+    | "cwd"
+    | "setupTimeoutMs"
+    | "healthIntervalMs"
+    | "gpus"
+    | "ledger"
+    | "fetchWeights"
+    | "inheritedEnv"
+    | "uploadUrl"
+    | "weightsUrl"
   >;
   log: Logger;
   now: () => Date;

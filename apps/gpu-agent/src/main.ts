@@ -33,6 +33,7 @@ const svc = await start({
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
     publicUrl: env.GANTRY_PUBLIC_URL,
     cancelGraceMs: env.GANTRY_CANCEL_GRACE_MS,
+    maxOutputFileBytes: env.GANTRY_MAX_OUTPUT_FILE_BYTES,
     gpuMemoryUsed: readGpuMemoryUsed,
     ...(env.GANTRY_TEST_CRASH_AFTER_TERMINAL_WRITE === "1"
       ? { afterTerminalWrite: () => process.kill(process.pid, "SIGKILL") }

@@ -42,6 +42,14 @@ export interface InstanceOptions {
   ledger?: ServerRecorder;
   /** The local path of a trained version's weights (object-store name → file), for `COG_WEIGHTS`. */
   fetchWeights?: (name: string) => Promise<string>;
+  /**
+   * The `--upload-url` a `command` or `image` server of this instance is started with (Cog's flag:
+   * output files are PUT there instead of returned as data URLs); `inContainer`: as a server in a
+   * container reaches the agent. None: servers return files as data URLs.
+   */
+  uploadUrl?: (instanceId: string, inContainer: boolean) => string;
+  /** The URL a server of this instance reads its weights file at (`COG_WEIGHTS`); none: the path itself. */
+  weightsUrl?: (instanceId: string, file: string, inContainer: boolean) => string;
   /** How many servers of this version died and were replaced before this one. */
   restarts?: number;
   log: Logger;
@@ -172,7 +180,9 @@ export class ModelInstance {
     const port = await freePort();
     // A trained version's server starts from its weights (Cog's `COG_WEIGHTS`); fetching them is part of its boot.
     if (rt.weights && !this.#o.fetchWeights) throw new Error("This agent cannot fetch model weights.");
-    const weights = rt.weights && this.#o.fetchWeights ? await this.#o.fetchWeights(rt.weights) : null;
+    const file = rt.weights && this.#o.fetchWeights ? await this.#o.fetchWeights(rt.weights) : null;
+    const inContainer = rt.kind === "image";
+    const weights = file && this.#o.weightsUrl ? this.#o.weightsUrl(this.id, file, inContainer) : file;
     const cog = cogEnv(port, this.concurrency, weights);
     // A trainer is the same server in train mode (reference §5).
     const mode = rt.mode === "train" ? ["--x-mode", "train"] : [];
@@ -183,7 +193,8 @@ export class ModelInstance {
       this.#scratch = await mkdtemp(join(tmpdir(), "gantry-model-"));
       const inherited = this.#o.inheritedEnv ?? { PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin` };
       env = commandEnv(inherited, this.#scratch, cog);
-      argv = [...rt.argv, ...mode];
+      const upload = this.#o.uploadUrl ? ["--upload-url", this.#o.uploadUrl(this.id, false)] : [];
+      argv = [...rt.argv, ...mode, ...upload];
     } else {
       // The docker client (ours) reads its config from HOME; the container gets only Cog's variables.
       env = { ...(this.#o.inheritedEnv ?? { PATH: "/usr/local/bin:/usr/bin:/bin" }), HOME: homedir() };
@@ -193,8 +204,7 @@ export class ModelInstance {
         port,
         gpus: this.#o.gpus,
         cog,
-        weights,
-        serverArgs: mode,
+        serverArgs: [...mode, ...(this.#o.uploadUrl ? ["--upload-url", this.#o.uploadUrl(this.id, true)] : [])],
       });
     }
     const [cmd = "", ...args] = argv;

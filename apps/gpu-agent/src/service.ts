@@ -20,6 +20,7 @@ import { openTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { jetstream } from "@nats-io/jetstream";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { withMemoryUsed } from "./core/hardware.ts";
+import { webhookUrlForContainer } from "./core/server-launch.ts";
 import { isTerminalCogStatus, parseSnapshot } from "./core/snapshot.ts";
 import { InstancePool, specOf } from "./instance-pool.ts";
 import type { ModelInstance } from "./model-instance.ts";
@@ -28,9 +29,11 @@ import { RunTracker } from "./run-tracker.ts";
 import { type Run, Runner } from "./runner.ts";
 import { ServerLedger } from "./server-ledger.ts";
 import { trainedVersion } from "./trained-version.ts";
+import { Uploads } from "./uploads.ts";
 import { UptimeMeter } from "./uptime-meter.ts";
 import { startWebhookServer } from "./webhook-server.ts";
 import { WeightsCache } from "./weights-cache.ts";
+import { WeightsEndpoint } from "./weights-endpoint.ts";
 
 export interface AgentConfig {
   agentId: string;
@@ -62,16 +65,23 @@ export interface AgentConfig {
   afterTerminalWrite?: () => void;
   /** How often ready model servers' `/health-check` is read (0 = never). */
   healthIntervalMs?: number;
-  /** How often the up time of instances billed by up time is reported (default 60 s). */
   /**
    * Where the agent records the model servers it runs (a file per agent id), so that after a
    * crash the next agent of the same id stops what was left running. None: not recorded.
    */
   stateDir?: string;
+  /** How often the up time of instances billed by up time is reported (default 60 s). */
   uptimeIntervalMs?: number;
+  /** Output files and trained weights must be smaller than this (default {@link MAX_OUTPUT_FILE_BYTES}). */
+  maxOutputFileBytes?: number;
   /** Reads GPU memory in use for heartbeats (GPU hosts). */
   gpuMemoryUsed?: () => Promise<Map<number, number>>;
 }
+
+/** Output files' default limit: 5 GiB. */
+export const MAX_OUTPUT_FILE_BYTES = 5 * 1024 ** 3;
+/** Uploaded output files no output named within this long are deleted. */
+export const UNCLAIMED_UPLOAD_MS = 15 * 60_000;
 
 export interface AgentDeps {
   nc: NatsConnection;
@@ -97,6 +107,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     secret: await signingSecret(buckets.accounts, config.signingSecret),
     publicUrl: config.publicUrl ?? "http://127.0.0.1:8787",
     retentionMs: config.topology.retentionMs,
+    maxBytes: config.maxOutputFileBytes ?? MAX_OUTPUT_FILE_BYTES,
     now,
   };
   const runs = new Map<string, Run>();
@@ -110,8 +121,19 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     buckets.objects,
     join(config.stateDir ?? tmpdir(), `gantry-weights-${config.agentId}`),
   );
+  const uploads = new Uploads({
+    objects: buckets.objects,
+    maxBytes: fileDeps.maxBytes,
+    isLive: (id: string): boolean => pool.list().some((i: ModelInstance) => i.id === id),
+    now,
+    log,
+  });
+  const weightsEndpoint = new WeightsEndpoint();
+  /** The agent's HTTP origin as a model server reaches it (a container by the host's name). */
+  const originFor = (inContainer: boolean): string =>
+    inContainer ? webhookUrlForContainer(webhooks.origin) : webhooks.origin;
   const meter = new UptimeMeter({ js, agentId: config.agentId, hardware: config.sku, now, log });
-  const pool = new InstancePool({
+  const pool: InstancePool = new InstancePool({
     slots: config.slots,
     maxRestarts: 5,
     restartWindowMs: 60_000,
@@ -123,11 +145,17 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       gpus: config.gpus.length > 0,
       ...(ledger ? { ledger } : {}),
       fetchWeights: (name) => weights.path(name),
+      uploadUrl: (id: string, inContainer: boolean): string => uploads.base(originFor(inContainer), id),
+      weightsUrl: (id: string, file: string, inContainer: boolean): string =>
+        weightsEndpoint.url(originFor(inContainer), id, file),
     },
     log,
     now,
     onLaunched: (instance) => meter.launched(instance),
-    onGone: (instance) => void meter.gone(instance),
+    onGone: (instance) => {
+      weightsEndpoint.forget(instance.id);
+      void meter.gone(instance);
+    },
     onLost: (instance, reason) => {
       for (const id of [...instance.running]) {
         const run = runs.get(id);
@@ -149,7 +177,11 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
         soonHeartbeat();
       }
     },
-    config.containerHostIp ? { containerHostIp: config.containerHostIp } : {},
+    {
+      ...(config.containerHostIp ? { containerHostIp: config.containerHostIp } : {}),
+      onUpload: (req, res) => void uploads.handle(req, res),
+      onWeights: (req, res) => void weightsEndpoint.handle(req, res),
+    },
   );
   const runner = new Runner({
     runs,
@@ -217,14 +249,19 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       log,
       now,
       progressIntervalMs: 250,
-      files: new OutputFiles(fileDeps, req.account_id, req.prediction_id),
+      files: new OutputFiles(fileDeps, req.account_id, req.prediction_id, { uploads, instanceId: instance.id }),
       ...(config.afterTerminalWrite ? { afterTerminalWrite: config.afterTerminalWrite } : {}),
       onDone: () => ending.delete(req.prediction_id),
-      ...(req.training ? { training: trainingOf(req, req.training) } : {}),
+      ...(req.training ? { training: trainingOf(req, req.training, instance) } : {}),
     }),
   });
-  const trainingOf = (req: RunRequest, target: TrainingTarget) =>
-    trainedVersion({ registry, objects: buckets.objects, now, log }, req.prediction_id, req.account_id, target);
+  const trainingOf = (req: RunRequest, target: TrainingTarget, instance: ModelInstance) =>
+    trainedVersion(
+      { registry, objects: buckets.objects, now, log, uploads: { uploads, instanceId: instance.id } },
+      req.prediction_id,
+      req.account_id,
+      target,
+    );
 
   const onRun = async (msg: Msg) => {
     let reply: RunReply;
@@ -288,6 +325,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
   const idler = setInterval(() => void pool.stopIdle(config.idleStopMs), Math.min(1000, config.idleStopMs));
   const cancelSub = nc.subscribe(subjects.agentCancel(config.agentId), { callback: (_e, m) => void onCancel(m) });
   const metering = setInterval(() => void meter.tick(), config.uptimeIntervalMs ?? 60_000);
+  const uploadSweep = setInterval(() => void uploads.sweep(UNCLAIMED_UPLOAD_MS), 60_000);
   await heartbeat();
   const beat = setInterval(
     () => void heartbeat().catch((err: unknown) => log.warn("heartbeat failed", { err: String(err) })),
@@ -301,6 +339,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       clearInterval(beat);
       clearInterval(idler);
       clearInterval(metering);
+      clearInterval(uploadSweep);
       clearTimeout(soon);
       warmSub.unsubscribe();
       runSub.unsubscribe();

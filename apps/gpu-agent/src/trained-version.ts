@@ -4,6 +4,7 @@ import type { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
 import { trainedVersionId, weightsObjectName } from "@gantry/platform/trainer";
 import { parseDataUrl } from "./core/data-url.ts";
+import type { UploadSource } from "./output-files.ts";
 import type { TrainingHooks } from "./run-tracker.ts";
 
 export interface TrainedVersionDeps {
@@ -11,18 +12,35 @@ export interface TrainedVersionDeps {
   objects: Buckets["objects"];
   now: () => Date;
   log: Logger;
+  /** Where the trainer's server uploaded its files (Cog's `--upload-url`); none: data URLs only. */
+  uploads?: UploadSource;
 }
 
 /**
- * The bytes of the trainer's `weights` output: a file, which a Cog server the agent started
- * returns as a `data:` URL (it is given no `--upload-url`). Other URLs are refused rather than
- * fetched: a model server's answer must not make the agent reach into its own network.
+ * Stores the trainer's `weights` output under `object`: a file, which a Cog server returns as a
+ * URL of the agent's upload endpoint (its bytes are in the object store already: copied as a
+ * stream, and left for the output's own file) or as a `data:` URL. Other URLs are refused rather
+ * than fetched: a model server's answer must not make the agent reach into its own network.
  */
-function weightsBytes(weights: unknown): Uint8Array {
+async function storeWeights(d: TrainedVersionDeps, trainingId: string, weights: unknown, object: string) {
   if (typeof weights !== "string") throw new Error("the trainer's output has no `weights` file");
+  const upload = d.uploads?.uploads.peek(weights, d.uploads.instanceId, trainingId);
+  if (upload) {
+    const source = await d.objects.get(upload.id);
+    if (!source) throw new Error("the uploaded weights are no longer stored");
+    await d.objects.put({ name: object }, source.data);
+    if (!(await source.error)) return;
+    await d.objects.delete(object).catch(() => undefined);
+    throw new Error("the uploaded weights could not be read back");
+  }
   const file = parseDataUrl(weights);
-  if (!file) throw new Error("the trainer's `weights` must be a file (a data: URL)");
-  return file.bytes;
+  if (!file) {
+    const got = weights.length > 80 ? `${weights.slice(0, 80)}…` : weights;
+    throw new Error(
+      `the trainer's \`weights\` must be a file it uploaded (or a data: URL), not ${JSON.stringify(got)}`,
+    );
+  }
+  await d.objects.putBlob({ name: object }, file.bytes);
 }
 
 /**
@@ -47,14 +65,14 @@ export function trainedVersion(
   return {
     async prepare(output) {
       const weights = (output && typeof output === "object" ? (output as Record<string, unknown>) : {}).weights;
-      const bytes = weightsBytes(weights);
+      if (typeof weights !== "string") throw new Error("the trainer's output has no `weights` file");
       const base = await d.registry.getVersion(target.base_version_id);
       if (!base) throw new Error("the version it trained no longer exists");
       if (base.runtime.kind === "url") throw new Error("a version served from a URL cannot start from weights");
       if (!(await d.registry.getModel(owner, name))) {
         throw new Error(`the destination ${target.destination} no longer exists`);
       }
-      await d.objects.putBlob({ name: object }, bytes);
+      await storeWeights(d, trainingId, weights, object);
       const existing = await d.registry.getVersion(id);
       await d.registry.putVersion({
         id,

@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 export const MAX_WEBHOOK_BYTES = 64 * 1024 * 1024;
 
 /**
- * The agent's HTTP listener for model-server webhooks: `POST /webhooks/{prediction_id}/{tag}`,
+ * The agent's HTTP listener for model-server webhooks (and, under `/upload/` and `/weights/`,
+ * their output files and trained weights): `POST /webhooks/{prediction_id}/{tag}`,
  * where the tag is an HMAC of the id under a key only this process knows: another local process
  * or another tenant's container that learns a prediction id still cannot speak for it. It
  * answers at once; the body is handed over as parsed JSON.
@@ -14,11 +15,25 @@ export const MAX_WEBHOOK_BYTES = 64 * 1024 * 1024;
 export async function startWebhookServer(
   port: number,
   onWebhook: (predictionId: string, body: unknown) => void,
-  options: { containerHostIp?: string } = {},
-): Promise<{ server: Server; url: (predictionId: string) => string }> {
+  options: {
+    containerHostIp?: string;
+    /** Requests under `/upload/`: model servers' output files (`Uploads.handle`). */
+    onUpload?: (req: IncomingMessage, res: ServerResponse) => void;
+    /** Requests under `/weights/`: trained weights for model servers (`WeightsEndpoint.handle`). */
+    onWeights?: (req: IncomingMessage, res: ServerResponse) => void;
+  } = {},
+): Promise<{ server: Server; url: (predictionId: string) => string; origin: string }> {
   const key = randomBytes(32);
   const tagOf = (id: string) => createHmac("sha256", key).update(id).digest("base64url");
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (options.onUpload && req.url?.startsWith("/upload/")) {
+      options.onUpload(req, res);
+      return;
+    }
+    if (options.onWeights && req.url?.startsWith("/weights/")) {
+      options.onWeights(req, res);
+      return;
+    }
     const m = /^\/webhooks\/([a-z0-9]+)\/([A-Za-z0-9_-]{43})$/.exec(req.url ?? "");
     const id = m?.[1];
     if (req.method !== "POST" || !id || !timingSafeEqual(Buffer.from(m[2] ?? ""), Buffer.from(tagOf(id)))) {
@@ -57,5 +72,6 @@ export async function startWebhookServer(
     bridge.listen(actual, options.containerHostIp);
     server.once("close", () => bridge.close());
   }
-  return { server, url: (id) => `http://127.0.0.1:${actual}/webhooks/${id}/${tagOf(id)}` };
+  const origin = `http://127.0.0.1:${actual}`;
+  return { server, url: (id) => `${origin}/webhooks/${id}/${tagOf(id)}`, origin };
 }

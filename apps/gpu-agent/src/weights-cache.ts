@@ -1,5 +1,9 @@
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { sha256Hex } from "@gantry/platform/ids";
 import type { Buckets } from "@gantry/platform/topology";
 import { LRUCache } from "lru-cache";
@@ -48,13 +52,20 @@ export class WeightsCache {
   }
 
   async #fetch(name: string): Promise<string> {
-    const bytes = await this.#objects.getBlob(name);
-    if (!bytes) throw new Error(`The version's weights (${name}) are not in the object store.`);
+    const object = await this.#objects.get(name);
+    if (!object) throw new Error(`The version's weights (${name}) are not in the object store.`);
     await mkdir(this.#dir, { recursive: true });
     // A file per fetch: deleting an evicted copy never touches a later fetch of the same weights.
     const file = join(this.#dir, `${sha256Hex(name)}.${this.#fetches++}`);
-    // Written aside and renamed: a server never reads half a file.
-    await writeFile(`${file}.part`, bytes);
+    // Streamed (weights can be gigabytes), written aside and renamed: a server never reads half a file.
+    try {
+      await pipeline(Readable.fromWeb(object.data as WebReadableStream<Uint8Array>), createWriteStream(`${file}.part`));
+      const failed = await object.error;
+      if (failed) throw failed;
+    } catch (err) {
+      await rm(`${file}.part`, { force: true });
+      throw new Error(`The version's weights (${name}) could not be read: ${String(err)}`);
+    }
     await rename(`${file}.part`, file);
     return file;
   }

@@ -53,26 +53,37 @@ function percentDecode(text: string): Uint8Array | null {
   return out.subarray(0, n);
 }
 
-/** Whether a data URL occurs anywhere in `value` (strings, arrays, plain objects). */
-export function hasDataUrl(value: unknown): boolean {
-  if (typeof value === "string") return isDataUrl(value);
-  if (Array.isArray(value)) return value.some(hasDataUrl);
-  if (value && typeof value === "object") return Object.values(value).some(hasDataUrl);
+/** Whether a string that `match` accepts occurs anywhere in `value` (strings, arrays, plain objects). */
+export function someString(value: unknown, match: (s: string) => boolean): boolean {
+  if (typeof value === "string") return match(value);
+  if (Array.isArray(value)) return value.some((v) => someString(v, match));
+  if (value && typeof value === "object") return Object.values(value).some((v) => someString(v, match));
   return false;
 }
 
 /**
- * `value` with every data URL replaced by what `replace` gives for it; everything else is kept
- * as it is (the same objects, when nothing in them changes).
+ * `value` with every string that `match` accepts replaced by what `replace` gives for it;
+ * everything else is kept as it is (the same objects, when nothing in them changes).
  */
-export async function mapDataUrls(value: unknown, replace: (url: string) => Promise<string>): Promise<unknown> {
-  if (!hasDataUrl(value)) return value;
+export async function mapStrings(
+  value: unknown,
+  match: (s: string) => boolean,
+  replace: (s: string) => Promise<string>,
+): Promise<unknown> {
+  if (!someString(value, match)) return value;
   if (typeof value === "string") return replace(value);
-  if (Array.isArray(value)) return Promise.all(value.map((v) => mapDataUrls(v, replace)));
+  if (Array.isArray(value)) return Promise.all(value.map((v) => mapStrings(v, match, replace)));
   const entries = Object.entries(value as Record<string, unknown>);
-  const mapped = await Promise.all(entries.map(async ([k, v]) => [k, await mapDataUrls(v, replace)] as const));
+  const mapped = await Promise.all(entries.map(async ([k, v]) => [k, await mapStrings(v, match, replace)] as const));
   return Object.fromEntries(mapped);
 }
+
+/** Whether a data URL occurs anywhere in `value`. */
+export const hasDataUrl = (value: unknown): boolean => someString(value, isDataUrl);
+
+/** `value` with every data URL replaced by what `replace` gives for it. */
+export const mapDataUrls = (value: unknown, replace: (url: string) => Promise<string>): Promise<unknown> =>
+  mapStrings(value, isDataUrl, replace);
 
 const EXTENSIONS: Record<string, string> = {
   "image/png": "png",

@@ -43,7 +43,7 @@ describe("inheritedEnv", () => {
 });
 
 describe("dockerRunArgv", () => {
-  const base = { name: "gantry-abc", image: "r8.im/acme/model@sha256:1", port: 5123, gpus: false, weights: null };
+  const base = { name: "gantry-abc", image: "r8.im/acme/model@sha256:1", port: 5123, gpus: false };
 
   it("runs on the bridge network, publishes the port on loopback only, and passes only Cog's variables", () => {
     const argv = dockerRunArgv({ ...base, cog: cogEnv(5123, 2, null), serverArgs: [] });
@@ -71,21 +71,28 @@ describe("dockerRunArgv", () => {
     ]);
   });
 
-  it("adds GPUs, read-only weights and train mode when asked", () => {
+  it("adds GPUs, weights by URL, train mode and the upload URL when asked", () => {
+    const weights = "http://host.docker.internal:4000/weights/i/t/weights";
     const argv = dockerRunArgv({
       ...base,
       gpus: true,
-      weights: "/var/gantry/w1",
-      cog: cogEnv(5123, 1, "/var/gantry/w1"),
-      serverArgs: ["--x-mode", "train"],
+      cog: cogEnv(5123, 1, weights),
+      serverArgs: ["--x-mode", "train", "--upload-url", "http://host.docker.internal:4000/upload/i/t/"],
     });
     expect(argv.slice(argv.indexOf("--gpus"), argv.indexOf("--gpus") + 2)).toEqual(["--gpus", "all"]);
-    expect(argv).toContain("COG_WEIGHTS=/gantry/weights");
-    expect(argv).not.toContain("COG_WEIGHTS=/var/gantry/w1");
-    expect(argv).toContain("/var/gantry/w1:/gantry/weights:ro");
-    expect(argv.slice(-5)).toEqual(
-      ["r8.im/acme/model@sha256:1", "python", "-m", "cog.server.http", "--x-mode", "train"].slice(-5),
-    );
+    expect(argv).toContain(`COG_WEIGHTS=${weights}`);
+    // Nothing of the host's disk is mounted into a tenant's container.
+    expect(argv).not.toContain("-v");
+    expect(argv.slice(argv.indexOf("r8.im/acme/model@sha256:1"))).toEqual([
+      "r8.im/acme/model@sha256:1",
+      "python",
+      "-m",
+      "cog.server.http",
+      "--x-mode",
+      "train",
+      "--upload-url",
+      "http://host.docker.internal:4000/upload/i/t/",
+    ]);
   });
 
   it("points a container's webhooks at the host by name", () => {

@@ -27,7 +27,10 @@ export function inheritedEnv(source: Record<string, string | undefined>, extra: 
   return out;
 }
 
-/** What Cog reads: the port, concurrency, token-level webhooks, and a trained version's weights. */
+/**
+ * What Cog reads: the port, concurrency, token-level webhooks, and a trained version's weights
+ * (`COG_WEIGHTS`: a URL, which Cog downloads; it refuses plain paths).
+ */
 export function cogEnv(port: number, concurrency: number, weights: string | null): Record<string, string> {
   return {
     PORT: String(port),
@@ -55,10 +58,9 @@ export interface DockerRun {
   image: string;
   port: number;
   gpus: boolean;
+  /** Cog's variables, `COG_WEIGHTS` (a URL of the agent's) included. */
   cog: Record<string, string>;
-  /** A trained version's weights on the host: mounted read-only, `COG_WEIGHTS` points inside. */
-  weights: string | null;
-  /** Extra arguments for the server (train mode). */
+  /** Extra arguments for the server (train mode, `--upload-url`). */
   serverArgs: string[];
 }
 
@@ -68,7 +70,6 @@ export interface DockerRun {
  * (for the server's webhooks), and only Cog's variables inside.
  */
 export function dockerRunArgv(o: DockerRun): string[] {
-  const cog = { ...o.cog, ...(o.weights ? { COG_WEIGHTS: "/gantry/weights" } : {}) };
   return [
     "docker",
     "run",
@@ -82,14 +83,13 @@ export function dockerRunArgv(o: DockerRun): string[] {
     "--add-host",
     `${DOCKER_HOST_NAME}:host-gateway`,
     ...(o.gpus ? ["--gpus", "all"] : []),
-    ...Object.entries(cog).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-    ...(o.weights ? ["-v", `${o.weights}:/gantry/weights:ro`] : []),
+    ...Object.entries(o.cog).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
     o.image,
     ...(o.serverArgs.length > 0 ? ["python", "-m", "cog.server.http", ...o.serverArgs] : []),
   ];
 }
 
-/** A webhook URL of the agent as a server in a container reaches it. */
+/** A URL of the agent (webhooks, uploads, weights) as a server in a container reaches it. */
 export function webhookUrlForContainer(url: string): string {
   const u = new URL(url);
   u.hostname = DOCKER_HOST_NAME;

@@ -56,6 +56,7 @@ async function setup() {
         secret: "s".repeat(32),
         publicUrl: "http://api.test",
         retentionMs: 3_600_000,
+        maxBytes: 1024 * 1024,
         now,
       },
       "acct",
