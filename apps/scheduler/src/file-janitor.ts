@@ -8,6 +8,12 @@ import type { ObjectStore } from "@nats-io/obj";
 
 /** A removed file's purge markers are forgotten this long after the removal. */
 export const MARKER_TTL_MS = 60 * 60 * 1000;
+/**
+ * Bytes stored under a file id with no record this long after they were written are an orphan: a
+ * writer (the gateway's upload, an agent's output file or an upload no output claimed) died between
+ * the bytes and the record. Writers store the record within seconds of the bytes.
+ */
+export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
 
 export interface FileJanitorDeps {
   /** Metadata of uploaded and output files (`files` KV), keyed by file id. */
@@ -65,9 +71,27 @@ export async function sweepExpiredFiles(deps: FileJanitorDeps): Promise<number> 
 }
 
 /**
+ * One pass over the object store: bytes under a file id that no `files` record names, written more
+ * than `graceMs` ago, are deleted (other objects, such as trained weights, are not files and are
+ * left alone). Returns how many it deleted.
+ */
+export async function sweepOrphanBytes(deps: FileJanitorDeps, graceMs = ORPHAN_GRACE_MS): Promise<number> {
+  const before = deps.now().getTime() - graceMs;
+  let removed = 0;
+  for (const info of await deps.objects.list()) {
+    if (info.deleted || !FileId.safeParse(info.name).success || Date.parse(info.mtime) > before) continue;
+    const record = await deps.files.get(info.name);
+    if (record?.operation === "PUT") continue;
+    await deps.objects.delete(info.name).catch(() => undefined);
+    removed++;
+  }
+  return removed;
+}
+
+/**
  * Deletes expired files (bytes and metadata) at their `expires_at`, within `intervalMs`: a sweep at
- * start and then every `intervalMs`. The state is the `files` bucket itself, so a restart misses
- * nothing. Reads already treat an expired file as missing (the gateway's `FilesService`); this
+ * start and then every `intervalMs`, and bytes no record names ({@link sweepOrphanBytes}). The
+ * state is the `files` bucket itself, so a restart misses nothing. Reads already treat an expired file as missing (the gateway's `FilesService`); this
  * frees the storage.
  */
 export function startFileJanitor(deps: FileJanitorDeps & { intervalMs: number }): { stop(): Promise<void> } {
@@ -76,8 +100,10 @@ export function startFileJanitor(deps: FileJanitorDeps & { intervalMs: number })
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
     running = sweepExpiredFiles(deps).then(
-      (n) => {
+      async (n) => {
         if (n > 0) deps.log.info("expired files removed", { count: n });
+        const orphans = await sweepOrphanBytes(deps);
+        if (orphans > 0) deps.log.info("orphaned file bytes removed", { count: orphans });
       },
       (err: unknown) => deps.log.warn("file sweep failed; retrying", { err: String(err) }),
     );

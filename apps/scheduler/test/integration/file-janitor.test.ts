@@ -7,7 +7,13 @@ import { ensureTopology, openTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { MARKER_TTL_MS, startFileJanitor, sweepExpiredFiles } from "../../src/file-janitor.ts";
+import {
+  MARKER_TTL_MS,
+  ORPHAN_GRACE_MS,
+  startFileJanitor,
+  sweepExpiredFiles,
+  sweepOrphanBytes,
+} from "../../src/file-janitor.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 
@@ -107,4 +113,26 @@ describe("the file janitor", () => {
     expect((await buckets.files.get(id))?.operation).not.toBe("PUT");
     await op.close();
   }, 30_000);
+
+  it("deletes bytes no record names once they are old enough, and nothing that is not a file", async () => {
+    await using nats = await startNatsServer();
+    const op = await connect(nats.connectOptions("operator"));
+    const admin = await ensureTopology(op);
+    const orphan = "orphan00000000000000000000";
+    const kept = "kept000000000000000000000a";
+    const bytes = new TextEncoder().encode("x");
+    for (const name of [orphan, kept, "weights/v1"]) await admin.objects.putBlob({ name }, bytes);
+    await admin.files.create(kept, encode(file(kept, Date.now() + 3600_000)));
+
+    const nc = await connect(nats.connectOptions("scheduler"));
+    const buckets = await openTopology(nc, { identity: "scheduler" });
+    const deps = { files: buckets.files, objects: buckets.objects, log: silentLogger };
+    // Young orphans may still be getting their record: left alone.
+    expect(await sweepOrphanBytes({ ...deps, now: () => new Date() })).toBe(0);
+    expect(await sweepOrphanBytes({ ...deps, now: () => new Date(Date.now() + ORPHAN_GRACE_MS + 1000) })).toBe(1);
+    const names = (await buckets.objects.list()).filter((o) => !o.deleted).map((o) => o.name);
+    expect(names.sort()).toEqual([kept, "weights/v1"].sort());
+    await nc.close();
+    await op.close();
+  });
 });
