@@ -1,6 +1,6 @@
 import { AppError, NOT_FOUND_DETAIL, UNAUTHENTICATED_DETAIL } from "@gantry/contracts/errors";
 import { MAX_JSON_BODY_BYTES, PAYLOAD_TOO_LARGE_BODY_DETAIL } from "@gantry/contracts/limits";
-import { type Context, Hono, type Next } from "hono";
+import { type Context, Hono, type MiddlewareHandler, type Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { parseAuthorization } from "./core/auth.ts";
@@ -16,6 +16,7 @@ import { deploymentRoutes } from "./routes/deployments.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { fileDownloadRoutes, fileRoutes } from "./routes/files.ts";
 import { modelRoutes } from "./routes/models.ts";
+import { openAiRoutes } from "./routes/openai.ts";
 import { platformRoutes } from "./routes/platform.ts";
 import { predictionRoutes } from "./routes/predictions.ts";
 import { streamRoutes } from "./routes/streams.ts";
@@ -97,27 +98,50 @@ export function createApp(deps: GatewayDeps) {
     checkPathIds(new URL(c.req.url).pathname);
     return next();
   };
+  const natsUp: MiddlewareHandler<GatewayEnv> = (_c, next) => {
+    nats.check();
+    return next();
+  };
+  const setBaseUrl: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+    c.set("baseUrl", deps.publicUrl ?? new URL(c.req.url).origin);
+    await next();
+  };
+  const accountOf = async (header: string | undefined): Promise<string | null> => {
+    const token = parseAuthorization(header);
+    return token
+      ? await tokens.get(token, async () => (await svc.registry.findToken(token))?.account_id ?? null)
+      : null;
+  };
+  const limiter = rateLimiter(deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.now);
+
+  // The OpenAI-compatible API (errors in OpenAI's shape): all of it under /openai/v1, and its two
+  // completion endpoints under /v1 too (GET /v1/models stays Replicate's).
+  const openAiGuards = {
+    nats: natsUp,
+    bodyLimit: jsonBodyLimit,
+    authenticate: (async (c, next) => {
+      const accountId = await accountOf(c.req.header("authorization"));
+      if (!accountId) throw new AppError("UNAUTHENTICATED", "Incorrect API key provided.");
+      c.set("account", { id: accountId });
+      return setBaseUrl(c, next);
+    }) as MiddlewareHandler<GatewayEnv>,
+    rateLimit: limiter,
+  };
+  app.route("/openai/v1", openAiRoutes(svc, hub, deps, openAiGuards, true));
+  app.route("/v1", openAiRoutes(svc, hub, deps, openAiGuards, false));
+
   v1.use("/streams/*", pathIds);
   v1.use("/files/:id/download", pathIds);
   // Every route below needs NATS: while it is down, a prompt 503 with Retry-After, nothing attempted.
-  v1.use((_c, next) => {
-    nats.check();
-    return next();
-  });
+  v1.use(natsUp);
   v1.use((c, next) => (c.req.method === "POST" && c.req.path === "/v1/files" ? next() : jsonBodyLimit(c, next)));
-  v1.use(async (c, next) => {
-    c.set("baseUrl", deps.publicUrl ?? new URL(c.req.url).origin);
-    await next();
-  });
+  v1.use(setBaseUrl);
   // Capability URLs: the URL is the credential, so no Authorization header is asked for.
   v1.route("/", streamRoutes(svc, hub, deps));
   v1.route("/", fileDownloadRoutes(deps));
   // ── routes that need no Authorization header (capabilities, signed URLs) above this line ──
   v1.use(async (c, next) => {
-    const token = parseAuthorization(c.req.header("authorization"));
-    const accountId = token
-      ? await tokens.get(token, async () => (await svc.registry.findToken(token))?.account_id ?? null)
-      : null;
+    const accountId = await accountOf(c.req.header("authorization"));
     if (!accountId) {
       return c.json({ title: "Unauthenticated", detail: UNAUTHENTICATED_DETAIL, status: 401 }, 401, {
         "content-type": "application/problem+json",
@@ -127,7 +151,7 @@ export function createApp(deps: GatewayDeps) {
     await next();
   });
   v1.use(pathIds);
-  v1.use(rateLimiter(deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.now));
+  v1.use(limiter);
   v1.route("/", predictionRoutes(svc));
   v1.route("/", trainingRoutes(svc));
   v1.route("/", platformRoutes(svc));

@@ -23,8 +23,11 @@ describe("take", () => {
 });
 
 describe("limitClass", () => {
-  it("counts the three create-prediction endpoints as creates", () => {
+  it("counts the create-prediction endpoints (OpenAI's completions too) as creates", () => {
     expect(limitClass("POST", "/v1/predictions")).toBe("create");
+    expect(limitClass("POST", "/v1/chat/completions")).toBe("create");
+    expect(limitClass("POST", "/openai/v1/completions")).toBe("create");
+    expect(limitClass("GET", "/openai/v1/models")).toBe("other");
     expect(limitClass("POST", "/v1/models/a/b/predictions")).toBe("create");
     expect(limitClass("POST", "/v1/deployments/a/b/predictions")).toBe("create");
     expect(limitClass("POST", "/v1/predictions/abc/cancel")).toBe("other");

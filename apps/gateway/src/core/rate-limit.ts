@@ -40,7 +40,9 @@ export function take(bucket: Bucket | undefined, capacity: number, nowMs: number
 /** Which limit a request counts against (reference §1.4). */
 export function limitClass(method: string, path: string): "create" | "other" {
   if (method !== "POST") return "other";
-  return /^\/v1\/(predictions|models\/[^/]+\/[^/]+\/predictions|deployments\/[^/]+\/[^/]+\/predictions)\/?$/.test(path)
+  return /^(\/openai)?\/v1\/(predictions|models\/[^/]+\/[^/]+\/predictions|deployments\/[^/]+\/[^/]+\/predictions|chat\/completions|completions)\/?$/.test(
+    path,
+  )
     ? "create"
     : "other";
 }
