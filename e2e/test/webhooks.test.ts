@@ -119,4 +119,48 @@ describe("webhooks to a real receiver", () => {
       await receiver.close();
     }
   });
+
+  it("redeliver (Gantry extension) sends the completed webhook again, signed anew, and logs it", async () => {
+    const receiver = await startReceiver();
+    try {
+      const prediction = await p.replicate.predictions.create({
+        model: "gantry/test",
+        input: { tokens: 1 },
+        webhook: receiver.url,
+        webhook_events_filter: ["completed"],
+      });
+      await receiver.until((r) => r.length >= 1);
+      // Refused for a prediction without a webhook.
+      const plain = await p.replicate.predictions.create({ model: "gantry/test", input: { tokens: 1 } });
+      await p.replicate.wait(plain, { interval: 50 });
+      expect((await p.api(`/v1/predictions/${plain.id}/webhooks/redeliver`, { method: "POST" })).status).toBe(409);
+
+      const res = await p.api(`/v1/predictions/${prediction.id}/webhooks/redeliver`, { method: "POST" });
+      expect(res.status).toBe(202);
+      const { webhook_id } = (await res.json()) as { webhook_id: string };
+      await receiver.until((r) => r.length >= 2);
+      const [first, again] = receiver.received;
+      expect(String(again?.headers["webhook-id"])).toBe(webhook_id);
+      expect(again?.headers["webhook-id"]).not.toBe(first?.headers["webhook-id"]);
+      expect(parse(again?.body ?? "{}")).toEqual(parse(first?.body ?? "{}"));
+      const valid = await validateWebhook({
+        id: webhook_id,
+        timestamp: String(again?.headers["webhook-timestamp"]),
+        signature: String(again?.headers["webhook-signature"]),
+        body: again?.body ?? "",
+        secret,
+      });
+      expect(valid).toBe(true);
+      const log = (await (await p.api(`/v1/predictions/${prediction.id}/webhooks`)).json()) as {
+        results: { webhook_id: string; event: string; status: number }[];
+      };
+      expect(log.results.map((e) => [e.event, e.status])).toEqual([
+        ["completed", 200],
+        ["completed", 200],
+      ]);
+      expect(log.results[1]?.webhook_id).toBe(webhook_id);
+    } finally {
+      await receiver.close();
+    }
+  });
 });

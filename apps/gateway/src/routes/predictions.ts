@@ -1,8 +1,10 @@
 import { AppError } from "@gantry/contracts/errors";
-import { CreateModelPredictionBody, CreatePredictionBody } from "@gantry/contracts/prediction";
-import { WebhookDeliveryLog } from "@gantry/contracts/webhooks";
-import { decode } from "@gantry/platform/codec";
+import { CreateModelPredictionBody, CreatePredictionBody, isTerminal } from "@gantry/contracts/prediction";
+import { subjects } from "@gantry/contracts/subjects";
+import { WebhookDeliveryLog, WebhookJob } from "@gantry/contracts/webhooks";
+import { decode, encode } from "@gantry/platform/codec";
 import { renderPrediction, renderRecord } from "@gantry/platform/render-prediction";
+import { jetstream } from "@nats-io/jetstream";
 import { type Context, Hono } from "hono";
 import { parseBody } from "../core/body.ts";
 import { parseCancelAfter } from "../core/duration.ts";
@@ -109,6 +111,28 @@ export function predictionRoutes(svc: PredictionService) {
     const entry = await svc.deps.buckets.webhookDeliveries.get(record.id);
     const results = entry?.operation === "PUT" ? decode(WebhookDeliveryLog, entry.value, "delivery log") : [];
     return c.json({ results });
+  });
+
+  /**
+   * Gantry extension: sends the terminal (`completed`) webhook of a finished prediction again,
+   * signed anew under a new `webhook-id`, through the same retried queue, and logged like any
+   * delivery. 202 with the `webhook_id`; 409 while it runs or when it has no completed webhook.
+   */
+  app.post("/predictions/:id/webhooks/redeliver", async (c) => {
+    const record = await svc.get(c.get("account").id, c.req.param("id"));
+    if (!isTerminal(record.status)) {
+      throw new AppError("CONFLICT", "The prediction has not finished: its completed webhook is sent when it does.");
+    }
+    const filter = record.webhook_events_filter;
+    if (!record.webhook || (filter && !filter.includes("completed"))) {
+      throw new AppError("CONFLICT", "The prediction has no completed webhook to send.");
+    }
+    const webhookId = `msg_${record.id}_redeliver_${svc.deps.newId()}`;
+    const job: WebhookJob = { prediction_id: record.id, webhook_id: webhookId };
+    await jetstream(svc.deps.nc).publish(subjects.webhookCompleted(), encode(WebhookJob.parse(job)), {
+      msgID: webhookId,
+    });
+    return c.json({ webhook_id: webhookId, status: "queued" }, 202);
   });
 
   app.post("/predictions/:id/cancel", async (c) => {
