@@ -6,12 +6,16 @@ import { type PredictUsage, usageMsgId } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
+import { hasOutput } from "@gantry/platform/prediction-machine";
 import type { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
 import { trainedVersionId } from "@gantry/platform/trainer";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+
+/** How many times a prediction runs again after a platform failure before any output (the failure contract). */
+export const PLATFORM_RETRIES = 1;
 
 export const placementKey = (agentId: string, predictionId: string) => `${agentId}.${predictionId}`;
 
@@ -64,7 +68,7 @@ export function startReaper(deps: {
       } catch {
         continue; // another scheduler took it
       }
-      const stored = await store.get(item.prediction_id);
+      let stored = await store.get(item.prediction_id);
       if (!stored) continue;
       const usageOf = (predictMs: number, at: string): PredictUsage => ({
         kind: "predict",
@@ -92,13 +96,37 @@ export function startReaper(deps: {
         }
         continue;
       }
+      const attempt = item.attempt ?? 0;
+      if (
+        stored.record.status === "processing" &&
+        !hasOutput(stored.record.output) &&
+        attempt < PLATFORM_RETRIES &&
+        !item.training
+      ) {
+        // The failure contract: a run its agent took down before any output runs again, once,
+        // wherever it is placed next; the lost attempt is not billed.
+        const retried = await store.transition(item.prediction_id, {
+          type: "retry",
+          note: `The agent running this prediction (${agentId}) ${why}; it runs again.`,
+        });
+        if (retried?.changed) {
+          const { incarnation: _, ...work } = item;
+          const again: WorkItem = { ...work, attempt: attempt + 1, enqueued_at: now().toISOString() };
+          await js.publish(subjects.work(item.hardware), encode(again), {
+            msgID: `${item.prediction_id}:retry:${attempt + 1}`,
+          });
+          log.warn("prediction runs again after its agent failed", { id: item.prediction_id, agent_id: agentId });
+          continue;
+        }
+        stored = await store.get(item.prediction_id);
+        if (!stored) continue;
+      }
       if (stored.record.status === "processing") {
         const at = now();
-        // What is billed is what the model ran until its agent last stored progress, not the
-        // time the agent has been dead (nobody saw the model run after that).
-        const startedAt = stored.record.started_at ? Date.parse(stored.record.started_at) : null;
-        const lastSeen = stored.record.progress_at ? Date.parse(stored.record.progress_at) : startedAt;
-        const predictMs = startedAt !== null && lastSeen !== null ? Math.max(0, lastSeen - startedAt) : 0;
+        // A platform failure is never billed (the failure contract, docs/reliability.md): the
+        // prediction shows no predict time, and a usage of 0 ms under the message id its agent
+        // would have used keeps a late report of a half-dead agent from billing it.
+        const predictMs = 0;
         const ended = await store.transition(item.prediction_id, {
           type: "complete",
           at,
@@ -108,8 +136,6 @@ export function startReaper(deps: {
           error: `The agent running this prediction (${agentId}) ${why}.`,
           predictTimeS: predictMs / 1000,
         });
-        // Its agent cannot report the predict time any more: the seconds it shows are billed from
-        // here, under the same message id the agent would have used (so never twice).
         if (ended?.changed) {
           const usage = usageOf(predictMs, at.toISOString());
           await js.publish(subjects.usage("predict", agentId), encode(usage), { msgID: usageMsgId(usage) });

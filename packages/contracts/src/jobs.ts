@@ -42,6 +42,11 @@ export const WorkItem = z.object({
   deadline: Timestamp.nullable(),
   enqueued_at: Timestamp,
   training: TrainingTarget.optional(),
+  /**
+   * How many times a platform failure (its agent died before any output) sent it back to the
+   * queue: the failure contract runs it again once. Absent: never.
+   */
+  attempt: z.number().int().min(0).max(10).optional(),
   ...Tenancy,
 });
 export type WorkItem = z.infer<typeof WorkItem>;

@@ -38,6 +38,7 @@ const ALL_TRANSITIONS: Transition[] = [
   { type: "cancel", at: at(5_000) },
   { type: "abort", at: at(5_000) },
   { type: "note", line: "Queued." },
+  { type: "retry", note: "Its agent died; it runs again." },
 ];
 
 describe("applyTransition: terminal states are final", () => {
@@ -204,6 +205,25 @@ describe("applyTransition: complete", () => {
   it("clamps total_time at 0 when the clock is behind created_at", () => {
     const next = applyTransition(record(), complete("succeeded", -5_000));
     expect(next?.metrics.total_time).toBe(0);
+  });
+});
+
+describe("applyTransition: retry (the failure contract)", () => {
+  it("sends a running prediction without output back to starting, placed nowhere, saying why", () => {
+    const next = applyTransition(
+      processing({ output: [], agent_id: "agent-1", logs: "loading", progress_at: at(2_500).toISOString() }),
+      { type: "retry", note: "Its agent died; it runs again." },
+    );
+    expect(next).toMatchObject({ status: "starting", started_at: null, agent_id: null, output: null });
+    expect(next?.logs).toBe("loading\nIts agent died; it runs again.\n");
+    expect(next && "progress_at" in next).toBe(false);
+  });
+
+  it("never once it has output, nor before it runs", () => {
+    const note = { type: "retry" as const, note: "x" };
+    expect(applyTransition(processing({ output: ["tok"] }), note)).toBeNull();
+    expect(applyTransition(processing({ output: "text" }), note)).toBeNull();
+    expect(applyTransition(record({ status: "starting" }), note)).toBeNull();
   });
 });
 

@@ -24,6 +24,11 @@ export type Transition =
   | { type: "cancel"; at: Date }
   /** Its agent died before it started: it goes back to the queue, placed nowhere. */
   | { type: "unassign" }
+  /**
+   * Its agent died while it ran, before any output (a platform failure): it goes back to the
+   * queue to run again from the start, `note` saying why.
+   */
+  | { type: "retry"; note: string }
   /** The retention window passed: input, output and logs go; the record stays. */
   | { type: "remove_data" }
   | { type: "abort"; at: Date };
@@ -42,6 +47,18 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
   }
   if (isTerminal(record.status)) return null;
   switch (t.type) {
+    case "retry": {
+      if (record.status !== "processing" || hasOutput(record.output)) return null;
+      const { progress_at: _, ...rest } = record;
+      return {
+        ...rest,
+        status: "starting",
+        started_at: null,
+        agent_id: null,
+        output: null,
+        logs: `${record.logs}${record.logs && !record.logs.endsWith("\n") ? "\n" : ""}${t.note}\n`,
+      };
+    }
     case "unassign":
       return record.status === "starting" && record.agent_id !== null ? { ...record, agent_id: null } : null;
     case "assign":
@@ -110,6 +127,12 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
         metrics: { ...record.metrics, predict_time: 0, total_time: seconds(record.created_at, t.at) },
       };
   }
+}
+
+/** Whether a prediction has produced output yet (an iterator's empty list counts as none). */
+export function hasOutput(output: unknown): boolean {
+  if (output === null || output === undefined || output === "") return false;
+  return !(Array.isArray(output) && output.length === 0);
 }
 
 function withNote(record: PredictionRecord, line: string): string {

@@ -1,4 +1,5 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import { WorkItem } from "@gantry/contracts/jobs";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { UsageEvent, usageMsgId } from "@gantry/contracts/usage";
@@ -78,7 +79,7 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
     expect(requeued).toMatchObject({ status: "starting", agent_id: null });
     const work = await (await jetstreamManager(nc)).streams.info(STREAMS.work.name);
     expect(work.state.messages).toBe(1);
-    // The failed one's predict time is billed once (several reapers raced), as it shows.
+    // A platform failure bills nothing: one usage of 0 ms (several reapers raced), as it shows.
     const usage = await (await jetstreamManager(nc)).streams.info(STREAMS.usage.name);
     expect(usage.state.messages).toBe(1);
     const billed = await (await jetstreamManager(nc)).streams.getMessage(STREAMS.usage.name, {
@@ -88,8 +89,9 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
       kind: "predict",
       prediction_id: running.id,
       agent_id: "ghost",
-      predict_ms: Math.round((failed?.metrics.predict_time ?? -1) * 1000),
+      predict_ms: 0,
     });
+    expect(failed?.metrics.predict_time).toBe(0);
     let left = 0;
     for await (const _ of await buckets.placements.keys()) left++;
     expect(left).toBe(0);
@@ -155,11 +157,12 @@ describe("the reaper bills exactly the model's time", () => {
       }
       return out;
     };
+    const agents = new Map([["ghost", ghost({ at: new Date(Date.now() - 60_000).toISOString() })]]);
     const reaper = startReaper({
       nc,
       buckets,
       store,
-      agents: new Map([["ghost", ghost({ at: new Date(Date.now() - 60_000).toISOString() })]]),
+      agents,
       now: () => new Date(),
       log: silentLogger,
       staleMs: 5000,
@@ -168,6 +171,11 @@ describe("the reaper bills exactly the model's time", () => {
     const placed = async (r: PredictionRecord) => {
       await store.create(r);
       await buckets.placements.put(placementKey("ghost", r.id), encode(item(r)));
+    };
+    /** A placement the reaper has not seen yet (its `handled` mark is per heartbeat: a fresh stale one). */
+    const placeAgain = async (placement: WorkItem) => {
+      await buckets.placements.put(placementKey("ghost", placement.prediction_id), encode(placement));
+      agents.set("ghost", ghost({ at: new Date(Date.now() - 61_000).toISOString() }));
     };
     const placementsLeft = async () => {
       let n = 0;
@@ -179,6 +187,7 @@ describe("the reaper bills exactly the model's time", () => {
       store,
       usage,
       placed,
+      placeAgain,
       placementsLeft,
       async [Symbol.asyncDispose]() {
         reaper.stop();
@@ -188,7 +197,7 @@ describe("the reaper bills exactly the model's time", () => {
     };
   };
 
-  it("a dead agent's prediction is billed up to the last progress its agent stored, not the dead time", async () => {
+  it("a prediction its agent took down after output is failed and never billed (the failure contract)", async () => {
     await using t = await setup();
     // It started a minute ago; its agent last stored progress 0.8 s later, then died.
     const startedAt = Date.now() - 60_000;
@@ -202,10 +211,33 @@ describe("the reaper bills exactly the model's time", () => {
     await expect.poll(async () => (await t.usage()).length, { timeout: 15_000 }).toBe(1);
     const failed = (await t.store.get(running.id))?.record;
     expect(failed?.status).toBe("failed");
-    expect(failed?.metrics.predict_time).toBe(0.8);
+    expect(failed?.metrics.predict_time).toBe(0);
     const billed = await t.usage();
-    expect(billed).toMatchObject([{ kind: "predict", prediction_id: running.id, predict_ms: 800 }]);
+    expect(billed).toMatchObject([{ kind: "predict", prediction_id: running.id, predict_ms: 0 }]);
     expect(await t.placementsLeft()).toBe(0);
+  });
+
+  it("one its agent took down before any output runs again once, unbilled; a second failure ends it", async () => {
+    await using t = await setup();
+    const silent = predictionRecord({ ...record("nooutput0000000000000000aa", "processing"), output: [] });
+    await t.placed(silent);
+    await expect.poll(async () => (await t.store.get(silent.id))?.record.status, { timeout: 15_000 }).toBe("starting");
+    const again = (await t.store.get(silent.id))?.record;
+    expect(again).toMatchObject({ agent_id: null, started_at: null, output: null });
+    expect(again?.logs).toMatch(/The agent running this prediction \(ghost\) stopped responding.*; it runs again\.\n$/);
+    // Back in the queue as its first retry; nothing billed.
+    const jsm = await jetstreamManager(t.nc);
+    const work = await jsm.streams.info(STREAMS.work.name);
+    const queued = await jsm.streams.getMessage(STREAMS.work.name, { seq: work.state.last_seq });
+    expect(decode(WorkItem, queued!.data, "work")).toMatchObject({ prediction_id: silent.id, attempt: 1 });
+    expect(await t.usage()).toEqual([]);
+
+    // It started again on the same (dead) agent and died again before output: now it fails.
+    await t.store.transition(silent.id, { type: "start", at: new Date(), agentId: "ghost" });
+    await t.placeAgain({ ...item(silent), attempt: 1 });
+    await expect.poll(async () => (await t.store.get(silent.id))?.record.status, { timeout: 15_000 }).toBe("failed");
+    await expect.poll(async () => (await t.usage()).length, { timeout: 15_000 }).toBe(1);
+    expect(await t.usage()).toMatchObject([{ prediction_id: silent.id, predict_ms: 0 }]);
   });
 
   it("re-sends the usage of a prediction that ended as its agent died, once, at the time it shows", async () => {
@@ -304,8 +336,8 @@ describe("the reaper, when a live agent no longer has a prediction placed on it"
     const failed = (await store.get(lost.id))?.record;
     expect(failed?.status).toBe("failed");
     expect(failed?.error).toBe("The agent running this prediction (ghost) no longer has it (its run was lost).");
-    // Billed up to its last stored progress.
-    expect(failed?.metrics.predict_time).toBe(0.5);
+    // A platform failure: not billed.
+    expect(failed?.metrics.predict_time).toBe(0);
     expect((await store.get(held.id))?.record.status).toBe("processing");
     expect(await placed(held.id)).toBe(true);
     expect((await store.get(done.id))?.record.status).toBe("succeeded");
