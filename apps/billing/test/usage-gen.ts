@@ -96,12 +96,17 @@ export function directTotals(prices: readonly PriceEntry[], events: readonly Usa
         by_hardware: {},
         by_model: {},
         by_deployment: {},
+        by_unit: {},
       };
       out.set(key, t);
       if (c.prediction) t.predictions++;
       if (!c.billed) continue;
       t.total_nano += c.nano;
-      add(t.by_hardware, c.hardware, c.ms, c.nano);
+      if (c.unit) {
+        const k = `${c.model} ${c.unit.unit}`;
+        const line = t.by_unit[k] ?? { model: c.model, unit: c.unit.unit, units: 0, nano: 0 };
+        t.by_unit[k] = { ...line, units: line.units + c.unit.units, nano: line.nano + c.nano };
+      } else add(t.by_hardware, c.hardware, c.ms, c.nano);
       add(t.by_model, c.model, c.ms, c.nano);
       if (c.deployment) add(t.by_deployment, c.deployment, c.ms, c.nano);
     }

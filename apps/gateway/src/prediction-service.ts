@@ -8,7 +8,7 @@ import {
   PAYLOAD_TOO_LARGE_INPUT_DETAIL,
   PAYLOAD_TOO_LARGE_RUN_INPUT_DETAIL,
 } from "@gantry/contracts/limits";
-import type { ModelRecord, VersionRecord } from "@gantry/contracts/models";
+import type { ModelPrice, ModelRecord, VersionRecord } from "@gantry/contracts/models";
 import { isTerminal, type PredictionRecord, type WebhookEventType } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { cancelPrediction } from "@gantry/platform/cancel-prediction";
@@ -175,7 +175,9 @@ export class PredictionService {
       // record exists answers 503 and leaves no prediction; a queued item whose record never came
       // is dropped by the scheduler after a grace (placer.ts). The index key goes before the
       // record: a key without its record is skipped by listings, a record without its key is lost to them.
-      await this.#enqueue(record, runInput, now, billing, trainer);
+      // A model priced per output is billed at the price in force when the prediction was created.
+      const price = !trainer && model.price ? model.price : null;
+      await this.#enqueue(record, runInput, now, billing, trainer, price);
       try {
         const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
         await this.#d.buckets.predictionIndex.put(key, "");
@@ -196,6 +198,7 @@ export class PredictionService {
     now: Date,
     billing: "predict" | "uptime",
     trainer: VersionRecord | null,
+    price: ModelPrice | null,
   ): Promise<void> {
     const item: WorkItem = {
       prediction_id: record.id,
@@ -213,6 +216,7 @@ export class PredictionService {
       enqueued_at: now.toISOString(),
       deployment: record.deployment,
       billing,
+      ...(price ? { price } : {}),
     };
     try {
       await this.#js.publish(subjects.work(record.hardware), encode(item), {

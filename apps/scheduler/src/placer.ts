@@ -209,6 +209,7 @@ export function startPlacer(d: PlacerDeps) {
       deployment: item.deployment ?? null,
       billing: item.billing ?? "predict",
       ...(item.training ? { training: item.training } : {}),
+      ...(item.price ? { price: item.price } : {}),
     };
     for (const [i, c] of p.candidates.entries()) {
       // Each agent may take up to its timeout: keep the message ours meanwhile.

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HardwareSku, NANO_DOLLARS_PER_DOLLAR } from "./hardware.ts";
 import { AccountId, PredictionId } from "./ids.ts";
+import { PricingUnit } from "./models.ts";
 import { Timestamp } from "./time.ts";
 import { BillingMode } from "./usage.ts";
 
@@ -24,6 +25,15 @@ export const SpendLine = z.object({
 });
 export type SpendLine = z.infer<typeof SpendLine>;
 
+/** Spend on one model billed per output, in one unit (`<model> <unit>` keys). */
+export const UnitLine = z.object({
+  model: z.string(),
+  unit: PricingUnit,
+  units: z.number().int().nonnegative(),
+  nano: z.number().int().nonnegative(),
+});
+export type UnitLine = z.infer<typeof UnitLine>;
+
 /**
  * Spend of one account in one billing period (calendar month, UTC), with the stream sequence of
  * the last usage event applied to it: an event at or below it is never applied again.
@@ -40,6 +50,8 @@ export const Ledger = z.object({
   by_model: z.record(z.string(), SpendLine),
   /** Keyed `<owner>/<name>`: spend through deployments (their instances' up time). */
   by_deployment: z.record(z.string(), SpendLine).default({}),
+  /** Spend on models billed per output, by `<model> <unit>` (their time is not in `by_hardware`). */
+  by_unit: z.record(z.string(), UnitLine).default({}),
 });
 export type Ledger = z.infer<typeof Ledger>;
 
@@ -60,6 +72,13 @@ export const LineItem = z.object({
   deployment: z.string().nullable().default(null),
   /** Stream sequence of the usage event (absent in entries written before it was recorded). */
   seq: z.number().int().positive().optional(),
+  /** Billed per output: the unit, how many, and the price of one (then `price_per_second` is 0). */
+  unit: PricingUnit.optional(),
+  units: z.number().int().nonnegative().optional(),
+  price_per_unit: z.number().int().nonnegative().optional(),
+  /** With a token price that charges input tokens: how many, at what price. */
+  input_units: z.number().int().nonnegative().optional(),
+  input_price_per_unit: z.number().int().nonnegative().optional(),
 });
 export type LineItem = z.infer<typeof LineItem>;
 
@@ -91,9 +110,13 @@ export type BillingQuery = z.infer<typeof BillingQuery>;
 
 /** One line of an invoice: the time billed on one hardware SKU. */
 export const InvoiceLine = z.object({
+  /** A hardware SKU, or for a line billed per output the model (`owner/name`). */
   sku: z.string(),
   description: z.string(),
   seconds: z.number().nonnegative(),
+  /** Lines billed per output: the unit and how many. */
+  unit: PricingUnit.optional(),
+  units: z.number().int().nonnegative().optional(),
   nano: z.number().int().nonnegative(),
   usd: z.string(),
 });
@@ -123,6 +146,8 @@ export const AccountUsage = z.object({
   by_hardware: z.record(z.string(), UsageLine),
   by_model: z.record(z.string(), UsageLine),
   by_deployment: z.record(z.string(), UsageLine),
+  /** Models billed per output: units and spend, by `<model> <unit>`. */
+  by_unit: z.record(z.string(), UnitLine.extend({ usd: z.string() })),
   predictions: z.number().int().nonnegative(),
 });
 export type AccountUsage = z.infer<typeof AccountUsage>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HardwareSku } from "./hardware.ts";
 import { AccountId, PredictionId, VersionId } from "./ids.ts";
-import { ModelRuntime } from "./models.ts";
+import { ModelPrice, ModelRuntime } from "./models.ts";
 import { PredictionInput } from "./prediction.ts";
 import { Timestamp } from "./time.ts";
 import { BillingMode, DeploymentName } from "./usage.ts";
@@ -47,6 +47,8 @@ export const WorkItem = z.object({
    * queue: the failure contract runs it again once. Absent: never.
    */
   attempt: z.number().int().min(0).max(10).optional(),
+  /** The model's per-output price when the prediction was created (absent: per second). */
+  price: ModelPrice.optional(),
   ...Tenancy,
 });
 export type WorkItem = z.infer<typeof WorkItem>;
@@ -74,6 +76,8 @@ export const RunRequest = z.object({
    * instance the scheduler did not plan, which could pass a deployment's `max_instances`. Absent: may.
    */
   boot: z.boolean().optional(),
+  /** The model's per-output price, reported back with the usage (absent: per second). */
+  price: ModelPrice.optional(),
   ...Tenancy,
 });
 export type RunRequest = z.infer<typeof RunRequest>;

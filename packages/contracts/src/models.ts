@@ -26,6 +26,22 @@ export type ModelRuntime = z.infer<typeof ModelRuntime>;
 
 export const Visibility = z.enum(["public", "private"]);
 
+/**
+ * What a model's predictions are billed by, when not by the second of hardware (the default):
+ * per output token (tokens the model reports with Cog's `record_metric` `output_token_count`, or
+ * else its output items), per prediction that succeeded, or per output file. Integer nano-dollars
+ * per unit; a token price may charge input tokens too. Set by an operator.
+ */
+export const PricingUnit = z.enum(["output_token", "prediction", "output_file"]);
+export type PricingUnit = z.infer<typeof PricingUnit>;
+export const ModelPrice = z.object({
+  unit: PricingUnit,
+  nano_per_unit: z.number().int().nonnegative().max(1e15),
+  /** With `output_token`: the price of each input token (`input_token_count`), if any. */
+  input_nano_per_unit: z.number().int().nonnegative().max(1e15).optional(),
+});
+export type ModelPrice = z.infer<typeof ModelPrice>;
+
 export const ModelRecord = z.object({
   owner: Slug,
   name: Slug,
@@ -44,6 +60,8 @@ export const ModelRecord = z.object({
   latest_version_id: VersionId.nullable(),
   run_count: z.number().int().nonnegative(),
   created_at: Timestamp,
+  /** Billed per output rather than per second of hardware; absent or null: per second. */
+  price: ModelPrice.nullable().optional(),
 });
 export type ModelRecord = z.infer<typeof ModelRecord>;
 

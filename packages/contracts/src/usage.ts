@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HardwareSku } from "./hardware.ts";
 import { AccountId, AgentId, PredictionId, VersionId } from "./ids.ts";
+import { ModelPrice } from "./models.ts";
 import { Timestamp } from "./time.ts";
 
 /**
@@ -14,6 +15,16 @@ export type BillingMode = z.infer<typeof BillingMode>;
 
 /** Deployment names as usage carries them: `<owner>/<name>`. */
 export const DeploymentName = z.string().regex(/^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/, "not owner/name");
+
+/** What a prediction produced, counted by its agent: the units of per-output prices. */
+export const OutputUnits = z.object({
+  /** The model's own count (`record_metric` `output_token_count`), else its output items. */
+  output_tokens: z.number().int().nonnegative(),
+  /** The model's `input_token_count`, when it reports one. */
+  input_tokens: z.number().int().nonnegative().optional(),
+  output_files: z.number().int().nonnegative(),
+});
+export type OutputUnits = z.infer<typeof OutputUnits>;
 
 /** Predict time of one prediction, reported once by the agent that ran it (`msgID` `predict:<id>`). */
 export const PredictUsage = z.object({
@@ -32,6 +43,12 @@ export const PredictUsage = z.object({
   billing: BillingMode.optional(),
   /** The deployment it ran through, if any. */
   deployment: DeploymentName.nullable().optional(),
+  /** How it ended: a per-prediction price charges only what succeeded. Absent (older agents): unknown. */
+  status: z.enum(["succeeded", "failed", "canceled"]).optional(),
+  /** The model's per-output price the prediction was created under; absent: per second of hardware. */
+  price: ModelPrice.optional(),
+  /** What it produced, for per-output prices (absent: nothing counted). */
+  units: OutputUnits.optional(),
 });
 export type PredictUsage = z.infer<typeof PredictUsage>;
 

@@ -41,4 +41,25 @@ describe("invoices", () => {
     expect(formatUsd(1)).toBe("0.000000001");
     expect(formatUsd(123_456_789_012_345)).toBe("123456.789012345");
   });
+
+  it("models billed per output get a line each, after the hardware, with units", () => {
+    const ledger = {
+      ...emptyLedger("alice", "2026-02"),
+      total_nano: 1_200_000,
+      by_unit: {
+        "acme/llm output_token": { model: "acme/llm", unit: "output_token" as const, units: 120, nano: 1_200_000 },
+      },
+    };
+    expect(invoiceFor(ledger).lines).toEqual([
+      {
+        sku: "acme/llm",
+        description: "acme/llm, output tokens",
+        seconds: 0,
+        unit: "output_token",
+        units: 120,
+        nano: 1_200_000,
+        usd: formatUsd(1_200_000),
+      },
+    ]);
+  });
 });

@@ -10,7 +10,12 @@ export function isClosed(period: string, now: Date, graceMs: number): boolean {
   return now.getTime() >= periodEnd(period) + graceMs;
 }
 
-/** The invoice of a period from its ledger: one line per hardware SKU, sorted by SKU. */
+const UNIT_NAMES = { output_token: "output tokens", prediction: "predictions", output_file: "output files" };
+
+/**
+ * The invoice of a period from its ledger: one line per hardware SKU, sorted by SKU, then one per
+ * model billed per output (and unit), sorted by model.
+ */
 export function invoiceFor(ledger: Ledger): Invoice {
   const lines = Object.entries(ledger.by_hardware)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -21,6 +26,18 @@ export function invoiceFor(ledger: Ledger): Invoice {
       nano: line.nano,
       usd: formatUsd(line.nano),
     }));
+  const unitLines = Object.values(ledger.by_unit)
+    .sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : a.unit < b.unit ? -1 : 1))
+    .map((line) => ({
+      sku: line.model,
+      description: `${line.model}, ${UNIT_NAMES[line.unit]}`,
+      seconds: 0,
+      unit: line.unit,
+      units: line.units,
+      nano: line.nano,
+      usd: formatUsd(line.nano),
+    }));
+  lines.push(...unitLines);
   return {
     account_id: ledger.account_id,
     period: ledger.period,

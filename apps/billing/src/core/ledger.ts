@@ -1,4 +1,5 @@
-import type { Ledger, SpendLine } from "@gantry/contracts/billing";
+import type { Ledger, SpendLine, UnitLine } from "@gantry/contracts/billing";
+import type { PricingUnit } from "@gantry/contracts/models";
 
 /** One change to one ledger, derived from one usage event (an event may yield several). */
 export interface Charge {
@@ -15,7 +16,15 @@ export interface Charge {
   prediction: boolean;
   /** False when the time is paid for another way (predict time on an instance billed by up time). */
   billed: boolean;
+  /**
+   * Billed per output (a model's price): `nano` is units × price, and the time is not hardware
+   * spend (it goes to `by_model` and `by_unit`, not `by_hardware`).
+   */
+  unit?: { unit: PricingUnit; units: number };
 }
+
+/** The `by_unit` key of a model's per-output spend. */
+export const unitKey = (model: string, unit: PricingUnit) => `${model} ${unit}`;
 
 export const emptyLedger = (accountId: string, period: string): Ledger => ({
   account_id: accountId,
@@ -26,6 +35,7 @@ export const emptyLedger = (accountId: string, period: string): Ledger => ({
   by_hardware: {},
   by_model: {},
   by_deployment: {},
+  by_unit: {},
 });
 
 export const ledgerKey = (accountId: string, period: string) => `${accountId}.${period}`;
@@ -33,6 +43,12 @@ export const ledgerKey = (accountId: string, period: string) => `${accountId}.${
 const copyLines = (lines: Record<string, SpendLine>) => {
   const out: Record<string, SpendLine> = {};
   for (const [k, v] of Object.entries(lines)) out[k] = { ms: v.ms, nano: v.nano };
+  return out;
+};
+
+const copyUnits = (lines: Record<string, UnitLine>) => {
+  const out: Record<string, UnitLine> = {};
+  for (const [k, v] of Object.entries(lines)) out[k] = { ...v };
   return out;
 };
 
@@ -62,12 +78,17 @@ export function applyCharges(ledger: Ledger, charges: readonly Charge[]): Ledger
       by_hardware: copyLines(ledger.by_hardware),
       by_model: copyLines(ledger.by_model),
       by_deployment: copyLines(ledger.by_deployment),
+      by_unit: copyUnits(ledger.by_unit),
     };
     next.last_seq = Math.max(next.last_seq, c.seq);
     if (c.prediction) next.predictions += 1;
     if (!c.billed) continue;
     next.total_nano += c.nano;
-    add(next.by_hardware, c.hardware, c.ms, c.nano);
+    if (c.unit) {
+      const key = unitKey(c.model, c.unit.unit);
+      const line = next.by_unit[key] ?? { model: c.model, unit: c.unit.unit, units: 0, nano: 0 };
+      next.by_unit[key] = { ...line, units: line.units + c.unit.units, nano: line.nano + c.nano };
+    } else add(next.by_hardware, c.hardware, c.ms, c.nano);
     add(next.by_model, c.model, c.ms, c.nano);
     if (c.deployment) add(next.by_deployment, c.deployment, c.ms, c.nano);
   }

@@ -84,3 +84,65 @@ describe("planning usage events", () => {
     expect(planEvent(DEFAULT_PRICES, 1, predict()).unpriced).toBe(false);
   });
 });
+
+describe("models priced per output", () => {
+  const tokens = { unit: "output_token" as const, nano_per_unit: 10_000, input_nano_per_unit: 2_000 };
+
+  it("charges output tokens (and input tokens) at the model's price, never the hardware's seconds", () => {
+    const p = planEvent(
+      DEFAULT_PRICES,
+      7,
+      predict({ price: tokens, units: { output_tokens: 120, input_tokens: 30, output_files: 0 }, status: "succeeded" }),
+    );
+    expect(p.item).toMatchObject({
+      unit: "output_token",
+      units: 120,
+      price_per_unit: 10_000,
+      input_units: 30,
+      input_price_per_unit: 2_000,
+      price_per_second: 0,
+      nano: 120 * 10_000 + 30 * 2_000,
+      ms: 2500,
+    });
+    const ledger = ledgerOf(p);
+    expect(ledger.total_nano).toBe(1_260_000);
+    expect(ledger.by_hardware).toEqual({});
+    expect(ledger.by_unit).toEqual({
+      "acme/llm output_token": { model: "acme/llm", unit: "output_token", units: 120, nano: 1_260_000 },
+    });
+    expect(ledger.by_model["acme/llm"]).toEqual({ ms: 2500, nano: 1_260_000 });
+    expect(ledger.predictions).toBe(1);
+  });
+
+  it("charges a per-prediction price for what succeeded only, and a per-file price per file", () => {
+    const perRun = { unit: "prediction" as const, nano_per_unit: 5_000_000 };
+    const ok = planEvent(DEFAULT_PRICES, 1, predict({ price: perRun, status: "succeeded" }));
+    const failed = planEvent(DEFAULT_PRICES, 2, predict({ price: perRun, status: "failed" }));
+    expect([ok.item?.nano, failed.item?.nano]).toEqual([5_000_000, 0]);
+    const files = planEvent(
+      DEFAULT_PRICES,
+      3,
+      predict({
+        price: { unit: "output_file", nano_per_unit: 3_000_000 },
+        units: { output_tokens: 0, output_files: 4 },
+      }),
+    );
+    expect(files.item).toMatchObject({ unit: "output_file", units: 4, nano: 12_000_000 });
+    expect(ledgerOf(ok, failed, files).by_unit["acme/llm prediction"]).toEqual({
+      model: "acme/llm",
+      unit: "prediction",
+      units: 1,
+      nano: 5_000_000,
+    });
+  });
+
+  it("on an instance billed by up time, the up time pays: no per-output charge", () => {
+    const p = planEvent(
+      DEFAULT_PRICES,
+      1,
+      predict({ billing: "uptime", price: tokens, units: { output_tokens: 9, output_files: 0 } }),
+    );
+    expect(p.item).toMatchObject({ nano: 0, billing: "uptime" });
+    expect(p.item?.unit).toBeUndefined();
+  });
+});

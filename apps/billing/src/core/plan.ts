@@ -1,4 +1,5 @@
 import type { LineItem, PriceEntry } from "@gantry/contracts/billing";
+import type { ModelPrice } from "@gantry/contracts/models";
 import type { PredictUsage, UptimeUsage, UsageEvent } from "@gantry/contracts/usage";
 import type { Charge } from "./ledger.ts";
 import { meter, type Piece } from "./meter.ts";
@@ -27,9 +28,66 @@ const billedCharges = (seq: number, u: UsageEvent, pieces: Piece[]): Charge[] =>
     billed: true,
   }));
 
+/**
+ * A prediction of a model priced per output: units × price (input tokens too, for a token price
+ * that charges them), one charge in the period it ended, never per second of hardware. A
+ * per-prediction price charges only what succeeded; a platform failure reports no units.
+ */
+function planUnits(seq: number, u: PredictUsage & { price: ModelPrice }): Planned {
+  const endMs = Date.parse(u.at);
+  const period = periodOf(new Date(endMs));
+  const { price } = u;
+  const units =
+    price.unit === "output_token"
+      ? (u.units?.output_tokens ?? 0)
+      : price.unit === "output_file"
+        ? (u.units?.output_files ?? 0)
+        : u.status === "succeeded"
+          ? 1
+          : 0;
+  const inputUnits = price.unit === "output_token" && price.input_nano_per_unit ? (u.units?.input_tokens ?? 0) : 0;
+  const nano = units * price.nano_per_unit + inputUnits * (price.input_nano_per_unit ?? 0);
+  const base = {
+    seq,
+    accountId: u.account_id,
+    period,
+    model: u.model,
+    hardware: u.hardware,
+    deployment: u.deployment ?? null,
+  };
+  return {
+    seq,
+    charges: [
+      { ...base, ms: u.predict_ms, nano, prediction: false, billed: true, unit: { unit: price.unit, units } },
+      { ...base, ms: 0, nano: 0, prediction: true, billed: false },
+    ],
+    item: {
+      prediction_id: u.prediction_id,
+      account_id: u.account_id,
+      model: u.model,
+      hardware: u.hardware,
+      period,
+      ms: u.predict_ms,
+      price_per_second: 0,
+      nano,
+      at: u.at,
+      billing: "predict",
+      deployment: u.deployment ?? null,
+      seq,
+      unit: price.unit,
+      units,
+      price_per_unit: price.nano_per_unit,
+      ...(inputUnits > 0 ? { input_units: inputUnits, input_price_per_unit: price.input_nano_per_unit ?? 0 } : {}),
+    },
+    unpriced: false,
+  };
+}
+
 function planPredict(prices: readonly PriceEntry[], seq: number, u: PredictUsage): Planned {
   const endMs = Date.parse(u.at);
   const billing = u.billing ?? "predict";
+  // Per-output prices apply where predictions are billed one by one (not on instances billed by up time).
+  if (u.price && billing === "predict") return planUnits(seq, { ...u, price: u.price });
   const pieces = billing === "predict" ? meter(prices, u.hardware, endMs - u.predict_ms, endMs) : [];
   const period = periodOf(new Date(endMs));
   const deployment = u.deployment ?? null;
