@@ -102,6 +102,7 @@ describe("usage", () => {
     by_hardware: { cpu: { ms: 1000, nano: cpuNano }, "gpu-t4": { ms: 2000, nano: gpuNano } },
     by_model: { "gantry/test": { ms: 3000, nano: cpuNano + gpuNano } },
     by_deployment: {},
+    by_unit: {},
   });
 
   it("sums the period's ledgers by hardware, model and account", async () => {

@@ -81,6 +81,7 @@ describe("account usage and spend limits, against the billing service", () => {
       by_hardware: { "gpu-a100-large": { ms: 10_000, nano: 14_000_000, usd: "0.014" } },
       by_model: { "acme/llm": { ms: 10_000, nano: 14_000_000, usd: "0.014" } },
       by_deployment: {},
+      by_unit: {},
       predictions: 2,
     });
     expect(await (await get("/v1/account/usage?period=2026-01")).json()).toMatchObject({ total_nano: 14_000_000 });

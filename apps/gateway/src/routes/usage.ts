@@ -16,9 +16,7 @@ export function renderUsage(ledger: Ledger): AccountUsage {
     by_hardware: lines(ledger.by_hardware),
     by_model: lines(ledger.by_model),
     by_deployment: lines(ledger.by_deployment),
-    by_unit: Object.fromEntries(
-      Object.entries(ledger.by_unit).map(([k, v]) => [k, { ...v, usd: formatUsd(v.nano) }]),
-    ),
+    by_unit: Object.fromEntries(Object.entries(ledger.by_unit).map(([k, v]) => [k, { ...v, usd: formatUsd(v.nano) }])),
     predictions: ledger.predictions,
   };
 }

@@ -15,6 +15,7 @@ const ledger = (account: string, period: string, lines: Record<string, [string, 
     by_hardware: Object.fromEntries(entries.map(([hw, ms, nano]) => [hw, { ms, nano }])),
     by_model: Object.fromEntries(Object.entries(lines).map(([m, [, ms, nano]]) => [m, { ms, nano }])),
     by_deployment: {},
+    by_unit: {},
   };
 };
 

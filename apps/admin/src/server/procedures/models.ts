@@ -1,6 +1,7 @@
 import { DeploymentRecord, MaxInstances, MinInstances } from "@gantry/contracts/deployments";
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { Slug } from "@gantry/contracts/ids";
+import { ModelPrice } from "@gantry/contracts/models";
 import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
 import { z } from "zod";
@@ -59,6 +60,22 @@ async function setScale(ctx: Context, s: z.infer<typeof ScaleInput>): Promise<De
   throw new AppError("CONFLICT", `deployment ${key}: too many concurrent writers; try again`);
 }
 
+export const PriceInput = z.object({ owner: Slug, name: Slug, price: ModelPrice.nullable() });
+
+/**
+ * Prices a model per output (or, with `null`, per second of hardware again). Predictions created
+ * from now on are billed at it; those already created keep the price they were created under.
+ */
+async function setPrice(ctx: Context, p: z.infer<typeof PriceInput>) {
+  const price = p.price;
+  const stored = await ctx.registry.updateModel(p.owner, p.name, (m) =>
+    JSON.stringify(m.price ?? null) === JSON.stringify(price) ? null : { ...m, price },
+  );
+  if (!stored) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+  ctx.log.info("model price set", { model: `${p.owner}/${p.name}`, price });
+  return { owner: stored.owner, name: stored.name, price: stored.price ?? null };
+}
+
 export const modelsRouter = router({
   /** Every model with its latest version and how many versions it has. */
   list: adminProcedure.query(async ({ ctx }) => {
@@ -76,6 +93,7 @@ export const modelsRouter = router({
             description: m.description,
             run_count: m.run_count,
             latest_version_id: m.latest_version_id,
+            price: m.price ?? null,
             versions: versions
               .map((v) => ({ id: v.id, created_at: v.created_at, concurrency: v.concurrency, runtime: v.runtime.kind }))
               .sort((a, b) => b.created_at.localeCompare(a.created_at)),
@@ -84,6 +102,8 @@ export const modelsRouter = router({
         }),
     );
   }),
+  /** Sets a model's per-output price (`null`: billed per second of hardware). */
+  setPrice: adminProcedure.input(PriceInput).mutation(({ ctx, input }) => setPrice(ctx, input)),
 });
 
 export const deploymentsRouter = router({

@@ -6,6 +6,48 @@ import { Link } from "../../router.tsx";
 import { type Outputs, trpc } from "../../trpc.ts";
 
 type Deployment = Outputs["deployments"]["list"][number];
+type Model = Outputs["models"]["list"][number];
+
+const UNITS = { output_token: "output token", prediction: "prediction", output_file: "output file" } as const;
+type Unit = keyof typeof UNITS;
+
+/** A model's price: per second of its hardware, or per output at a price in nano-dollars. */
+function PriceForm({ m, onSaved }: { m: Model; onSaved: () => void }) {
+  const [unit, setUnit] = useState<Unit | "second">(m.price?.unit ?? "second");
+  const [nano, setNano] = useState(String(m.price?.nano_per_unit ?? 0));
+  const [error, setError] = useState<Error | null>(null);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const price = unit === "second" ? null : { unit, nano_per_unit: Number(nano) };
+      await trpc.models.setPrice.mutate({ owner: m.owner, name: m.name, price });
+      onSaved();
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  return (
+    <form className="row" onSubmit={(e) => void save(e)} data-testid={`price-${m.owner}-${m.name}`}>
+      <select name="unit" value={unit} onChange={(e) => setUnit(e.target.value as Unit | "second")}>
+        <option value="second">per second of hardware</option>
+        {Object.entries(UNITS).map(([k, label]) => (
+          <option key={k} value={k}>
+            per {label}
+          </option>
+        ))}
+      </select>
+      {unit === "second" ? null : (
+        <label>
+          nano-$ per unit{" "}
+          <input name="nano_per_unit" type="number" min={0} value={nano} onChange={(e) => setNano(e.target.value)} />
+        </label>
+      )}
+      <button type="submit">Save</button>
+      <ErrorNote error={error} />
+    </form>
+  );
+}
 
 /** Edits a deployment's instance limits: each save is a new release. */
 function ScaleForm({ d, onSaved }: { d: Deployment; onSaved: () => void }) {
@@ -73,6 +115,7 @@ export function ModelsPage() {
             <th>versions</th>
             <th>runs</th>
             <th>latest version</th>
+            <th>price</th>
           </tr>
         </thead>
         <tbody>
@@ -88,6 +131,9 @@ export function ModelsPage() {
               <td>{m.versions.length}</td>
               <td>{m.run_count}</td>
               <td>{m.latest_version_id?.slice(0, 12) ?? "—"}</td>
+              <td>
+                <PriceForm m={m} onSaved={models.reload} />
+              </td>
             </tr>
           ))}
         </tbody>
