@@ -29,6 +29,11 @@ const Env = z.object({
   GANTRY_UPTIME_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   GANTRY_HEARTBEAT_MS: z.coerce.number().int().positive().default(1000),
   GANTRY_SETUP_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  /**
+   * How long a server started to read its schema (a new version) may take to serve /openapi.json;
+   * under the gateway's 120 s wait for the answer. Its setup need not finish.
+   */
+  GANTRY_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(100_000),
   /** After a cancel or timeout, how long a model server has to stop before it is killed. */
   /**
    * A test's crash point: the agent kills itself (SIGKILL) right after a prediction's terminal
