@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { ProbeReply, type ProbeRequest } from "@gantry/contracts/jobs";
 import { subjects } from "@gantry/contracts/subjects";
+import { createCogFixture } from "@gantry/demo-models/cog-fixture";
 import { decode, encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
+import { freeBadPort } from "@gantry/testing/bad-port";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { REPO_ROOT } from "@gantry/testing/stack";
 import { connect } from "@nats-io/transport-node";
@@ -70,5 +72,19 @@ describe("agents.v1.probe", () => {
       ok: false,
       error: expect.stringMatching(/^The model server exited during setup \(code 3\)\. Its output:\nno weights/),
     });
+  });
+
+  it("reads a url server on a port Node's fetch refuses (the gateway asks an agent for those)", async () => {
+    const port = await freeBadPort();
+    const server = createCogFixture({ mode: "coglet", setupMs: 600_000 });
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    try {
+      const reply = await probeOver({ runtime: { kind: "url", url: `http://127.0.0.1:${port}` } });
+      if (!reply.ok) throw new Error(`probe failed: ${reply.error}`);
+      expect(reply.openapi).toMatchObject({ components: { schemas: { Input: { required: ["prompt"] } } } });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
