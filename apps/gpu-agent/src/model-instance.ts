@@ -267,10 +267,19 @@ export class ModelInstance {
       const h = await this.client?.health();
       if (this.#stopping || this.#gone) return;
       if (h?.status === "DEFUNCT") return this.kill("The model server became DEFUNCT (its worker process died)");
-      if (!h && misses + 1 >= 3) return this.kill("The model server stopped answering its health check");
+      if (!h && misses + 1 >= 3) return this.kill(await this.#silentReason());
       this.#scheduleWatch(h ? 0 : misses + 1);
     }, this.#o.healthIntervalMs);
     this.#watch.unref();
+  }
+
+  /** Why a server stopped answering: for a `url` server that refuses connections, that it is gone. */
+  async #silentReason(): Promise<string> {
+    const url = this.client?.baseUrl;
+    const gone = url && this.#o.runtime.kind === "url" ? await unreachableReason(url, 1000) : null;
+    return gone
+      ? `The model server at ${url} became unreachable (${gone})`
+      : "The model server stopped answering its health check";
   }
 
   #die(reason: string): void {

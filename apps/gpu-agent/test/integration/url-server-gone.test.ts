@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import type { ModelRuntime } from "@gantry/contracts/models";
 import { createCogFixture } from "@gantry/demo-models/cog-fixture";
+import { freePort } from "@gantry/platform/ports";
+import { REPO_ROOT } from "@gantry/testing/stack";
 import { describe, expect, it } from "vitest";
 import { startAgent, versionOf } from "./harness.ts";
 
@@ -48,6 +51,34 @@ describe("a url model server that goes away", () => {
       await t.close();
       server.closeAllConnections();
       server.close();
+    }
+  });
+
+  it("a prediction running when the server is killed fails saying the server became unreachable", async () => {
+    const port = await freePort();
+    const server = spawn(process.execPath, ["--import", "tsx", "models/src/serve.ts", "cog-fixture", "python"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(port) },
+      stdio: "ignore",
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const t = await startAgent({ healthIntervalMs: 100 });
+    try {
+      const runtime: ModelRuntime = { kind: "url", url };
+      const input = { prompt: "hi", n_tokens: 1000, delay: 0.05 };
+      const { id } = await t.run(input, { model: "remote", runtime, concurrency: 1 });
+      await t.processing(id);
+      server.kill("SIGKILL");
+      const rec = await t.finished(id);
+      expect(rec.status).toBe("failed");
+      expect(rec.error).toMatch(
+        new RegExp(
+          `^The model server at http://127\\.0\\.0\\.1:${port} became unreachable \\(connect ECONNREFUSED [^)]+\\) while the prediction was running\\.$`,
+        ),
+      );
+    } finally {
+      server.kill("SIGKILL");
+      await t.close();
     }
   });
 });
