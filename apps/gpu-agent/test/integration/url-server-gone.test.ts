@@ -58,7 +58,8 @@ describe("a url model server that goes away", () => {
     const port = await freePort();
     const server = spawn(process.execPath, ["--import", "tsx", "models/src/serve.ts", "cog-fixture", "python"], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(port) },
+      // Only what the server needs: this process's environment is not read outside env.ts.
+      env: { PORT: String(port) },
       stdio: "ignore",
     });
     const url = `http://127.0.0.1:${port}`;
