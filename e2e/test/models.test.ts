@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import { httpRequest } from "@gantry/platform/http-client";
 import { freePort } from "@gantry/platform/ports";
 import { Registry } from "@gantry/platform/registry";
 import { ensureTopology } from "@gantry/platform/topology";
+import { freeBadPort } from "@gantry/testing/bad-port";
 import { REPO_ROOT } from "@gantry/testing/stack";
 import type { Model, ModelVersion, Page } from "replicate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -138,6 +140,38 @@ describe("models and versions through the official client", () => {
     expect(deleted.status).toBe(202);
     expect((await p.replicate.models.get("dev", "first")).latest_version?.id).toBe(before);
     expect((await call("GET", `/v1/models/dev/first/versions/${id}`)).json).toMatchObject(NOT_FOUND);
+  });
+
+  it("a version from a server on a port Node's fetch refuses is read by an agent, and runs", async () => {
+    const port = await freeBadPort();
+    const server = spawn(COMMAND[0] ?? "node", COMMAND.slice(1), {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(port) },
+      stdio: "ignore",
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      // node:http, not fetch: fetch refuses this port.
+      for (let i = 0; i < 200; i++) {
+        const up = await httpRequest(`${url}/health-check`, { method: "GET", timeoutMs: 1000, maxBytes: 4096 }).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (up) break;
+        await sleep(50);
+      }
+      expect((await newModel("bad-port")).status).toBe(201);
+      const created = await call("POST", "/v1/models/dev/bad-port/versions", { url, concurrency: 1 });
+      expect(created.status).toBe(201);
+      expect(created.json?.cog_version).toBe("gantry");
+      const id = String(created.json?.id);
+      const prediction = await p.replicate.predictions.create({ version: id, input: { tokens: 2 } });
+      const done = await p.replicate.wait(prediction, { interval: 100 });
+      expect(done).toMatchObject({ status: "succeeded", output: ["tok0", " tok1"] });
+      expect((await call("DELETE", `/v1/models/dev/bad-port/versions/${id}`)).status).toBe(202);
+    } finally {
+      server.kill("SIGTERM");
+    }
   });
 
   it("models.list pages newest first over every visible model", async () => {

@@ -12,7 +12,7 @@ import {
 } from "@gantry/contracts/models";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
-import { fetchJson } from "@gantry/platform/egress-fetch";
+import { BadPortRefused, fetchJson } from "@gantry/platform/egress-fetch";
 import { modelKey } from "@gantry/platform/registry";
 import { parseBody } from "./core/body.ts";
 import {
@@ -210,7 +210,14 @@ export class ModelsService {
   }
 
   async #probe(runtime: ModelRuntime): Promise<{ openapi: OpenApiSchema; cogVersion: string | null }> {
-    if (runtime.kind === "url") return readSchema(runtime.url.replace(/\/+$/, ""), `the server at ${runtime.url}`);
+    if (runtime.kind === "url") {
+      try {
+        return await readSchema(runtime.url.replace(/\/+$/, ""), `the server at ${runtime.url}`);
+      } catch (err) {
+        // Node's fetch refuses some ports outright; agents reach model servers without that list.
+        if (!(err instanceof BadPortRefused)) throw err;
+      }
+    }
     if (this.#probes >= this.#o.maxProbes) {
       throw new AppError("RATE_LIMITED", "Too many versions are being created at once; try again shortly.", {
         retryAfter: 5,
@@ -224,21 +231,28 @@ export class ModelsService {
     }
   }
 
-  /** An agent starts the runtime where models run, reads its schema and stops it. */
-  async #askAgent(runtime: ModelRuntime & { kind: "command" | "image" }) {
+  /**
+   * An agent starts the runtime where models run, reads its schema and stops it (a `url` server
+   * it only reads: the gateway's fetch refused its port).
+   */
+  async #askAgent(runtime: ModelRuntime) {
     const what =
-      runtime.kind === "command" ? `the command ${JSON.stringify(runtime.argv)}` : `the image ${runtime.image}`;
+      runtime.kind === "command"
+        ? `the command ${JSON.stringify(runtime.argv)}`
+        : runtime.kind === "image"
+          ? `the image ${runtime.image}`
+          : `the server at ${runtime.url}`;
+    const act =
+      runtime.kind === "url"
+        ? `read the schema of ${what} (this gateway's fetch refuses port ${new URL(runtime.url).port}, so agents read it)`
+        : `start ${what} to read its schema`;
     const request: ProbeRequest = { runtime };
     let reply: ProbeReply;
     try {
       const res = await this.#d.nc.request(subjects.agentProbe(), encode(request), { timeout: this.#o.probeTimeoutMs });
       reply = decode(ProbeReply, res.data, "probe reply");
     } catch (cause) {
-      throw new AppError(
-        "UNAVAILABLE",
-        `No agent could start ${what} to read its schema; try again when an agent is up.`,
-        { cause },
-      );
+      throw new AppError("UNAVAILABLE", `No agent could ${act}; try again when an agent is up.`, { cause });
     }
     if (!reply.ok) throw unusable(`${what}: ${reply.error}`);
     const root = { cog_version: reply.cog_version };
@@ -259,6 +273,7 @@ async function readSchema(base: string, what: string): Promise<{ openapi: OpenAp
   try {
     doc = await fetchJson(new URL(`${base}/openapi.json`), { timeoutMs: 10_000, maxBytes: PROBE_LIMITS.openapi });
   } catch (err) {
+    if (err instanceof BadPortRefused) throw err;
     throw unusable(`${what}: could not read /openapi.json: ${err instanceof Error ? err.message : "failed"}`);
   }
   const openapi = checkOpenApi(doc, what);

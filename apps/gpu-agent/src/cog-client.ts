@@ -1,4 +1,3 @@
-import { fetchLimited } from "@gantry/platform/egress-fetch";
 import { httpRequest } from "@gantry/platform/http-client";
 
 /**
@@ -33,11 +32,12 @@ export class CogClient {
   /** `null` while the server is not accepting connections yet (booting), or answers no health check. */
   async health(): Promise<HealthCheck | null> {
     try {
-      const res = await fetchLimited(new URL(`${this.baseUrl}/health-check`), {
+      const res = await httpRequest(`${this.baseUrl}/health-check`, {
+        method: "GET",
         timeoutMs: 2000,
         maxBytes: this.#limits.health,
       });
-      return JSON.parse(new TextDecoder().decode(res.body)) as HealthCheck;
+      return JSON.parse(res.text) as HealthCheck;
     } catch {
       return null;
     }
@@ -45,12 +45,13 @@ export class CogClient {
 
   /** The server's `/openapi.json`; fails past {@link COG_ANSWER_LIMITS}`.openapi` bytes. */
   async openapi(): Promise<Record<string, unknown>> {
-    const res = await fetchLimited(new URL(`${this.baseUrl}/openapi.json`), {
+    const res = await httpRequest(`${this.baseUrl}/openapi.json`, {
+      method: "GET",
       timeoutMs: 5000,
       maxBytes: this.#limits.openapi,
     });
     if (res.status < 200 || res.status > 299) throw new Error(`GET /openapi.json answered ${res.status}`);
-    return JSON.parse(new TextDecoder().decode(res.body)) as Record<string, unknown>;
+    return JSON.parse(res.text) as Record<string, unknown>;
   }
 
   /**
@@ -77,12 +78,12 @@ export class CogClient {
 
   async cancel(id: string): Promise<boolean> {
     try {
-      const res = await fetch(`${this.baseUrl}/${this.resource}/${id}/cancel`, {
+      const res = await httpRequest(`${this.baseUrl}/${this.resource}/${id}/cancel`, {
         method: "POST",
-        signal: AbortSignal.timeout(5000),
+        timeoutMs: 5000,
+        maxBytes: 64 * 1024,
       });
-      await res.body?.cancel();
-      return res.ok;
+      return res.status >= 200 && res.status <= 299;
     } catch {
       return false;
     }
@@ -90,8 +91,7 @@ export class CogClient {
 
   async shutdown(): Promise<void> {
     try {
-      const res = await fetch(`${this.baseUrl}/shutdown`, { method: "POST", signal: AbortSignal.timeout(2000) });
-      await res.body?.cancel();
+      await httpRequest(`${this.baseUrl}/shutdown`, { method: "POST", timeoutMs: 2000, maxBytes: 64 * 1024 });
     } catch {
       // already gone
     }

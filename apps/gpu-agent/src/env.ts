@@ -30,6 +30,11 @@ const Env = z.object({
   GANTRY_HEARTBEAT_MS: z.coerce.number().int().positive().default(1000),
   GANTRY_SETUP_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   /**
+   * How long a server started to read its schema (a new version) may take to serve /openapi.json;
+   * under the gateway's 120 s wait for the answer. Its setup need not finish.
+   */
+  GANTRY_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(100_000),
+  /**
    * A test's crash point: the agent kills itself (SIGKILL) right after a prediction's terminal
    * write, before its usage is reported. Never set in production.
    */

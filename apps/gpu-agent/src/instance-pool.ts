@@ -1,6 +1,14 @@
 import type { InstanceStatus } from "@gantry/contracts/agents";
 import type { RunRequest, WarmRequest } from "@gantry/contracts/jobs";
 import type { Logger } from "@gantry/platform/logger";
+import {
+  afterFailure,
+  type BackoffPolicy,
+  type BootFailures,
+  DEFAULT_BOOT_BACKOFF,
+  heldUntil,
+  holdMessage,
+} from "./core/boot-backoff.ts";
 import { type InstanceOptions, ModelInstance, type Tenancy } from "./model-instance.ts";
 
 export interface PoolOptions {
@@ -10,10 +18,13 @@ export interface PoolOptions {
   maxRestarts: number;
   /** A server that lived this long before dying starts a new restart count. */
   restartWindowMs: number;
+  /** How long a version waits before booting again after boots that failed (default: 1 s doubling to 30 s, then 60 s unavailable after 5). */
+  backoff?: BackoffPolicy;
   instance: Pick<
     InstanceOptions,
     | "cwd"
     | "setupTimeoutMs"
+    | "unreachableMs"
     | "healthIntervalMs"
     | "gpus"
     | "ledger"
@@ -57,6 +68,9 @@ export function specOf(req: RunRequest | WarmRequest): InstanceSpec {
   };
 }
 
+/** Sorts ready instances before booting ones. */
+const booting = (i: ModelInstance) => (i.state === "booting" ? 1 : 0);
+
 /** How much of an instance's error a heartbeat carries. */
 const HEARTBEAT_ERROR_CHARS = 1000;
 
@@ -69,9 +83,22 @@ export class InstancePool {
   readonly #instances: ModelInstance[] = [];
   /** Until when (epoch ms) an instance is kept warm for a deployment. */
   readonly #leases = new Map<ModelInstance, number>();
+  /** Versions whose last boots failed (by version id): no new boot before their back-off ends. */
+  readonly #failures = new Map<string, BootFailures>();
 
   constructor(options: PoolOptions) {
     this.#o = options;
+  }
+
+  get #backoff(): BackoffPolicy {
+    return this.#o.backoff ?? DEFAULT_BOOT_BACKOFF;
+  }
+
+  /** Why the version may not boot now (its back-off), or null. */
+  #held(versionId: string): string | null {
+    const state = this.#failures.get(versionId);
+    const t = this.#o.now().getTime();
+    return state && heldUntil(state, t) !== null ? holdMessage(state, t, this.#backoff) : null;
   }
 
   list(): readonly ModelInstance[] {
@@ -92,16 +119,35 @@ export class InstancePool {
     const warm = this.#live().find((i) => i.serves(spec.versionId, spec.tenancy.deployment) && i.free > 0);
     if (warm) return { instance: warm, cold: warm.state === "booting" };
     if (req.boot === false) return null;
+    // A version whose boots keep failing takes no slot: its predictions fail at once, saying why.
+    const held = this.#held(spec.versionId);
+    if (held) return { instance: this.#refused(spec, held), cold: false };
     if (this.#live().length >= this.#o.slots && !(await this.#evictIdle(() => true))) return null;
     return { instance: this.#boot(spec, 0), cold: true };
   }
 
-  /** Stops the least recently used idle instance that no lease keeps warm and `may` allows. */
+  /** An instance that never launches: its `ready` fails with `why`, and it holds no slot. */
+  #refused(spec: InstanceSpec, why: string): ModelInstance {
+    return new ModelInstance({
+      ...this.#o.instance,
+      ...spec,
+      refusal: why,
+      log: this.#o.log,
+      now: this.#o.now,
+      onExit: () => {},
+    });
+  }
+
+  /**
+   * Stops the least recently used idle instance that no lease keeps warm and `may` allows. A
+   * replacement still booting after its predecessor died, that nothing waits for, is idle too:
+   * it must not keep a slot a prediction needs. Ready ones go first.
+   */
   async #evictIdle(may: (i: ModelInstance) => boolean): Promise<boolean> {
     const t = this.#o.now().getTime();
     const idle = this.#live()
-      .filter((i) => i.running.size === 0 && i.state !== "booting" && !this.#leased(i, t) && may(i))
-      .sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime())[0];
+      .filter((i) => i.running.size === 0 && (i.state !== "booting" || i.restarts > 0) && !this.#leased(i, t) && may(i))
+      .sort((a, b) => booting(a) - booting(b) || a.lastUsed.getTime() - b.lastUsed.getTime())[0];
     if (!idle) return false;
     this.remove(idle);
     await idle.stop();
@@ -128,8 +174,23 @@ export class InstancePool {
     });
     this.#instances.push(instance);
     this.#o.onLaunched?.(instance);
-    // A server that never became ready is gone as far as metering goes (its setup time counts).
-    instance.ready.catch(() => this.#o.onGone?.(instance));
+    instance.ready.then(
+      () => this.#failures.delete(versionId),
+      (err: unknown) => {
+        // A server that never became ready is gone as far as metering goes (its setup time counts).
+        this.#o.onGone?.(instance);
+        // Stopped during setup (evicted, the agent stopping) is not a failure of the version.
+        if (instance.stoppedDuringSetup) return;
+        const error = err instanceof Error ? err.message : String(err);
+        const state = afterFailure(this.#failures.get(versionId), this.#o.now().getTime(), error, this.#backoff);
+        this.#failures.set(versionId, state);
+        this.#o.log.warn("model server failed to boot; holding the version's boots", {
+          version: versionId,
+          failures: state.failures,
+          until: new Date(state.until).toISOString(),
+        });
+      },
+    );
     this.#trimFailed();
     return instance;
   }
@@ -151,7 +212,7 @@ export class InstancePool {
       this.#o.log.error("model server keeps dying; not restarting it", { version: dead.versionId, restarts });
       return;
     }
-    if (this.#live().length >= this.#o.slots) return;
+    if (this.#live().length >= this.#o.slots || this.#held(dead.versionId)) return;
     this.remove(dead);
     const next = this.#boot(dead, restarts);
     this.#o.log.info("restarting model server", { version: dead.versionId, instance: next.id, restarts });
@@ -164,7 +225,7 @@ export class InstancePool {
    */
   async warm(spec: InstanceSpec, count: number, until: number) {
     const mine = () => this.#live().filter((i) => i.serves(spec.versionId, spec.tenancy.deployment));
-    while (mine().length < count) {
+    while (mine().length < count && !this.#held(spec.versionId)) {
       const other = (i: ModelInstance) => !i.serves(spec.versionId, spec.tenancy.deployment);
       if (this.#live().length >= this.#o.slots && !(await this.#evictIdle(other))) break;
       this.#boot(spec, 0);

@@ -49,7 +49,7 @@ const probes = startProbeResponder({
   now: () => new Date(),
   cwd: env.GANTRY_MODELS_DIR,
   inheritedEnv: modelServerEnv,
-  timeoutMs: Math.min(env.GANTRY_SETUP_TIMEOUT_MS, 120_000),
+  timeoutMs: env.GANTRY_PROBE_TIMEOUT_MS,
 });
 
 const shutdown = async () => {

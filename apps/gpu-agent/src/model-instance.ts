@@ -11,6 +11,7 @@ import { freePort } from "@gantry/platform/ports";
 import { CogClient } from "./cog-client.ts";
 import { cogEnv, commandEnv, dockerRunArgv } from "./core/server-launch.ts";
 import type { ServerRecorder } from "./server-ledger.ts";
+import { unreachableMessage, unreachableReason } from "./server-reach.ts";
 
 /** Whom an instance serves and bills: a deployment's instances serve only its predictions. */
 export interface Tenancy {
@@ -34,6 +35,11 @@ export interface InstanceOptions {
    */
   inheritedEnv?: Record<string, string>;
   setupTimeoutMs: number;
+  /**
+   * A `url` server that refuses connections this long during boot fails it (default 2 s): the agent
+   * does not start such servers, so waiting out the setup timeout would not bring it back.
+   */
+  unreachableMs?: number;
   /** How often a ready server's `/health-check` is read to notice a DEFUNCT or vanished server. */
   healthIntervalMs: number;
   /** Give `image` runtimes the host's GPUs (`docker run --gpus all`). */
@@ -52,6 +58,11 @@ export interface InstanceOptions {
   weightsUrl?: (instanceId: string, file: string, inContainer: boolean) => string;
   /** How many servers of this version died and were replaced before this one. */
   restarts?: number;
+  /**
+   * Set when this version may not boot now (its boots failed: back-off): the instance launches
+   * nothing, and its `ready` fails at once with this.
+   */
+  refusal?: string;
   log: Logger;
   now: () => Date;
   /** Called once when a server that was not being stopped goes away (crash, kill, DEFUNCT). */
@@ -90,6 +101,7 @@ export class ModelInstance {
   readonly ready: Promise<void>;
   #proc: ChildProcess | null = null;
   #stopping = false;
+  #stoppedDuringSetup = false;
   #gone = false;
   #killReason: string | null = null;
   #spawnError: string | null = null;
@@ -132,11 +144,22 @@ export class ModelInstance {
     return `gantry-${this.id}`;
   }
 
+  /** Its boot failed because it was told to stop (evicted, the agent stopping), not on its own. */
+  get stoppedDuringSetup(): boolean {
+    return this.#stoppedDuringSetup;
+  }
+
   async #boot(): Promise<void> {
+    if (this.#o.refusal !== undefined) {
+      this.state = "failed";
+      this.error = this.#o.refusal;
+      throw new Error(this.#o.refusal);
+    }
     const started = this.#o.now().getTime();
     try {
       this.client = new CogClient(await this.#launch(), this.#o.runtime.mode === "train" ? "trainings" : "predictions");
       const deadline = started + this.#o.setupTimeoutMs;
+      let unreachableSince: number | null = null;
       for (;;) {
         if (this.#stopping) throw new Error("The model server was stopped during setup.");
         if (this.#spawnError) throw new Error(`The model server could not be started (${this.#spawnError}).`);
@@ -148,6 +171,14 @@ export class ModelInstance {
         }
         const h = await this.client.health();
         if (h?.status === "READY" || h?.status === "BUSY") break;
+        if (!h && this.#o.runtime.kind === "url") {
+          const reason = await unreachableReason(this.client.baseUrl, 1000);
+          const t = this.#o.now().getTime();
+          unreachableSince = reason ? (unreachableSince ?? t) : null;
+          if (reason && unreachableSince !== null && t - unreachableSince >= (this.#o.unreachableMs ?? 2000)) {
+            throw new Error(unreachableMessage(this.client.baseUrl, reason));
+          }
+        }
         if (h?.status === "SETUP_FAILED" || h?.status === "DEFUNCT") {
           this.setupLogs = h.setup?.logs ?? this.output;
           const logs = tail(this.setupLogs);
@@ -167,6 +198,7 @@ export class ModelInstance {
       this.#o.log.info("model server ready", { version: this.versionId, instance: this.id, boot_ms: this.bootMs });
       this.#scheduleWatch();
     } catch (err) {
+      this.#stoppedDuringSetup = this.#stopping;
       this.state = "failed";
       this.error = err instanceof Error ? err.message : String(err);
       await this.stop();
@@ -245,10 +277,19 @@ export class ModelInstance {
       const h = await this.client?.health();
       if (this.#stopping || this.#gone) return;
       if (h?.status === "DEFUNCT") return this.kill("The model server became DEFUNCT (its worker process died)");
-      if (!h && misses + 1 >= 3) return this.kill("The model server stopped answering its health check");
+      if (!h && misses + 1 >= 3) return this.kill(await this.#silentReason());
       this.#scheduleWatch(h ? 0 : misses + 1);
     }, this.#o.healthIntervalMs);
     this.#watch.unref();
+  }
+
+  /** Why a server stopped answering: for a `url` server that refuses connections, that it is gone. */
+  async #silentReason(): Promise<string> {
+    const url = this.client?.baseUrl;
+    const gone = url && this.#o.runtime.kind === "url" ? await unreachableReason(url, 1000) : null;
+    return gone
+      ? `The model server at ${url} became unreachable (${gone})`
+      : "The model server stopped answering its health check";
   }
 
   #die(reason: string): void {

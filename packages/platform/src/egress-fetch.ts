@@ -42,6 +42,27 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, max: n
   return out;
 }
 
+/** `fetch` refused the URL's port without trying it (Node's "bad ports"); `node:http` has no such list. */
+export class BadPortRefused extends Error {
+  override readonly name = "BadPortRefused";
+}
+
+const isBadPort = (err: unknown) => (err as { cause?: { message?: unknown } }).cause?.message === "bad port";
+
+/**
+ * What `fetch` hides behind "fetch failed": the system's code (`ECONNREFUSED`), or its own
+ * refusal. Node's fetch (undici) refuses the Fetch standard's "bad ports" (6000, 5060, 6665–6669…)
+ * without connecting; that one is said in full, since nothing else would explain it.
+ */
+function causeOf(err: unknown, url: URL): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === "string") return ` (${cause.code})`;
+  if (isBadPort(err)) {
+    return `: this runtime's fetch refuses port ${url.port} (one of the Fetch standard's "bad ports"); serve it on another port`;
+  }
+  return typeof cause?.message === "string" ? ` (${cause.message})` : "";
+}
+
 /**
  * One request with the runtime's `fetch` (Node or workerd), bounded: no redirects (a 3xx is a
  * failure), a time limit, a cap on the answer's size. Errors say what happened to `url`, never
@@ -62,8 +83,8 @@ export async function fetchLimited(url: URL, o: LimitedFetchOptions): Promise<Li
   } catch (err) {
     if (err instanceof Error && err.name === "TimeoutError")
       throw new Error(`no answer from ${where} within ${o.timeoutMs} ms`);
-    const code = (err as { cause?: { code?: unknown } }).cause?.code;
-    throw new Error(`could not connect to ${where}${typeof code === "string" ? ` (${code})` : ""}`);
+    const message = `could not connect to ${where}${causeOf(err, url)}`;
+    throw isBadPort(err) ? new BadPortRefused(message, { cause: err }) : new Error(message, { cause: err });
   }
   if (res.status >= 300 && res.status < 400) {
     await res.body?.cancel().catch(() => {});
