@@ -62,6 +62,8 @@ export class RunTracker {
   #chain: Promise<void> = Promise.resolve();
   #startedAt: Date | null = null;
   #lastProgress = 0;
+  /** The model's `record_metric` values, as its latest snapshot had them. */
+  #metrics: Record<string, number> | undefined;
   #done = false;
   /** This tracker's own write ended the prediction `succeeded`. */
   #succeeded = false;
@@ -120,6 +122,7 @@ export class RunTracker {
     return this.#gate.then(() =>
       this.#enqueue(async () => {
         if (this.#done) return;
+        if (snap.metrics) this.#metrics = { ...this.#metrics, ...snap.metrics };
         let output: unknown = snap.output;
         const training = snap.status === "succeeded" ? this.#c.training : undefined;
         if (training) {
@@ -242,6 +245,7 @@ export class RunTracker {
       error: status === "failed" ? capError(fitting.error ?? "prediction failed") : null,
       predictTimeS: predictMs / 1000,
       startedAt: this.#startedAt ?? undefined,
+      metrics: this.#metrics,
     };
     // The store ends the event stream (`done`) with the terminal write.
     const wrote = await this.#untilStored("terminal write", async () => {

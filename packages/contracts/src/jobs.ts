@@ -69,6 +69,14 @@ export const RunRequest = z.object({
    * instance the scheduler did not plan, which could pass a deployment's `max_instances`. Absent: may.
    */
   boot: z.boolean().optional(),
+  /**
+   * The W3C trace context of the create (`traceparent`), passed to the model server, which
+   * forwards it on its webhooks (cog-http-protocol.md §1.3). Absent: none.
+   */
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+    .optional(),
   ...Tenancy,
 });
 export type RunRequest = z.infer<typeof RunRequest>;

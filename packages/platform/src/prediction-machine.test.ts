@@ -201,6 +201,12 @@ describe("applyTransition: complete", () => {
     expect(next?.metrics).toEqual({ output_token_count: 7, predict_time: 1.25, total_time: 3 });
   });
 
+  it("adds the model's recorded metrics, the platform's timings winning over same-named ones", () => {
+    const t = { ...complete("succeeded", 3_000), metrics: { score: 0.5, predict_time: 99 } } as Transition;
+    const next = applyTransition(processing(), t);
+    expect(next?.metrics).toEqual({ score: 0.5, predict_time: 1.25, total_time: 3 });
+  });
+
   it("clamps total_time at 0 when the clock is behind created_at", () => {
     const next = applyTransition(record(), complete("succeeded", -5_000));
     expect(next?.metrics.total_time).toBe(0);

@@ -20,6 +20,8 @@ export type Transition =
       predictTimeS: number;
       /** When the model started, as the agent measured it: the start of `predictTimeS`. */
       startedAt?: Date | undefined;
+      /** The model's own `record_metric` values; the platform's timings win over same-named ones. */
+      metrics?: Record<string, number> | undefined;
     }
   | { type: "cancel"; at: Date }
   /** Its agent died before it started: it goes back to the queue, placed nowhere. */
@@ -85,6 +87,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
         completed_at: t.at.toISOString(),
         metrics: {
           ...record.metrics,
+          ...t.metrics,
           predict_time: t.predictTimeS,
           total_time: seconds(record.created_at, t.at),
         },

@@ -50,6 +50,8 @@ export interface RunOptions {
   concurrency?: number;
   timeoutMs?: number;
   streams?: boolean;
+  /** The W3C trace context the run request carries. */
+  traceparent?: string;
 }
 
 export type Harness = Awaited<ReturnType<typeof startAgent>>;
@@ -100,6 +102,7 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
       input,
       timeout_ms: o.timeoutMs ?? 60_000,
       deadline: null,
+      ...(o.traceparent ? { traceparent: o.traceparent } : {}),
     };
     const res = await nc.request(subjects.agentRun(agentId), encode(req), { timeout: 5000 });
     return decode(RunReply, res.data, "reply");
