@@ -149,6 +149,7 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
     agentId,
     request,
     run,
+    waitFor,
     finished,
     processing,
     events,
