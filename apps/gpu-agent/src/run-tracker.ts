@@ -64,6 +64,8 @@ export class RunTracker {
   #lastProgress = 0;
   /** The model's `record_metric` values, as its latest snapshot had them. */
   #metrics: Record<string, number> | undefined;
+  /** `Secret` inputs its model server's schema declares: the stored input keeps none once it ends. */
+  #secretFields: string[] = [];
   #done = false;
   /** This tracker's own write ended the prediction `succeeded`. */
   #succeeded = false;
@@ -88,6 +90,11 @@ export class RunTracker {
 
   get done(): boolean {
     return this.#done;
+  }
+
+  /** Names the inputs whose values the terminal write replaces by `**********`. */
+  redactInputs(names: readonly string[]): void {
+    this.#secretFields = [...names];
   }
 
   /** The prediction is placed here but must wait (`note` says why): record which agent has it. */
@@ -246,6 +253,7 @@ export class RunTracker {
       predictTimeS: predictMs / 1000,
       startedAt: this.#startedAt ?? undefined,
       metrics: this.#metrics,
+      ...(this.#secretFields.length > 0 ? { secretFields: this.#secretFields } : {}),
     };
     // The store ends the event stream (`done`) with the terminal write.
     const wrote = await this.#untilStored("terminal write", async () => {

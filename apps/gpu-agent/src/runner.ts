@@ -100,6 +100,7 @@ export class Runner {
     }
     const features = await this.#featuresOf(instance);
     run.secrets = secretValues(req.input, features.secrets);
+    tracker.redactInputs(features.secrets);
     // Tokens over the server's own event stream where it offers one (coglet ≥ 0.21), else webhooks.
     let sse = features.streaming && req.streams && !req.training;
     const giveUpAt = this.#d.now().getTime() + req.timeout_ms;

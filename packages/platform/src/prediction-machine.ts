@@ -22,6 +22,11 @@ export type Transition =
       startedAt?: Date | undefined;
       /** The model's own `record_metric` values; the platform's timings win over same-named ones. */
       metrics?: Record<string, number> | undefined;
+      /**
+       * `Secret` inputs the model server's schema declares, besides the record's `secret_fields`:
+       * once it has ended, the stored input keeps none of their values (Replicate's `**********`).
+       */
+      secretFields?: string[] | undefined;
     }
   | { type: "cancel"; at: Date }
   /** Its agent died before it started: it goes back to the queue, placed nowhere. */
@@ -79,6 +84,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       const startedAt = record.started_at ?? (t.startedAt ?? t.at).toISOString();
       return {
         ...record,
+        input: redactedInput(record, t.secretFields ?? []),
         status: t.status,
         output: t.output,
         logs: t.logs,
@@ -96,6 +102,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
     case "cancel":
       return {
         ...record,
+        input: redactedInput(record, []),
         status: "canceled",
         completed_at: t.at.toISOString(),
         metrics: {
@@ -108,11 +115,24 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       if (record.status !== "starting") return null;
       return {
         ...record,
+        input: redactedInput(record, []),
         status: "aborted",
         completed_at: t.at.toISOString(),
         metrics: { ...record.metrics, predict_time: 0, total_time: seconds(record.created_at, t.at) },
       };
   }
+}
+
+/** How Replicate shows a secret input. */
+export const REDACTED_INPUT = "**********";
+
+/** The input with the values of its secret fields replaced: an ended prediction needs them no more. */
+function redactedInput(record: PredictionRecord, extra: string[]): PredictionRecord["input"] {
+  const names = [...record.secret_fields, ...extra].filter((n) => n in record.input);
+  if (names.length === 0) return record.input;
+  const input = { ...record.input };
+  for (const name of names) if (input[name] !== null && input[name] !== undefined) input[name] = REDACTED_INPUT;
+  return input;
 }
 
 function withNote(record: PredictionRecord, line: string): string {

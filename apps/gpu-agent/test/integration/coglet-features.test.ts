@@ -44,6 +44,8 @@ describe("coglet features", () => {
       const streamed = (await t.events(id)).flatMap((e) => (e.type === "logs" ? [e.data] : [])).join("");
       expect(streamed).toContain("key **********");
       expect(streamed).not.toContain(key);
+      // Once ended, the stored input keeps no secret either (shown redacted all along).
+      expect(rec.input).toEqual({ prompt: "s", n_tokens: 3, delay: 0.01, fail: true, api_key: "**********" });
       // The model server printed the real value: it got it.
       expect(t.agent.instances()[0]?.output).toContain(`with key ${key}`);
     } finally {
@@ -64,6 +66,7 @@ describe("coglet features", () => {
       expect(rec.error).toMatch(/^The model rejected the input: .*"api_key":"\*{10}"/);
       expect(createAnswers(t, id)).toEqual(["422"]);
       expect(rec.error).not.toContain(key);
+      expect(rec.input).toEqual({ api_key: "**********" });
     } finally {
       await t.close();
     }

@@ -37,8 +37,14 @@ export const fixtureRuntime = (...args: string[]): ModelRuntime => ({
 
 export const versionOf = (label: string) => createHash("sha256").update(label).digest("hex");
 
-function record(id: string, model: string, versionId: string, streams: boolean): PredictionRecord {
-  return predictionRecord({ id, model, version: versionId, streams });
+function record(
+  id: string,
+  model: string,
+  versionId: string,
+  streams: boolean,
+  input: Record<string, unknown>,
+): PredictionRecord {
+  return predictionRecord({ id, model, version: versionId, streams, input });
 }
 
 export interface RunOptions {
@@ -112,7 +118,7 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
   const run = async (input: Record<string, unknown>, o: RunOptions = {}) => {
     const id = randomId();
     const model = o.model ?? "test";
-    await store.create(record(id, `gantry/${model}`, versionOf(o.version ?? model), o.streams ?? true));
+    await store.create(record(id, `gantry/${model}`, versionOf(o.version ?? model), o.streams ?? true, input));
     return { id, reply: await request(id, input, o) };
   };
 
