@@ -73,7 +73,8 @@ export class Runner {
     return new Promise<RunOutcome>((resolve) => {
       const answer = (outcome: RunOutcome = { accepted: true }) => resolve(outcome);
       this.#execute(run, answer).catch(async (err: unknown) => {
-        this.#d.log.error("run failed", { prediction_id: run.req.prediction_id, err: message(err) });
+        const said = redact(message(err), run.secrets ?? []);
+        this.#d.log.error("run failed", { prediction_id: run.req.prediction_id, err: said });
         await this.end(run, "The agent could not run the prediction.");
         answer();
       });
