@@ -16,7 +16,8 @@ async function startFixture(flags: string[], concurrency = 1) {
     ["--import", "tsx", "apps/gpu-agent/test/fixtures/coglet-server.ts", ...flags],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(port), COG_MAX_CONCURRENCY: String(concurrency) },
+      // Only what Cog reads: a model server gets no more of the environment (as the agent starts one).
+      env: { PORT: String(port), COG_MAX_CONCURRENCY: String(concurrency) },
       stdio: "ignore",
     },
   );
