@@ -44,6 +44,8 @@ const ERROR_RETRY_MS = [100, 400];
 /** Pauses before asking a full server (409) again, before the run is handed back to the scheduler. */
 const BUSY_RETRY_MS = [50, 150];
 const DEFUNCT = "The model server became DEFUNCT (its worker process died)";
+/** How long a DEFUNCT server's other runs have for their own failure to arrive before it is killed. */
+const DEFUNCT_GRACE_MS = 1000;
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -158,7 +160,7 @@ export class Runner {
         if (pause === undefined) {
           await this.end(
             run,
-            `The model server could not start the prediction (HTTP ${res.status}): ${detail(res.body)}`,
+            `The model server could not start the ${req.training ? "training" : "prediction"} (HTTP ${res.status}): ${detail(res.body)}`,
           );
           return answer();
         }
@@ -238,9 +240,24 @@ export class Runner {
         return;
       }
       const said = snap.error ? ` (the server said: ${snap.error})` : "";
+      this.#condemn(run.instance);
       this.#deliver(run, { ...snap, error: `${DEFUNCT} while the prediction was running.${said}` });
-      run.instance.kill(DEFUNCT);
     });
+  }
+
+  /** DEFUNCT servers, replaced once their other runs' failures (with their output) are in. */
+  readonly #condemned = new WeakSet<ModelInstance>();
+
+  /**
+   * A DEFUNCT server takes no more work; coglet fails everything that ran on it, so it is killed
+   * (and replaced) once the last of those failures came, or after a short grace for any that
+   * does not come (those then end as lost with the server).
+   */
+  #condemn(instance: ModelInstance): void {
+    if (this.#condemned.has(instance)) return;
+    this.#condemned.add(instance);
+    instance.saturated = true;
+    setTimeout(() => instance.kill(DEFUNCT), DEFUNCT_GRACE_MS).unref();
   }
 
   #deliver(run: Run, snap: CogSnapshot): void {
@@ -323,9 +340,12 @@ export class Runner {
     run.released = true;
     for (const t of run.timers) clearTimeout(t);
     run.stream?.close();
-    run.instance.running.delete(run.req.prediction_id);
-    if (freed) run.instance.saturated = false;
-    run.instance.lastUsed = this.#d.now();
+    const { instance } = run;
+    instance.running.delete(run.req.prediction_id);
+    const condemned = this.#condemned.has(instance);
+    if (freed && !condemned) instance.saturated = false;
+    instance.lastUsed = this.#d.now();
     this.#d.runs.delete(run.req.prediction_id);
+    if (condemned && instance.running.size === 0) instance.kill(DEFUNCT);
   }
 }

@@ -42,7 +42,8 @@ describe("coglet health", () => {
   });
 
   it("DEFUNCT: what ran fails with a platform error, and a new server takes the next prediction", async () => {
-    const t = await startAgent({ healthIntervalMs: 100 });
+    // The default health interval (2 s): the failures coglet sends reveal DEFUNCT first.
+    const t = await startAgent();
     try {
       const o = { model: "coglet", runtime: cogletRuntime(), concurrency: 2 };
       const long = await t.run({ prompt: "long", n_tokens: 500, delay: 0.02 }, o);
@@ -56,8 +57,10 @@ describe("coglet health", () => {
           /^The model server became DEFUNCT \(its worker process died\) while the prediction was running\./,
         );
       }
-      // The partial output of what ran is kept.
+      // The partial output of what ran is kept, and the server's own message.
       expect(rc.output).toEqual(["tok0 "]);
+      expect(rc.error).toContain("(the server said: Prediction failed: the worker process died)");
+      expect((rl.output as string[]).length).toBeGreaterThan(0);
       const next = await t.run({ prompt: "after", n_tokens: 2, delay: 0.01 }, o);
       expect(await t.finished(next.id)).toMatchObject({ status: "succeeded", output: ["tok0 ", "tok1 "] });
       const live = t.agent.instances().filter((i) => i.state !== "failed");
