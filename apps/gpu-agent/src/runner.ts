@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunRequest } from "@gantry/contracts/jobs";
 import type { Logger } from "@gantry/platform/logger";
-import type { CogClient, StreamAnswer } from "./cog-client.ts";
+import type { StreamAnswer } from "./cog-client.ts";
 import { followStream } from "./cog-sse.ts";
-import { NO_FEATURES, redact, type ServerFeatures, secretValues, serverFeatures } from "./core/server-features.ts";
-import { webhookUrlForContainer } from "./core/server-launch.ts";
+import { redact, secretValues } from "./core/server-features.ts";
 import { type CogSnapshot, isTerminalCogStatus } from "./core/snapshot.ts";
 import type { ModelInstance } from "./model-instance.ts";
 import type { RunTracker } from "./run-tracker.ts";
+import { type CreateAnswer, createOnServer, FeaturesCache } from "./server-create.ts";
 
 /** One prediction on this agent, from placement until its model server is done with it. */
 export interface Run {
@@ -101,7 +101,7 @@ export class Runner {
       await this.end(run, message(err));
       return answer();
     }
-    const features = await this.#featuresOf(instance);
+    const features = await this.#features.of(instance);
     run.secrets = secretValues(req.input, features.secrets);
     tracker.redactInputs(features.secrets);
     // Tokens over the server's own event stream where it offers one (coglet ≥ 0.21), else webhooks.
@@ -116,15 +116,14 @@ export class Runner {
         await this.end(run, instance.error ?? "The model server is not running.");
         return answer();
       }
-      const res = await this.#create(run, client, sse).catch((err: unknown) => ({
-        status: 0,
-        body: message(err),
-        events: undefined,
-      }));
+      const res = await createOnServer(req, instance, client, sse, this.#d.webhookUrl).catch(
+        (err: unknown): CreateAnswer => ({ status: 0, body: message(err) }),
+      );
+      if (res.stream) run.stream = res.stream;
       if (res.status === 200 || res.status === 202) {
         run.onServer = true;
         if (!run.released) this.#arm(run);
-        if (res.events && run.stream) void this.#follow(run, run.stream);
+        if (res.stream) void this.#follow(run, res.stream);
         const live = await tracker.started();
         answer();
         // Canceled while it was placed or waiting: the server is told at once.
@@ -178,26 +177,6 @@ export class Runner {
     }
   }
 
-  /** One create: a webhook-following `PUT`, or (`sse`) one that answers with the event stream. */
-  async #create(
-    run: Run,
-    client: CogClient,
-    sse: boolean,
-  ): Promise<{ status: number; body: unknown; events: unknown }> {
-    const { req, instance } = run;
-    const options = { traceparent: req.traceparent };
-    if (sse) {
-      const answer = await client.stream(req.prediction_id, req.input, options);
-      if (answer.events) run.stream = answer;
-      return { status: answer.status, body: answer.body, events: answer.events };
-    }
-    // A server in a container reaches the agent's host by name (its loopback is its own).
-    const hook = this.#d.webhookUrl(req.prediction_id);
-    const url = instance.runtime.kind === "image" ? webhookUrlForContainer(hook) : hook;
-    const res = await client.start(req.prediction_id, req.input, url, options);
-    return { ...res, events: undefined };
-  }
-
   /** Reads the run's event stream; one that ends before `completed` ends the run. */
   async #follow(run: Run, stream: StreamAnswer): Promise<void> {
     if (!stream.events) return;
@@ -207,16 +186,7 @@ export class Runner {
     }
   }
 
-  /** The server's `/openapi.json` features, read once per server (none when it has no schema). */
-  readonly #features = new WeakMap<ModelInstance, Promise<ServerFeatures>>();
-  #featuresOf(instance: ModelInstance): Promise<ServerFeatures> {
-    let features = this.#features.get(instance);
-    if (!features) {
-      features = (instance.client?.openapi() ?? Promise.resolve(null)).then(serverFeatures, () => NO_FEATURES);
-      this.#features.set(instance, features);
-    }
-    return features;
-  }
+  readonly #features = new FeaturesCache();
 
   /**
    * A snapshot of the run from its model server (a webhook or its event stream), its secrets
