@@ -61,6 +61,8 @@ describe("coglet health", () => {
       expect(rc.output).toEqual(["tok0 "]);
       expect(rc.error).toContain("(the server said: Prediction failed: the worker process died)");
       expect((rl.output as string[]).length).toBeGreaterThan(0);
+      // The DEFUNCT server is killed once both failures are in, and replaced.
+      while (first?.state !== "failed") await new Promise((r) => setTimeout(r, 20));
       const next = await t.run({ prompt: "after", n_tokens: 2, delay: 0.01 }, o);
       expect(await t.finished(next.id)).toMatchObject({ status: "succeeded", output: ["tok0 ", "tok1 "] });
       const live = t.agent.instances().filter((i) => i.state !== "failed");
