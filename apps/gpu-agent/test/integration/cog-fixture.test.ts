@@ -37,8 +37,9 @@ describe("the agent drives the Python (v0.16.12) shapes", () => {
   it("to succeeded with the tokens streamed in order, and handles the 409 of a busy server", async () => {
     const t = await startAgent();
     try {
-      // One real slot while the agent believes in two: the second create is answered 409.
-      const runtime = fixtureRuntime("python", "--setup-ms", "300");
+      // One real slot while the agent believes in two: the second create is answered 409. Both are
+      // placed during the (long) setup, so the agent keeps the second and retries it.
+      const runtime = fixtureRuntime("python", "--setup-ms", "1500");
       if (runtime.kind !== "command") throw new Error("unreachable");
       const o = {
         model: "cog-fixture",
