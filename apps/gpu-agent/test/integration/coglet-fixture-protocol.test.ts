@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "@gantry/platform/ports";
 import { REPO_ROOT } from "@gantry/testing/stack";
@@ -138,5 +140,38 @@ describe("the coglet fixture", () => {
       user_healthcheck_error: "fixture: healthcheck() returned False",
     });
     expect((await sick.put("u", { input: { prompt: "u", n_tokens: 0 } }, async)).status).toBe(202);
+  });
+
+  it("file outputs: a data URL, or with --upload-url a PUT without X-Prediction-ID whose Location is the output", async () => {
+    const puts: { url: string; headers: IncomingHttpHeaders; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        puts.push({ url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+        res.writeHead(201, { location: "/files/out.txt?sig=abc" }).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const origin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    try {
+      await using plain = await startFixture([]);
+      await plain.settled();
+      const inline = (await (await plain.put("d1", { input: { prompt: "x", n_tokens: 0, file: true } })).json()) as {
+        output: string[];
+      };
+      expect(inline.output).toEqual([`data:text/plain;base64,${Buffer.from("file of d1\n").toString("base64")}`]);
+
+      await using f = await startFixture(["--upload-url", `${origin}/up/`]);
+      await f.settled();
+      const res = await f.put("u1", { input: { prompt: "x", n_tokens: 1, delay: 0, file: true } });
+      expect(await res.json()).toMatchObject({ status: "succeeded", output: ["tok0 ", `${origin}/files/out.txt`] });
+      expect(puts).toHaveLength(1);
+      expect(puts[0]).toMatchObject({ url: "/up/out.txt", body: "file of u1\n" });
+      expect(puts[0]?.headers["content-type"]).toBe("text/plain");
+      expect(puts[0]?.headers["x-prediction-id"]).toBeUndefined();
+    } finally {
+      receiver.close();
+    }
   });
 });
