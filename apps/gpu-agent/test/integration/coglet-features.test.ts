@@ -94,6 +94,18 @@ describe("coglet features", () => {
     }
   });
 
+  it("a server whose schema says x-cog-streaming but answers 406 is followed by webhooks instead", async () => {
+    const t = await startAgent();
+    try {
+      const o = { model: "coglet", runtime: cogletRuntime({ streaming: true, flags: ["--refuse-sse"] }) };
+      const { id } = await t.run({ prompt: "f", n_tokens: 3, delay: 0.01 }, o);
+      expect(await t.finished(id)).toMatchObject({ status: "succeeded", output: ["tok0 ", "tok1 ", "tok2 "] });
+      expect(createAnswers(t, id)).toEqual(["406", "202"]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it("a canceled SSE prediction ends canceled once, its partial output kept", async () => {
     const t = await startAgent();
     try {

@@ -10,7 +10,9 @@ import type { Harness } from "./harness.ts";
  * agent like any model server (it passes `PORT` and `COG_MAX_CONCURRENCY`). `slots`: the server's
  * own concurrency when it must differ from what the agent is told (a wrong `concurrency`).
  */
-export function cogletRuntime(o: { streaming?: boolean; slots?: number; unhealthy?: boolean } = {}): ModelRuntime {
+export function cogletRuntime(
+  o: { streaming?: boolean; slots?: number; unhealthy?: boolean; flags?: string[] } = {},
+): ModelRuntime {
   const server = ["node", "--import", "tsx", "apps/gpu-agent/test/fixtures/coglet-server.ts", "--setup-ms", "100"];
   return {
     kind: "command",
@@ -19,6 +21,7 @@ export function cogletRuntime(o: { streaming?: boolean; slots?: number; unhealth
       ...server,
       ...(o.streaming ? ["--streaming"] : []),
       ...(o.unhealthy ? ["--unhealthy"] : []),
+      ...(o.flags ?? []),
     ],
   };
 }
