@@ -1,3 +1,4 @@
+import { type IncomingMessage, request } from "node:http";
 import { httpRequest } from "@gantry/platform/http-client";
 
 /**
@@ -10,6 +11,22 @@ export const COG_ANSWER_LIMITS = { health: 1024 * 1024, openapi: 4 * 1024 * 1024
 export interface HealthCheck {
   status: string;
   setup?: { logs?: string; status?: string };
+  /** coglet: why the model's own `healthcheck()` failed (status UNHEALTHY). */
+  user_healthcheck_error?: string;
+}
+
+/** What a create sends besides the input: the W3C trace context the server forwards (§1.3). */
+export interface StartOptions {
+  traceparent?: string | undefined;
+}
+
+/** The answer to an SSE create: a 200 event stream to read, or any other answer as a body. */
+export interface StreamAnswer {
+  status: number;
+  body: unknown;
+  events?: IncomingMessage;
+  /** Closes the stream (coglet cancels an SSE-created prediction whose last reader goes away). */
+  close(): void;
 }
 
 export class CogClient {
@@ -59,21 +76,65 @@ export class CogClient {
    * already says it started. Resolves to the HTTP status:
    * 202 accepted, 409 busy, 422 invalid input, anything else not ready.
    */
-  async start(id: string, input: Record<string, unknown>, webhook: string): Promise<{ status: number; body: unknown }> {
+  async start(
+    id: string,
+    input: Record<string, unknown>,
+    webhook: string,
+    options: StartOptions = {},
+  ): Promise<{ status: number; body: unknown }> {
     const res = await httpRequest(`${this.baseUrl}/${this.resource}/${id}`, {
       method: "PUT",
-      headers: { "content-type": "application/json", prefer: "respond-async" },
+      headers: { "content-type": "application/json", prefer: "respond-async", ...traceHeaders(options) },
       body: JSON.stringify({ id, input, webhook, webhook_events_filter: ["output", "logs", "completed"] }),
       timeoutMs: 10_000,
       maxBytes: this.#limits.start,
     });
-    let body: unknown = res.text;
-    try {
-      body = JSON.parse(res.text);
-    } catch {
-      // plain-text body (Python's 500): keep it as text
-    }
-    return { status: res.status, body };
+    return { status: res.status, body: parseBody(res.text) };
+  }
+
+  /**
+   * `PUT /predictions/{id}` with `Accept: text/event-stream` (coglet ≥ 0.21, a model with
+   * `x-cog-streaming`, §2.5): a 200 is the prediction's event stream, read until `completed`;
+   * a PUT of a running id re-attaches and replays. Any other answer comes back as its body.
+   */
+  stream(id: string, input: Record<string, unknown>, options: StartOptions = {}): Promise<StreamAnswer> {
+    const json = Buffer.from(JSON.stringify({ id, input }));
+    return new Promise((resolve, reject) => {
+      const req = request(`${this.baseUrl}/${this.resource}/${id}`, {
+        method: "PUT",
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(json.length),
+          accept: "text/event-stream",
+          ...traceHeaders(options),
+        },
+      });
+      const close = () => req.destroy();
+      // Only the answer's head is timed: the stream itself lasts as long as the prediction.
+      const headTimer = setTimeout(() => req.destroy(new Error(`PUT ${id} (SSE) timed out`)), 10_000);
+      req.on("error", (err) => {
+        clearTimeout(headTimer);
+        reject(err);
+      });
+      req.on("response", (res) => {
+        clearTimeout(headTimer);
+        const type = String(res.headers["content-type"] ?? "");
+        if (res.statusCode === 200 && type.startsWith("text/event-stream")) {
+          res.setEncoding("utf8");
+          return resolve({ status: 200, body: null, events: res, close });
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size <= this.#limits.health) chunks.push(c);
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString("utf8")), close }),
+        );
+      });
+      req.end(json);
+    });
   }
 
   async cancel(id: string): Promise<boolean> {
@@ -97,3 +158,14 @@ export class CogClient {
     }
   }
 }
+
+/** A JSON answer's value, or its text (Python's plain-text 500). */
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const traceHeaders = (o: StartOptions): Record<string, string> => (o.traceparent ? { traceparent: o.traceparent } : {});

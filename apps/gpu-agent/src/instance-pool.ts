@@ -263,9 +263,10 @@ export class InstancePool {
       deployment: i.tenancy.deployment,
       leased: this.#leased(i, t),
       last_used: i.lastUsed.toISOString(),
-      state: i.state === "ready" && i.running.size >= i.concurrency ? "busy" : i.state,
+      state: i.state === "ready" && (i.saturated || i.running.size >= i.concurrency) ? "busy" : i.state,
       concurrency: i.concurrency,
-      running: i.running.size,
+      // A server that answered 409 shows full, so that schedulers stop offering it work.
+      running: i.saturated ? Math.max(i.running.size, i.concurrency) : i.running.size,
       booted_at: i.bootedAt?.toISOString() ?? null,
       boot_ms: i.bootMs,
       error: i.error ? i.error.slice(0, HEARTBEAT_ERROR_CHARS) : null,

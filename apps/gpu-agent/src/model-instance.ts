@@ -97,6 +97,11 @@ export class ModelInstance {
   /** The end of what the server process wrote to stdout and stderr. */
   output = "";
   lastUsed: Date;
+  /**
+   * The server answered 409 (every slot busy) although fewer than `concurrency` predictions of
+   * this agent run there: no more are placed on it until one of them ends or it reports READY.
+   */
+  saturated = false;
   client: CogClient | null = null;
   readonly ready: Promise<void>;
   #proc: ChildProcess | null = null;
@@ -135,6 +140,7 @@ export class ModelInstance {
   }
 
   get free(): number {
+    if (this.saturated) return 0;
     return this.state === "ready" || this.state === "busy" || this.state === "booting"
       ? this.concurrency - this.running.size
       : 0;
@@ -170,7 +176,8 @@ export class ModelInstance {
           throw new Error(`The model server exited during setup (${how}).${said ? ` Its output:\n${said}` : ""}`);
         }
         const h = await this.client.health();
-        if (h?.status === "READY" || h?.status === "BUSY") break;
+        // UNHEALTHY: the model's own healthcheck() failed after setup; it still takes predictions.
+        if (h?.status === "READY" || h?.status === "BUSY" || h?.status === "UNHEALTHY") break;
         if (!h && this.#o.runtime.kind === "url") {
           const reason = await unreachableReason(this.client.baseUrl, 1000);
           const t = this.#o.now().getTime();
@@ -270,15 +277,22 @@ export class ModelInstance {
     return `http://127.0.0.1:${port}`;
   }
 
-  /** Reads `/health-check` of a ready server: DEFUNCT, or no answer three times, ends it. */
-  #scheduleWatch(misses = 0): void {
+  /**
+   * Reads `/health-check` of a ready server: DEFUNCT, or no answer three times, ends it. BUSY is
+   * normal; UNHEALTHY (the model's own healthcheck() failed) is logged once and the server kept.
+   */
+  #scheduleWatch(misses = 0, lastStatus = "READY"): void {
     if (this.#o.healthIntervalMs <= 0 || this.#stopping || this.#gone) return;
     this.#watch = setTimeout(async () => {
       const h = await this.client?.health();
       if (this.#stopping || this.#gone) return;
       if (h?.status === "DEFUNCT") return this.kill("The model server became DEFUNCT (its worker process died)");
       if (!h && misses + 1 >= 3) return this.kill(await this.#silentReason());
-      this.#scheduleWatch(h ? 0 : misses + 1);
+      if (h?.status === "READY") this.saturated = false;
+      if (h?.status === "UNHEALTHY" && lastStatus !== "UNHEALTHY") {
+        this.#o.log.warn("model server unhealthy", { instance: this.id, error: h.user_healthcheck_error ?? null });
+      }
+      this.#scheduleWatch(h ? 0 : misses + 1, h?.status ?? lastStatus);
     }, this.#o.healthIntervalMs);
     this.#watch.unref();
   }

@@ -59,6 +59,11 @@ export class OutputFiles {
     this.#source = source;
   }
 
+  /** How many files this prediction's output stored (its per-file units). */
+  get count(): number {
+    return this.#stored.size;
+  }
+
   readonly #isFile = (s: string): boolean => isDataUrl(s) || (this.#source?.uploads.names(s) ?? false);
 
   /** `output` with its files replaced by download URLs; the same value when it has none. */

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { PredictionEvent } from "@gantry/contracts/events";
+import type { ModelPrice } from "@gantry/contracts/models";
+import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
-import { type PredictUsage, usageMsgId } from "@gantry/contracts/usage";
+import { type OutputUnits, type PredictUsage, usageMsgId } from "@gantry/contracts/usage";
 import { encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import type { Transition } from "@gantry/platform/prediction-machine";
@@ -21,6 +23,8 @@ export interface RunContext {
   /** How the instance it runs on is billed, and the deployment it came through. */
   billing: "predict" | "uptime";
   deployment: string | null;
+  /** The model's per-output price (the usage then carries the units it produced). */
+  price?: ModelPrice | undefined;
   store: PredictionStore;
   js: JetStreamClient;
   log: Logger;
@@ -28,7 +32,7 @@ export interface RunContext {
   /** How often, at most, progress is written to the stored record. */
   progressIntervalMs: number;
   /** Turns file outputs (`data:` URLs) into stored files' URLs; without it output is kept as sent. */
-  files?: { replace(output: unknown): Promise<unknown> };
+  files?: { replace(output: unknown): Promise<unknown>; readonly count?: number };
   /** For a training: what makes its version (see {@link TrainingHooks}). */
   training?: TrainingHooks;
   onDone?: () => void;
@@ -62,6 +66,10 @@ export class RunTracker {
   #chain: Promise<void> = Promise.resolve();
   #startedAt: Date | null = null;
   #lastProgress = 0;
+  /** The model's `record_metric` values, as its latest snapshot had them. */
+  #metrics: Record<string, number> | undefined;
+  /** `Secret` inputs its model server's schema declares: the stored input keeps none once it ends. */
+  #secretFields: string[] = [];
   #done = false;
   /** This tracker's own write ended the prediction `succeeded`. */
   #succeeded = false;
@@ -88,6 +96,11 @@ export class RunTracker {
     return this.#done;
   }
 
+  /** Names the inputs whose values the terminal write replaces by `**********`. */
+  redactInputs(names: readonly string[]): void {
+    this.#secretFields = [...names];
+  }
+
   /** The prediction is placed here but must wait (`note` says why): record which agent has it. */
   assigned(note?: string): Promise<void> {
     return this.#enqueue(async () => {
@@ -96,13 +109,15 @@ export class RunTracker {
   }
 
   /**
-   * The model server accepted the prediction: predict time starts now. Resolves to `false` when
+   * The model server accepted the prediction: predict time starts when the request was sent
+   * (`sentAt`; now when not given). Resolves to `false` when
    * the stored prediction had already ended (canceled before it started): the caller stops it.
    */
-  async started(): Promise<boolean> {
+  async started(sentAt?: Date): Promise<boolean> {
     let live = true;
     const work = this.#enqueue(async () => {
-      const at = this.#c.now();
+      // Predict time starts when the request left for the server (the model may begin before it answers).
+      const at = sentAt ?? this.#c.now();
       this.#startedAt = at;
       this.#lastProgress = at.getTime();
       await this.#store({ type: "start", at, agentId: this.#c.agentId });
@@ -120,6 +135,7 @@ export class RunTracker {
     return this.#gate.then(() =>
       this.#enqueue(async () => {
         if (this.#done) return;
+        if (snap.metrics) this.#metrics = { ...this.#metrics, ...snap.metrics };
         let output: unknown = snap.output;
         const training = snap.status === "succeeded" ? this.#c.training : undefined;
         if (training) {
@@ -242,6 +258,8 @@ export class RunTracker {
       error: status === "failed" ? capError(fitting.error ?? "prediction failed") : null,
       predictTimeS: predictMs / 1000,
       startedAt: this.#startedAt ?? undefined,
+      metrics: this.#metrics,
+      ...(this.#secretFields.length > 0 ? { secretFields: this.#secretFields } : {}),
     };
     // The store ends the event stream (`done`) with the terminal write.
     const wrote = await this.#untilStored("terminal write", async () => {
@@ -280,6 +298,8 @@ export class RunTracker {
       at: at.toISOString(),
       billing: this.#c.billing,
       deployment: this.#c.deployment,
+      status: !wrote && shown && isTerminal(shown.status) ? (shown.status as typeof status) : status,
+      ...(this.#c.price ? { price: this.#c.price, units: this.#units(output) } : {}),
     };
     await this.#untilStored("usage report", () =>
       this.#c.js.publish(subjects.usage("predict", this.#c.agentId), encode(usage), { msgID: usageMsgId(usage) }),
@@ -303,6 +323,21 @@ export class RunTracker {
     } catch (err) {
       return { output: null, error: error ?? `${why}, and storing it as a file failed: ${String(err)}` };
     }
+  }
+
+  /**
+   * What the prediction produced, for a per-output price: tokens as the model counted them
+   * (`record_metric` `output_token_count`, `input_token_count`), else its output items; files stored.
+   */
+  #units(output: unknown): OutputUnits {
+    const m = this.#metrics ?? {};
+    const whole = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.round(v) : undefined);
+    const input = whole(m.input_token_count);
+    return {
+      output_tokens: whole(m.output_token_count) ?? (Array.isArray(output) ? output.length : 0),
+      ...(input !== undefined ? { input_tokens: input } : {}),
+      output_files: this.#c.files?.count ?? 0,
+    };
   }
 
   /** Runs `write` until it succeeds, with a growing pause between tries (NATS away, a timeout). */

@@ -21,7 +21,7 @@ import { jetstream } from "@nats-io/jetstream";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { withMemoryUsed } from "./core/hardware.ts";
 import { webhookUrlForContainer } from "./core/server-launch.ts";
-import { isTerminalCogStatus, parseSnapshot } from "./core/snapshot.ts";
+import { parseSnapshot } from "./core/snapshot.ts";
 import { InstancePool, specOf } from "./instance-pool.ts";
 import type { ModelInstance } from "./model-instance.ts";
 import { OutputFiles } from "./output-files.ts";
@@ -169,13 +169,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     (id, body) => {
       const run = runs.get(id);
       const snap = parseSnapshot(body);
-      if (!run || !snap) return;
-      void run.tracker.snapshot(snap);
-      // The server is done with it: its slot is free again, which the scheduler hears at once.
-      if (isTerminalCogStatus(snap.status)) {
-        runner.release(run);
-        soonHeartbeat();
-      }
+      if (run && snap) runner.snapshot(run, snap);
     },
     {
       ...(config.containerHostIp ? { containerHostIp: config.containerHostIp } : {}),
@@ -189,6 +183,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     log,
     webhookUrl: webhooks.url,
     cancelGraceMs: config.cancelGraceMs ?? 10_000,
+    onFreed: () => soonHeartbeat(),
   });
 
   let gpus = config.gpus;
@@ -244,6 +239,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       streams: req.streams,
       billing: req.billing ?? "predict",
       deployment: req.deployment ?? null,
+      price: req.price,
       store,
       js,
       log,
@@ -282,8 +278,15 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
           const run = newRun(req, placed.instance);
           runs.set(req.prediction_id, run);
           // Answered once the model server has it, or as soon as the agent knows it must wait for it.
-          await runner.execute(run);
-          reply = { accepted: true, cold_boot: placed.cold, incarnation: startedAt };
+          const outcome = await runner.execute(run);
+          if (outcome.accepted) {
+            reply = { accepted: true, cold_boot: placed.cold, incarnation: startedAt };
+          } else {
+            // Its server was full after all: nothing of it was stored here; the scheduler places it again.
+            ending.delete(req.prediction_id);
+            reply = { accepted: false, reason: outcome.reason };
+            await heartbeat().catch(() => {});
+          }
         }
       }
     } catch (err) {

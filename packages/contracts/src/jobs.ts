@@ -78,6 +78,16 @@ export const RunRequest = z.object({
   boot: z.boolean().optional(),
   /** The model's per-output price, reported back with the usage (absent: per second). */
   price: ModelPrice.optional(),
+  /**
+   * The W3C trace context of the create (`traceparent`), passed to the model server, which
+   * forwards it on its webhooks (cog-http-protocol.md §1.3). Absent: none. A malformed one is
+   * dropped rather than costing the run.
+   */
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+    .optional()
+    .catch(undefined),
   ...Tenancy,
 });
 export type RunRequest = z.infer<typeof RunRequest>;

@@ -202,6 +202,35 @@ describe("applyTransition: complete", () => {
     expect(next?.metrics).toEqual({ output_token_count: 7, predict_time: 1.25, total_time: 3 });
   });
 
+  it("adds the model's recorded metrics, the platform's timings winning over same-named ones", () => {
+    const t = { ...complete("succeeded", 3_000), metrics: { score: 0.5, predict_time: 99 } } as Transition;
+    const next = applyTransition(processing(), t);
+    expect(next?.metrics).toEqual({ score: 0.5, predict_time: 1.25, total_time: 3 });
+  });
+
+  it("redacts the stored input's secret fields (the record's and the server's) once it ends", () => {
+    const r = processing({
+      input: { prompt: "p", api_key: "sk-1", token: "t-2", unset: null },
+      secret_fields: ["api_key"],
+    });
+    const t = { ...complete("succeeded", 3_000), secretFields: ["token", "unset", "absent"] } as Transition;
+    expect(applyTransition(r, t)?.input).toEqual({
+      prompt: "p",
+      api_key: "**********",
+      token: "**********",
+      unset: null,
+    });
+    expect(applyTransition(processing({ input: { prompt: "p" } }), complete("failed", 3_000))?.input).toEqual({
+      prompt: "p",
+    });
+  });
+
+  it("redacts the record's secret fields on a cancel and an abort too", () => {
+    const r = record({ input: { api_key: "sk-1" }, secret_fields: ["api_key"] });
+    expect(applyTransition(r, { type: "cancel", at: at(1_000) })?.input).toEqual({ api_key: "**********" });
+    expect(applyTransition(r, { type: "abort", at: at(1_000) })?.input).toEqual({ api_key: "**********" });
+  });
+
   it("clamps total_time at 0 when the clock is behind created_at", () => {
     const next = applyTransition(record(), complete("succeeded", -5_000));
     expect(next?.metrics.total_time).toBe(0);

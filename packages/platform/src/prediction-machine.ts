@@ -20,6 +20,13 @@ export type Transition =
       predictTimeS: number;
       /** When the model started, as the agent measured it: the start of `predictTimeS`. */
       startedAt?: Date | undefined;
+      /** The model's own `record_metric` values; the platform's timings win over same-named ones. */
+      metrics?: Record<string, number> | undefined;
+      /**
+       * `Secret` inputs the model server's schema declares, besides the record's `secret_fields`:
+       * once it has ended, the stored input keeps none of their values (Replicate's `**********`).
+       */
+      secretFields?: string[] | undefined;
     }
   | { type: "cancel"; at: Date }
   /** Its agent died before it started: it goes back to the queue, placed nowhere. */
@@ -94,6 +101,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       const startedAt = record.started_at ?? (t.startedAt ?? t.at).toISOString();
       return {
         ...record,
+        input: redactedInput(record, t.secretFields ?? []),
         status: t.status,
         output: t.output,
         logs: t.logs,
@@ -102,6 +110,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
         completed_at: t.at.toISOString(),
         metrics: {
           ...record.metrics,
+          ...t.metrics,
           predict_time: t.predictTimeS,
           total_time: seconds(record.created_at, t.at),
         },
@@ -110,6 +119,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
     case "cancel":
       return {
         ...record,
+        input: redactedInput(record, []),
         status: "canceled",
         completed_at: t.at.toISOString(),
         metrics: {
@@ -122,6 +132,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       if (record.status !== "starting") return null;
       return {
         ...record,
+        input: redactedInput(record, []),
         status: "aborted",
         completed_at: t.at.toISOString(),
         metrics: { ...record.metrics, predict_time: 0, total_time: seconds(record.created_at, t.at) },
@@ -133,6 +144,18 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
 export function hasOutput(output: unknown): boolean {
   if (output === null || output === undefined || output === "") return false;
   return !(Array.isArray(output) && output.length === 0);
+}
+
+/** How Replicate shows a secret input. */
+export const REDACTED_INPUT = "**********";
+
+/** The input with the values of its secret fields replaced: an ended prediction needs them no more. */
+function redactedInput(record: PredictionRecord, extra: string[]): PredictionRecord["input"] {
+  const names = [...record.secret_fields, ...extra].filter((n) => n in record.input);
+  if (names.length === 0) return record.input;
+  const input = { ...record.input };
+  for (const name of names) if (input[name] !== null && input[name] !== undefined) input[name] = REDACTED_INPUT;
+  return input;
 }
 
 function withNote(record: PredictionRecord, line: string): string {

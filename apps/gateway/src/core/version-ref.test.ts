@@ -37,6 +37,8 @@ describe("parseVersionRef", () => {
     ["no owner", "/name"],
     ["a space", "owner/na me"],
     ["just a name", "sdxl"],
+    ["subject wildcards (not a key)", "*/>"],
+    ["a trailing dot", "owner/a."],
   ])("is null for %s", (_label, text) => {
     expect(parseVersionRef(text)).toBeNull();
   });

@@ -1,3 +1,5 @@
+import { Slug } from "@gantry/contracts/ids";
+
 export type VersionRef =
   | { kind: "model"; owner: string; name: string }
   | { kind: "model-version"; owner: string; name: string; version: string }
@@ -10,7 +12,8 @@ export type VersionRef =
 export function parseVersionRef(text: string): VersionRef | null {
   if (/^[0-9a-f]{64}$/.test(text)) return { kind: "version", version: text };
   const m = /^([^/:\s]+)\/([^/:\s]+)(?::([0-9a-f]{64}))?$/.exec(text);
-  if (!m?.[1] || !m[2]) return null;
+  // Owner and name are KV keys: the contracts' slugs only (`*/>` names no model, and is no key).
+  if (!m?.[1] || !m[2] || !Slug.safeParse(m[1]).success || !Slug.safeParse(m[2]).success) return null;
   return m[3]
     ? { kind: "model-version", owner: m[1], name: m[2], version: m[3] }
     : { kind: "model", owner: m[1], name: m[2] };

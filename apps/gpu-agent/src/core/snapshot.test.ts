@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CogSnapshot, diffSnapshot, isTerminalCogStatus, parseSnapshot } from "./snapshot.ts";
+import { type CogSnapshot, diffSnapshot, isTerminalCogStatus, parseSnapshot, userMetrics } from "./snapshot.ts";
 
 const snap = (output: unknown, logs: string): CogSnapshot => ({ status: "processing", output, logs, error: null });
 
@@ -87,5 +87,21 @@ describe("isTerminalCogStatus", () => {
     ["", false],
   ])("%s → %s", (status, terminal) => {
     expect(isTerminalCogStatus(status)).toBe(terminal);
+  });
+});
+
+describe("userMetrics", () => {
+  it("flattens nested record_metric values and keeps only numbers, without the platform's timings", () => {
+    expect(
+      userMetrics({ predict_time: 1.5, score: 2, tokens: { count: 3, per_s: 1.5 }, list: [1, 2], name: "x" }),
+    ).toEqual({ score: 2, "tokens.count": 3, "tokens.per_s": 1.5 });
+    expect(userMetrics(null)).toEqual({});
+  });
+
+  it("is carried by parseSnapshot only when the model recorded some", () => {
+    expect(parseSnapshot({ status: "succeeded", metrics: { predict_time: 1 } })).not.toHaveProperty("metrics");
+    expect(parseSnapshot({ status: "succeeded", metrics: { predict_time: 1, score: 4 } })?.metrics).toEqual({
+      score: 4,
+    });
   });
 });

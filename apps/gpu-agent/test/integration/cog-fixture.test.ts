@@ -19,7 +19,7 @@ async function outputEvents(t: Harness, id: string): Promise<unknown[]> {
 }
 
 /** A coglet-mode fixture already running, as `docker run -p` would leave one: a `url` runtime. */
-async function cogletServer(options: { concurrency?: number; failSetup?: boolean } = {}) {
+async function cogletServer(options: { concurrency?: number; failSetup?: boolean; setupMs?: number } = {}) {
   const server: Server = createCogFixture({ mode: "coglet", setupMs: 200, ...options });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -37,8 +37,9 @@ describe("the agent drives the Python (v0.16.12) shapes", () => {
   it("to succeeded with the tokens streamed in order, and handles the 409 of a busy server", async () => {
     const t = await startAgent();
     try {
-      // One real slot while the agent believes in two: the second create is answered 409.
-      const runtime = fixtureRuntime("python", "--setup-ms", "300");
+      // One real slot while the agent believes in two: the second create is answered 409. Both are
+      // placed during the (long) setup, so the agent keeps the second and retries it.
+      const runtime = fixtureRuntime("python", "--setup-ms", "1500");
       if (runtime.kind !== "command") throw new Error("unreachable");
       const o = {
         model: "cog-fixture",
@@ -96,7 +97,9 @@ describe("the agent drives the Python (v0.16.12) shapes", () => {
 
 describe("the agent drives the coglet shapes (a url runtime)", () => {
   it("to succeeded with the right tokens, through coglet's 409 at capacity", async () => {
-    const server = await cogletServer({ concurrency: 1 });
+    // A long setup: both are placed while the server boots, so the agent keeps both and retries
+    // the 409 (a warm placement that meets a 409 is handed back instead: coglet-capacity.test.ts).
+    const server = await cogletServer({ concurrency: 1, setupMs: 1500 });
     const t = await startAgent();
     try {
       const o = { model: "cog-fixture", version: "coglet", runtime: server.runtime, concurrency: 2 };

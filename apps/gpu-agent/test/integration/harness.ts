@@ -37,8 +37,14 @@ export const fixtureRuntime = (...args: string[]): ModelRuntime => ({
 
 export const versionOf = (label: string) => createHash("sha256").update(label).digest("hex");
 
-function record(id: string, model: string, versionId: string, streams: boolean): PredictionRecord {
-  return predictionRecord({ id, model, version: versionId, streams });
+function record(
+  id: string,
+  model: string,
+  versionId: string,
+  streams: boolean,
+  input: Record<string, unknown>,
+): PredictionRecord {
+  return predictionRecord({ id, model, version: versionId, streams, input });
 }
 
 export interface RunOptions {
@@ -50,6 +56,8 @@ export interface RunOptions {
   concurrency?: number;
   timeoutMs?: number;
   streams?: boolean;
+  /** The W3C trace context the run request carries. */
+  traceparent?: string;
 }
 
 export type Harness = Awaited<ReturnType<typeof startAgent>>;
@@ -100,6 +108,7 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
       input,
       timeout_ms: o.timeoutMs ?? 60_000,
       deadline: null,
+      ...(o.traceparent ? { traceparent: o.traceparent } : {}),
     };
     const res = await nc.request(subjects.agentRun(agentId), encode(req), { timeout: 5000 });
     return decode(RunReply, res.data, "reply");
@@ -109,7 +118,7 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
   const run = async (input: Record<string, unknown>, o: RunOptions = {}) => {
     const id = randomId();
     const model = o.model ?? "test";
-    await store.create(record(id, `gantry/${model}`, versionOf(o.version ?? model), o.streams ?? true));
+    await store.create(record(id, `gantry/${model}`, versionOf(o.version ?? model), o.streams ?? true, input));
     return { id, reply: await request(id, input, o) };
   };
 
@@ -146,6 +155,7 @@ export async function startAgent(config: Partial<AgentConfig> = {}) {
     agentId,
     request,
     run,
+    waitFor,
     finished,
     processing,
     events,

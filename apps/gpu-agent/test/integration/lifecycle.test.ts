@@ -131,7 +131,7 @@ describe("model server lifecycle", () => {
     }
   });
 
-  it("a 409 from a busy server never loses work: the agent keeps it and retries until a slot frees", async () => {
+  it("a 409 from a busy server never loses work: the run is handed back unstored and runs when offered again", async () => {
     const t = await startAgent();
     try {
       // The server really has one slot (env overrides the agent's COG_MAX_CONCURRENCY=2), so the
@@ -141,9 +141,13 @@ describe("model server lifecycle", () => {
       await t.finished((await t.run({ tokens: 0 }, o)).id); // boot
       const a = await t.run({ sleep_ms: 800, tokens: 1 }, o);
       const b = await t.run({ tokens: 2 }, o);
-      expect(b.reply).toEqual({ accepted: true, cold_boot: false, incarnation: expect.any(String) });
-      const [ra, rb] = await Promise.all([t.finished(a.id), t.finished(b.id)]);
+      // Not accepted: the scheduler keeps it and offers it again (here, or elsewhere) later.
+      expect(b.reply).toEqual({ accepted: false, reason: "the model server has no free slot (HTTP 409)" });
+      expect((await t.store.get(b.id))?.record).toMatchObject({ status: "starting", agent_id: null });
+      const ra = await t.finished(a.id);
       expect(ra.status).toBe("succeeded");
+      expect((await t.request(b.id, { tokens: 2 }, o)).accepted).toBe(true);
+      const rb = await t.finished(b.id);
       expect(rb).toMatchObject({ status: "succeeded", output: ["tok0", " tok1"], agent_id: "it-agent" });
       expect(Date.parse(rb.started_at ?? "")).toBeGreaterThanOrEqual(Date.parse(ra.completed_at ?? "") - 50);
     } finally {

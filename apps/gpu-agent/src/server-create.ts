@@ -1,0 +1,49 @@
+import type { RunRequest } from "@gantry/contracts/jobs";
+import type { CogClient, StreamAnswer } from "./cog-client.ts";
+import { NO_FEATURES, type ServerFeatures, serverFeatures } from "./core/server-features.ts";
+import { webhookUrlForContainer } from "./core/server-launch.ts";
+import type { ModelInstance } from "./model-instance.ts";
+
+/** A model server's answer to a create; `stream` when it answered with the event stream. */
+export interface CreateAnswer {
+  status: number;
+  body: unknown;
+  stream?: StreamAnswer;
+}
+
+/**
+ * One create of a run on its server (cog-http-protocol.md §7): a `PUT` with a webhook back to
+ * the agent, or (`sse`) one answered with the prediction's event stream. Either carries the run
+ * request's `traceparent`.
+ */
+export async function createOnServer(
+  req: RunRequest,
+  instance: ModelInstance,
+  client: CogClient,
+  sse: boolean,
+  webhookUrl: (predictionId: string) => string,
+): Promise<CreateAnswer> {
+  const options = { traceparent: req.traceparent };
+  if (sse) {
+    const answer = await client.stream(req.prediction_id, req.input, options);
+    return { status: answer.status, body: answer.body, ...(answer.events ? { stream: answer } : {}) };
+  }
+  // A server in a container reaches the agent's host by name (its loopback is its own).
+  const hook = webhookUrl(req.prediction_id);
+  const url = instance.runtime.kind === "image" ? webhookUrlForContainer(hook) : hook;
+  return client.start(req.prediction_id, req.input, url, options);
+}
+
+/** Each server's `/openapi.json` features, read once (none when it serves no schema). */
+export class FeaturesCache {
+  readonly #features = new WeakMap<ModelInstance, Promise<ServerFeatures>>();
+
+  of(instance: ModelInstance): Promise<ServerFeatures> {
+    let features = this.#features.get(instance);
+    if (!features) {
+      features = (instance.client?.openapi() ?? Promise.resolve(null)).then(serverFeatures, () => NO_FEATURES);
+      this.#features.set(instance, features);
+    }
+    return features;
+  }
+}
