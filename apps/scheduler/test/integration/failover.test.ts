@@ -97,13 +97,16 @@ describe("failures with real processes and nats-server", () => {
       config: { ...SCHEDULER_CONFIG, agentStaleMs: 120_000 },
     });
     const first = await startTestAgent(nats, "phoenix", 1);
-    const long = record(newId("lost"), { sleep_ms: 30_000 });
+    // It has output when its agent goes: the failure contract ends it (no run again), unbilled.
+    const long = record(newId("lost"), { tokens: 300, token_delay_ms: 100 });
+    const hasOutput = async () => ((await store.get(long.id))?.record.output as unknown[] | null)?.length ?? 0;
     try {
       await enqueue(nc, store, [long]);
-      for (let i = 0; i < 200 && (await store.get(long.id))?.record.status !== "processing"; i++) {
+      for (let i = 0; i < 300 && (await hasOutput()) === 0; i++) {
         await new Promise((r) => setTimeout(r, 20));
       }
       expect((await store.get(long.id))?.record.status).toBe("processing");
+      expect(await hasOutput()).toBeGreaterThan(0);
       // The process goes away with its model server, before it could report anything.
       await first.close();
       const second = await startTestAgent(nats, "phoenix", 1);
@@ -111,6 +114,7 @@ describe("failures with real processes and nats-server", () => {
         const [ended] = await waitTerminal(store, [long.id], 10_000);
         expect(ended?.status).toBe("failed");
         expect(ended?.error).toMatch(/agent running this prediction \(phoenix\) restarted/);
+        expect(ended?.metrics.predict_time).toBe(0);
         // The new process takes work as usual.
         const next = record(newId("next"), { tokens: 2 });
         await enqueue(nc, store, [next]);
