@@ -244,7 +244,7 @@ export const agent: DaemonSet = {
               ...agentId.env,
               ...shared,
               signingSecret,
-              // The node's name: a restarted agent is the same agent (its orphans are found).
+              // The node's name: a restarted agent is the same agent.
               { name: "GANTRY_AGENT_ID", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
               { name: "GANTRY_AGENT_PORT", value: String(settings.agentPort) },
               { name: "GANTRY_AGENT_STATE_DIR", value: "/var/lib/gantry-agent" },
@@ -259,7 +259,7 @@ export const agent: DaemonSet = {
             volumeMounts: [
               ...agentId.mounts,
               { name: "state", mountPath: "/var/lib/gantry-agent" },
-              { name: "models", mountPath: "/models" },
+              { name: "models", mountPath: "/models", readOnly: true },
               { name: "work", mountPath: "/home/gantry" },
             ],
             // The agent's own listener (model servers' webhooks) answers on loopback only.
@@ -274,9 +274,10 @@ export const agent: DaemonSet = {
         ],
         volumes: [
           ...agentId.volumes,
-          // What the agent records about running model servers, kept across restarts of the pod.
-          { name: "state", hostPath: { path: "/var/lib/gantry-agent", type: "DirectoryOrCreate" } },
-          // Model code for `command` versions (and weights caches): put it on the node.
+          // The agent's ledger of model servers and its weights cache. Its model servers are its
+          // children in this container and end with it, so nothing needs to outlive the pod.
+          { name: "state", emptyDir: {} },
+          // Predictor directories of `command` versions, put on the node by the operator (read-only).
           { name: "models", hostPath: { path: "/var/lib/gantry-models", type: "DirectoryOrCreate" } },
           { name: "work", emptyDir: {} },
         ],
