@@ -2,6 +2,7 @@ import * as k8s from "@kubernetes/client-node";
 import { DaemonSet, Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Job } from "kubernetes-models/batch/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Namespace, Service } from "kubernetes-models/v1";
 import { parseAllDocuments } from "yaml";
@@ -17,6 +18,7 @@ const KINDS: Record<string, { model: new (o: never) => { validate(): void }; typ
   "batch/v1/Job": { model: Job, typed: "V1Job" },
   "autoscaling/v2/HorizontalPodAutoscaler": { model: HorizontalPodAutoscaler, typed: "V2HorizontalPodAutoscaler" },
   "policy/v1/PodDisruptionBudget": { model: PodDisruptionBudget, typed: "V1PodDisruptionBudget" },
+  "networking.k8s.io/v1/NetworkPolicy": { model: NetworkPolicy, typed: "V1NetworkPolicy" },
 };
 
 type Typed = { getAttributeTypeMap(): { baseName: string; type: string }[] };

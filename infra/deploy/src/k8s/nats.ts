@@ -1,5 +1,6 @@
 import type { StatefulSet } from "kubernetes-types/apps/v1";
 import type { ConfigMap, Service } from "kubernetes-types/core/v1";
+import type { NetworkPolicy } from "kubernetes-types/networking/v1";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1";
 import { containerSecurity, labels, meta, selector } from "./common.ts";
 import { natsHosts, ns, settings } from "./settings.ts";
@@ -205,7 +206,32 @@ export const natsDisruptionBudget: PodDisruptionBudget = {
   spec: { maxUnavailable: 1, selector: { matchLabels: selector("nats") } },
 };
 
+/**
+ * Only Gantry's own pods reach NATS (clients, WebSocket, routes); monitoring (8222) is for the
+ * kubelet's probes, which policies do not filter. Credentials are still required: this only
+ * narrows who can try. Exposing WebSocket to the edge gateway needs a rule of your own.
+ */
+export const natsNetworkPolicy: NetworkPolicy = {
+  apiVersion: "networking.k8s.io/v1",
+  kind: "NetworkPolicy",
+  metadata: meta("nats"),
+  spec: {
+    podSelector: { matchLabels: selector("nats") },
+    policyTypes: ["Ingress"],
+    ingress: [
+      {
+        from: [{ podSelector: { matchLabels: { "app.kubernetes.io/part-of": "gantry" } } }],
+        ports: [
+          { protocol: "TCP", port: 4222 },
+          { protocol: "TCP", port: 6222 },
+          { protocol: "TCP", port: 8443 },
+        ],
+      },
+    ],
+  },
+};
+
 /** The hosts to pass to `npm run nats:secrets -- --hosts …` for these manifests. */
 export const natsSecretHosts = natsHosts.join(",");
 
-export const natsObjects = [natsConfigMap, natsService, natsStatefulSet, natsDisruptionBudget];
+export const natsObjects = [natsConfigMap, natsService, natsStatefulSet, natsDisruptionBudget, natsNetworkPolicy];
