@@ -38,8 +38,8 @@ export const agent: DaemonSet = {
               ...agentId.env,
               ...shared,
               signingSecret,
-              // The node's name: a restarted agent is the same agent.
-              { name: "GANTRY_AGENT_ID", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+              // No GANTRY_AGENT_ID: the pod's name is the agent's id (node names may hold dots, which
+              // agent ids may not), and its state lives exactly as long as the pod.
               { name: "GANTRY_AGENT_PORT", value: String(settings.agentPort) },
               { name: "GANTRY_AGENT_STATE_DIR", value: "/var/lib/gantry-agent" },
               { name: "GANTRY_MODELS_DIR", value: "/models" },
