@@ -29,6 +29,8 @@ for (const dir of workspaces) for (const f of reportsOf(dir)) rmSync(f, { force:
 const steps = [
   ["lint", bin("biome"), ["ci", "."]],
   ["typecheck", bin("turbo"), ["run", "typecheck", "--env-mode=loose"]],
+  // Images, compose and Kubernetes files, checked offline (seconds): infra/deploy/src/check.ts.
+  ["deploy files", "npm", ["run", "deploy:check", "--silent"]],
   // The Worker bundles as it would deploy (no network needed for a dry run).
   ["bundle the gateway Worker", "npm", ["run", "build:worker", "--workspace", "@gantry/gateway"]],
   ["test", bin("turbo"), ["run", "test", "--concurrency=1", "--env-mode=loose"]],
