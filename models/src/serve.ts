@@ -7,7 +7,8 @@ import { TEST_MODELS } from "./test-models.ts";
 /**
  * Entry: `tsx models/src/serve.ts <model>` serves one demo (or test) model on `$PORT` (default
  * 5000); `tsx models/src/serve.ts cog-fixture <python|coglet> [flags]` serves the Cog-protocol
- * fixture (see `cog-fixture.ts`). `COG_MAX_CONCURRENCY` and `COG_THROTTLE_RESPONSE_INTERVAL` are
+ * fixture (see `cog-fixture.ts`). `--fail-predictions` makes every prediction fail (tests of bad
+ * releases). `COG_MAX_CONCURRENCY` and `COG_THROTTLE_RESPONSE_INTERVAL` are
  * read as Cog reads them.
  */
 const [name = "", ...rest] = process.argv.slice(2);
@@ -26,7 +27,11 @@ if (name === "cog-fixture") {
   // Cog's flag: `--x-mode train` runs the model's trainer at `/trainings`.
   const modeAt = rest.indexOf("--x-mode");
   const mode = modeAt >= 0 && rest[modeAt + 1] === "train" ? "train" : "predict";
-  server = createCogServer(model.predictor, {
+  // Tests of bad releases: `--fail-predictions` makes every prediction fail (the schema is the model's).
+  const predictor = rest.includes("--fail-predictions")
+    ? { ...model.predictor, predict: () => Promise.reject(new Error("this release fails every prediction")) }
+    : model.predictor;
+  server = createCogServer(predictor, {
     concurrency,
     throttleMs,
     mode,

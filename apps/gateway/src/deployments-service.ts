@@ -7,6 +7,7 @@ import {
 } from "@gantry/contracts/deployments";
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { findHardware, HARDWARE_CATALOG } from "@gantry/contracts/hardware";
+import { NO_STATS, settle } from "@gantry/platform/canary";
 import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
 import { isModelPath } from "./core/model-validation.ts";
@@ -121,12 +122,37 @@ export class DeploymentService {
     const { revision, ...current } = await this.get(accountId, owner, name);
     if (body.hardware) checkHardware(body.hardware);
     if (body.version) await this.checkVersion(accountId, current.model, body.version);
-    const next: DeploymentRecord = {
+    if (body.canary) await this.checkVersion(accountId, current.model, body.canary.version);
+    const { canary: canaryBody, ...fields } = body;
+    const now = this.deps.now();
+    let next: DeploymentRecord = {
       ...current,
-      ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)),
+      ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
       release: current.release + 1,
-      release_created_at: this.deps.now().toISOString(),
+      release_created_at: now.toISOString(),
     };
+    // A new version or an explicit null ends a running canary (it is canceled, recorded as such).
+    if (current.canary && (canaryBody === null || body.version || canaryBody)) {
+      next = settle(next, { result: "canceled", reason: "ended by an update of the deployment" }, now);
+    }
+    if (canaryBody) {
+      if (canaryBody.version === next.version) {
+        throw new AppError("UNPROCESSABLE", "A canary's version must differ from the deployment's.", {
+          title: "Validation failed",
+          invalidFields: [{ type: "canary", field: "canary.version", description: "is the deployment's version" }],
+        });
+      }
+      next = {
+        ...next,
+        canary: {
+          ...canaryBody,
+          release: next.release,
+          started_at: now.toISOString(),
+          stable: NO_STATS,
+          canary: NO_STATS,
+        },
+      };
+    }
     checkInstances(next);
     try {
       await this.deps.buckets.deployments.update(key(owner, name), encode(next), revision);
@@ -190,5 +216,7 @@ export function renderDeployment(d: DeploymentRecord, creator: AccountRecord): D
       },
       configuration: { hardware: d.hardware, min_instances: d.min_instances, max_instances: d.max_instances },
     },
+    ...(d.canary ? { canary: d.canary } : {}),
+    ...(d.last_canary ? { last_canary: d.last_canary } : {}),
   };
 }

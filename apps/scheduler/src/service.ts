@@ -11,6 +11,7 @@ import { Registry } from "@gantry/platform/registry";
 import { openTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { startCanaryJudge } from "./canary-judge.ts";
 import { DEFAULT_SCALE_POLICY, type ScalePolicy } from "./core/placement.ts";
 import { startDeploymentKeeper } from "./deployment-keeper.ts";
 import { startFileJanitor } from "./file-janitor.ts";
@@ -148,6 +149,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     intervalMs: config.fileSweepMs ?? FILE_SWEEP_MS,
   });
   const webhooks = await startWebhooks({ nc, buckets, store, now, log, config: config.webhooks });
+  const canaries = startCanaryJudge({ nc, buckets, now, log });
   const keeper = startDeploymentKeeper({
     nc,
     buckets,
@@ -198,6 +200,7 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
       keeper.stop();
       await janitor.stop();
       await fileJanitor.stop();
+      canaries.stop();
       await webhooks.stop();
       await messages.close();
       watcher.stop();

@@ -6,6 +6,49 @@ import { Timestamp } from "./time.ts";
 export const MinInstances = z.number().int().min(0).max(5);
 export const MaxInstances = z.number().int().min(0).max(20);
 
+/** What one release of a deployment did during a canary: finished predictions, failures, predict time. */
+export const ArmStats = z.object({
+  predictions: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  /** Σ predict time of the predictions that succeeded, in milliseconds. */
+  predict_ms: z.number().int().nonnegative(),
+});
+export type ArmStats = z.infer<typeof ArmStats>;
+
+/** A canary's share of traffic and the bounds the owner sets for promoting it by itself. */
+export const CanaryBounds = z.strictObject({
+  /** Percent of the deployment's predictions sent to the new version. */
+  percent: z.number().int().min(1).max(99),
+  /** Predictions the new version must finish (succeed or fail) before it is judged. */
+  min_predictions: z.number().int().min(1).max(100_000).default(20),
+  /** Its failure rate may exceed the current version's by at most this much (0.05 = 5 points). */
+  max_failure_rate_increase: z.number().min(0).max(1).default(0.05),
+  /** Its mean predict time may be at most this many times the current version's. */
+  max_latency_ratio: z.number().min(1).max(100).default(1.5),
+});
+export type CanaryBounds = z.infer<typeof CanaryBounds>;
+
+/** A running canary release: the new version, its bounds, and both releases' figures since it began. */
+export const Canary = CanaryBounds.extend({
+  version: VersionId,
+  release: z.number().int().positive(),
+  started_at: Timestamp,
+  stable: ArmStats,
+  canary: ArmStats,
+});
+export type Canary = z.infer<typeof Canary>;
+
+/** How the last canary ended, kept on the deployment. */
+export const CanaryOutcome = z.object({
+  version: VersionId,
+  result: z.enum(["promoted", "rolled_back", "canceled"]),
+  reason: z.string(),
+  at: Timestamp,
+  stable: ArmStats,
+  canary: ArmStats,
+});
+export type CanaryOutcome = z.infer<typeof CanaryOutcome>;
+
 /** A deployment as stored, keyed `<owner>/<name>` in the `deployments` bucket. */
 export const DeploymentRecord = z.object({
   owner: Slug,
@@ -20,6 +63,9 @@ export const DeploymentRecord = z.object({
   release: z.number().int().positive(),
   release_created_at: Timestamp,
   created_at: Timestamp,
+  /** A new version taking a share of the traffic until it is promoted or rolled back (Gantry). */
+  canary: Canary.nullable().optional(),
+  last_canary: CanaryOutcome.nullable().optional(),
 });
 export type DeploymentRecord = z.infer<typeof DeploymentRecord>;
 
@@ -40,6 +86,11 @@ export const UpdateDeploymentBody = z.strictObject({
   hardware: HardwareSku.optional(),
   min_instances: MinInstances.optional(),
   max_instances: MaxInstances.optional(),
+  /**
+   * Gantry extension: send `percent` of the traffic to `version` and let the platform promote or
+   * roll it back within the bounds; `null` cancels a running canary.
+   */
+  canary: CanaryBounds.extend({ version: VersionId }).nullable().optional(),
 });
 export type UpdateDeploymentBody = z.infer<typeof UpdateDeploymentBody>;
 
@@ -65,5 +116,8 @@ export const Deployment = z.object({
       max_instances: z.number().int(),
     }),
   }),
+  /** Gantry extensions, shown when there is one: the running canary and how the last one ended. */
+  canary: Canary.optional(),
+  last_canary: CanaryOutcome.optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;

@@ -170,7 +170,8 @@ const GRANTS: Record<ServiceIdentity, { grants: Grant[]; allowResponses: boolean
       ...kvReadWrite("files"),
       pub(`${api}.STREAM.PURGE.${kvStream("files")}`),
       kvRead("agents"),
-      kvRead("deployments"),
+      // The canary judge counts finished predictions on the deployment and promotes or rolls back.
+      ...kvReadWrite("deployments"),
       ...webhookSecrets,
       produce("work"),
       produce("usage"),

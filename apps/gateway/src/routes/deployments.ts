@@ -1,5 +1,6 @@
 import { CreateDeploymentBody, UpdateDeploymentBody } from "@gantry/contracts/deployments";
 import { CreateModelPredictionBody } from "@gantry/contracts/prediction";
+import { versionFor } from "@gantry/platform/canary";
 import { Hono } from "hono";
 import { parseBody } from "../core/body.ts";
 import { paginate } from "../core/pagination.ts";
@@ -52,7 +53,9 @@ export function deploymentRoutes(deployments: DeploymentService, svc: Prediction
     const d = await deployments.get(c.get("account").id, c.req.param("owner"), c.req.param("name"));
     const body = parseBody(CreateModelPredictionBody, await c.req.text());
     const [owner = "", name = ""] = d.model.split("/");
-    return createAndRespond(c, svc, { kind: "model-version", owner, name, version: d.version }, "model", body, {
+    // A running canary takes its share of the traffic (the draw is a fresh id: injected, like ids).
+    const version = versionFor(d, svc.deps.newId());
+    return createAndRespond(c, svc, { kind: "model-version", owner, name, version }, "model", body, {
       name: `${d.owner}/${d.name}`,
       hardware: d.hardware,
     });

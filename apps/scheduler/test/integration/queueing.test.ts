@@ -80,6 +80,11 @@ describe("queueing with a real agent and nats-server", () => {
       // One slot, held by a long prediction; four wait behind it.
       const running = record(newId("hold"), { sleep_ms: 2000 });
       await enqueue(nc, store, [running]);
+      // Placed (off the queue) before the others come: only they can be pending below.
+      for (let i = 0; i < 300 && !(await store.get(running.id))?.record.agent_id; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      for (let i = 0; i < 300 && (await pending()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
       const waiting = Array.from({ length: 4 }, () => record(newId("wait"), { sleep_ms: 10 }));
       await enqueue(nc, store, waiting);
       for (let i = 0; i < 200 && (await pending()) < 4; i++) await new Promise((r) => setTimeout(r, 10));

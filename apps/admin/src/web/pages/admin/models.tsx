@@ -99,6 +99,34 @@ function ScaleForm({ d, onSaved }: { d: Deployment; onSaved: () => void }) {
   );
 }
 
+/** One release's figures during a canary: predictions, failure rate, mean predict time. */
+function armText(a: { predictions: number; failed: number; predict_ms: number }): string {
+  const ok = a.predictions - a.failed;
+  const rate = a.predictions ? `${((a.failed / a.predictions) * 100).toFixed(1)}% failed` : "no runs";
+  return `${a.predictions} runs, ${rate}${ok ? `, ${Math.round(a.predict_ms / ok)} ms mean` : ""}`;
+}
+
+/** The running canary (both releases' figures), or how the last one ended. */
+function CanaryCell({ d }: { d: Deployment }) {
+  if (d.canary) {
+    return (
+      <span>
+        {d.canary.percent}% → {d.canary.version.slice(0, 12)}: {armText(d.canary.canary)}; current:{" "}
+        {armText(d.canary.stable)} (judged after {d.canary.min_predictions})
+      </span>
+    );
+  }
+  if (d.last_canary) {
+    return (
+      <span className="muted">
+        {d.last_canary.result.replace("_", " ")} {d.last_canary.version.slice(0, 12)} {ago(d.last_canary.at)}:{" "}
+        {d.last_canary.reason}
+      </span>
+    );
+  }
+  return <span className="muted">—</span>;
+}
+
 export function ModelsPage() {
   const models = useLoad(() => trpc.models.list.query(), []);
   const deployments = useLoad(() => trpc.deployments.list.query(), []);
@@ -149,6 +177,7 @@ export function ModelsPage() {
             <th>hardware</th>
             <th>release</th>
             <th>instances (min/max)</th>
+            <th>canary</th>
           </tr>
         </thead>
         <tbody>
@@ -164,6 +193,9 @@ export function ModelsPage() {
               </td>
               <td>
                 <ScaleForm key={d.release} d={d} onSaved={deployments.reload} />
+              </td>
+              <td data-testid="canary">
+                <CanaryCell d={d} />
               </td>
             </tr>
           ))}
