@@ -29,6 +29,8 @@ for (const dir of workspaces) for (const f of reportsOf(dir)) rmSync(f, { force:
 const steps = [
   ["lint", bin("biome"), ["ci", "."]],
   ["typecheck", bin("turbo"), ["run", "typecheck", "--env-mode=loose"]],
+  // Every GANTRY_*/NATS_* setting in one generated table, current, shared ones agreeing.
+  ["configuration reference", "npm", ["run", "config:docs", "--silent", "--", "--check"]],
   // Images, compose and Kubernetes files, checked offline (seconds): infra/deploy/src/check.ts.
   ["deploy files", "npm", ["run", "deploy:check", "--silent"]],
   // The Worker bundles as it would deploy (no network needed for a dry run).

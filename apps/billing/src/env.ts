@@ -3,6 +3,7 @@ import { z } from "zod";
 
 /** The only reader of `process.env` in billing. */
 const Env = z.object({
+  /** NATS server(s) to connect to (`nats://` or, on a cluster with TLS, `tls://`). */
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   /** This service's NATS nkey seed (`SU…`); without one (or the file below) NATS refuses it. */
   NATS_NKEY_SEED: z.string().min(1).optional(),
@@ -15,10 +16,13 @@ const Env = z.object({
     .string()
     .optional()
     .transform((s) => (s ? z.array(PriceEntry).parse(JSON.parse(s)) : [])),
+  /** Usage events applied per batch (at most). */
   GANTRY_BILLING_BATCH: z.coerce.number().int().positive().default(4000),
   /** How long after a month ends its usage may still arrive before it can be invoiced. */
   GANTRY_BILLING_INVOICE_GRACE_MS: z.coerce.number().int().nonnegative().default(3_600_000),
+  /** Replicas of every stream and bucket (3 on a cluster); the same in every service. */
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** How long a finished prediction's input, output, logs and output files are kept; the same in every service. */
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
 });
 

@@ -5,6 +5,7 @@ import { inheritedEnv } from "./core/server-launch.ts";
 
 /** The only reader of `process.env` in the agent. */
 const Env = z.object({
+  /** NATS server(s) to connect to (`nats://` or, on a cluster with TLS, `tls://`). */
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   /** This service's NATS nkey seed (`SU…`); without one (or the file below) NATS refuses it. */
   NATS_NKEY_SEED: z.string().min(1).optional(),
@@ -12,14 +13,18 @@ const Env = z.object({
   NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
   /** CA of the NATS servers' certificates, for `tls://` URLs (a cluster: infra/nats/cluster). */
   NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  /** This agent's id in heartbeats, placements and usage; the host name when unset. */
   GANTRY_AGENT_ID: z
     .string()
     .regex(/^[a-zA-Z0-9_-]+$/)
     .optional(),
   /** Used when no GPU is detected: `cpu`, or a GPU SKU to emulate (always labelled emulated). */
   GANTRY_AGENT_SKU: z.string().default("cpu"),
+  /** Model instances this host holds at once. */
   GANTRY_AGENT_SLOTS: z.coerce.number().int().positive().default(4),
+  /** Port of the agent's HTTP listener for model servers (webhooks, uploads, weights); 0 picks a free one. */
   GANTRY_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Working directory of `command` model servers. */
   GANTRY_MODELS_DIR: z.string().default(process.cwd()),
   /** Where the agent records the model servers it runs, to stop them after a crash of the agent. */
   GANTRY_AGENT_STATE_DIR: z.string().default(join(tmpdir(), "gantry-agent")),
@@ -27,7 +32,9 @@ const Env = z.object({
   GANTRY_IDLE_STOP_MS: z.coerce.number().int().positive().default(300_000),
   /** How often instances billed by up time report it (a crash loses at most one interval). */
   GANTRY_UPTIME_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  /** How often the agent writes its heartbeat (capacity, instances, running predictions). */
   GANTRY_HEARTBEAT_MS: z.coerce.number().int().positive().default(1000),
+  /** How long a model server's setup may take before its boot fails. */
   GANTRY_SETUP_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   /**
    * How long a server started to read its schema (a new version) may take to serve /openapi.json;
@@ -41,7 +48,9 @@ const Env = z.object({
   GANTRY_TEST_CRASH_AFTER_TERMINAL_WRITE: z.enum(["0", "1"]).default("0"),
   /** After a cancel or timeout, how long a model server has to stop before it is killed. */
   GANTRY_CANCEL_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Replicas of every stream and bucket (3 on a cluster); the same in every service. */
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** How long a finished prediction's input, output, logs and output files are kept; the same in every service. */
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
   /** The API's public origin: output files' download URLs point at it. */
   GANTRY_PUBLIC_URL: z.url().default("http://127.0.0.1:8787"),

@@ -2,6 +2,7 @@ import { z } from "zod";
 
 /** The only reader of `process.env` in the scheduler. */
 const Env = z.object({
+  /** NATS server(s) to connect to (`nats://` or, on a cluster with TLS, `tls://`). */
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   /** This service's NATS nkey seed (`SU…`); without one (or the file below) NATS refuses it. */
   NATS_NKEY_SEED: z.string().min(1).optional(),
@@ -28,6 +29,7 @@ const Env = z.object({
   GANTRY_EVICT_IDLE_MS: z.coerce.number().int().nonnegative().default(2000),
   /** A model with no instance whose oldest prediction waited this long may replace any idle instance. */
   GANTRY_STARVE_AFTER_MS: z.coerce.number().int().nonnegative().default(5000),
+  /** How long the scheduler waits before offering a prediction no agent took again. */
   GANTRY_RETRY_DELAY_MS: z.coerce.number().int().positive().default(50),
   /** Origin of the API, for the URLs inside webhook bodies. */
   GANTRY_PUBLIC_URL: z.url().default("http://127.0.0.1:8787"),
@@ -36,8 +38,11 @@ const Env = z.object({
     .enum(["0", "1", "true", "false"])
     .default("0")
     .transform((v) => v === "1" || v === "true"),
+  /** How long one webhook delivery may take. */
   GANTRY_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Replicas of every stream and bucket (3 on a cluster); the same in every service. */
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** How long a finished prediction's input, output, logs and output files are kept; the same in every service. */
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
 });
 
