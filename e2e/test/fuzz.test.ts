@@ -11,7 +11,13 @@ import { type Platform, startPlatform } from "./helpers.ts";
  * longer or other runs (`npm run fuzz`); a failure prints the seed and the request.
  */
 const COUNT = Number(process.env.GANTRY_FUZZ_REQUESTS ?? 5000);
-const SEED = Number(process.env.GANTRY_FUZZ_SEED ?? Date.now() % 1_000_000);
+/**
+ * `npm test` runs one fixed seed (a failure there is a regression, never a new seed's luck: CI must
+ * not flake); `npm run fuzz` draws a new seed each run to find new ones (`GANTRY_FUZZ_SEED=random`).
+ * 446346 is the seed that found a HEAD answer with a body.
+ */
+const seedSetting = process.env.GANTRY_FUZZ_SEED ?? "446346";
+const SEED = seedSetting === "random" ? Date.now() % 1_000_000 : Number(seedSetting);
 const CONCURRENCY = 8;
 
 let p: Platform;

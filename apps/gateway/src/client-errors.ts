@@ -13,7 +13,7 @@ const REASONS: Record<number, string> = {
  * status line; a peer that is already gone is let go quietly.
  */
 export function answerClientErrors(server: Server): void {
-  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
     if (err.code === "ECONNRESET" || !socket.writable) {
       socket.destroy();
       return;
@@ -26,9 +26,11 @@ export function answerClientErrors(server: Server): void {
           ? "The request took too long to arrive."
           : "The request is not valid HTTP.";
     const body = JSON.stringify({ title: REASONS[status], detail, status });
+    // An answer to HEAD has no body (a client would read one as the start of the next answer).
+    const head = err.rawPacket?.subarray(0, 5).toString("latin1") === "HEAD ";
     socket.end(
       `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: application/problem+json\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${head ? "" : body}`,
     );
   });
 }
