@@ -1,4 +1,6 @@
-import { SimAgent } from "./sim-agent.ts";
+import type { SimAgent } from "./sim-agent.ts";
+
+let stamp = 0;
 
 /**
  * The agents whose heartbeats decide where a prediction of `versionId` goes, in fleet order, so
@@ -10,42 +12,41 @@ import { SimAgent } from "./sim-agent.ts";
  *   (its sort is stable, by load): the first with the lowest load below its slots, else the first
  *   full one with an idle instance, old enough for `evictIdleMs` or of any age (lanes that may
  *   replace any idle instance).
- * A job with `max_instances` counts every instance, so it gets every holder. `exact` simulations
- * hand placement every agent instead; tests check that both give the same run.
+ * A job with `max_instances` counts every instance, so it gets every holder. `holders` lists the
+ * agents holding an instance of each version; agents' `oldestIdle` must be fresh. `exact`
+ * simulations hand placement every agent instead; tests check that both give the same run.
  */
 export function agentsThatMatter(
   fleet: readonly SimAgent[],
+  holders: ReadonlyMap<string, ReadonlySet<SimAgent>>,
   job: { versionId: string; hardware: string; maxInstances?: number },
   now: number,
   evictIdleMs: number,
 ): SimAgent[] {
   const out: SimAgent[] = [];
+  const warm = ++stamp;
   let holder: SimAgent | undefined;
+  for (const a of holders.get(job.versionId) ?? []) {
+    if (a.sku !== job.hardware) continue;
+    const free = a.instances.some((i) => i.versionId === job.versionId && i.running.length < i.concurrency);
+    if (free || job.maxInstances !== undefined) {
+      a.mark = warm;
+      out.push(a);
+    } else if (!holder || a.index < holder.index) holder = a;
+  }
   let roomy: SimAgent | undefined;
+  let roomyLoad = 1;
   let oldIdle: SimAgent | undefined;
   let anyIdle: SimAgent | undefined;
   for (const a of fleet) {
-    if (a.sku !== job.hardware) continue;
-    let holds = false;
-    let free = false;
-    for (const i of a.instances) {
-      if (i.versionId !== job.versionId) continue;
-      holds = true;
-      if (i.running.length < i.concurrency) free = true;
-    }
-    if (free || (holds && job.maxInstances !== undefined)) {
-      out.push(a);
-      continue;
-    }
-    if (holds) holder ??= a;
-    if (a.live < a.slots) {
-      if (!roomy || a.live / a.slots < roomy.live / roomy.slots) roomy = a;
-    } else if (!roomy && !(oldIdle && anyIdle)) {
-      for (const i of a.instances) {
-        if (!SimAgent.idle(i)) continue;
-        anyIdle ??= a;
-        if (now - i.lastUsed >= evictIdleMs) oldIdle ??= a;
-      }
+    if (a.mark === warm || a.sku !== job.hardware) continue;
+    const load = a.live / a.slots;
+    if (load < roomyLoad) {
+      roomy = a;
+      roomyLoad = load;
+    } else if (!roomy && a.oldestIdle !== Number.POSITIVE_INFINITY) {
+      anyIdle ??= a;
+      if (now - a.oldestIdle >= evictIdleMs) oldIdle ??= a;
     }
   }
   for (const a of roomy ? [holder, roomy] : [holder, oldIdle, anyIdle]) if (a && !out.includes(a)) out.push(a);

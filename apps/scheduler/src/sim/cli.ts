@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { simulate } from "./fleet-sim.ts";
 import { generateTrace } from "./generate.ts";
@@ -6,9 +7,10 @@ import { figures, quantile, summarize } from "./metrics.ts";
 import { KEEP_ALIVE, POLICIES, policyNamed, type SimPolicy } from "./policies.ts";
 import { type ReportRow, summaryTable, table } from "./report.ts";
 import { SHIPPED_TRACES } from "./shipped.ts";
-import { parseTrace, type TraceRow } from "./trace.ts";
+import { formatTrace, parseTrace, type TraceRow } from "./trace.ts";
 
 const USAGE = `usage: npm run simulate -- [--trace FILE --agents N --slots S] [--seed K] [--policy NAME|all] [--fail-rate P]
+       npm run simulate -- --write-traces DIR   (writes the shipped traces as CSV)
   Without --trace, runs the shipped traces on their fleets. Policies: ${POLICIES.map((p) => p.name).join(", ")}.`;
 
 const { values } = parseArgs({
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     policy: { type: "string", default: "production" },
     "fail-rate": { type: "string", default: "0" },
+    "write-traces": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -32,6 +35,14 @@ const int = (name: string, v: string | undefined): number => {
 
 if (values.help) {
   console.log(USAGE);
+  process.exit(0);
+}
+
+const out = values["write-traces"];
+if (out) {
+  mkdirSync(out, { recursive: true });
+  for (const t of SHIPPED_TRACES) writeFileSync(join(out, `${t.name}.csv`), formatTrace(generateTrace(t.spec)));
+  console.log(`wrote ${SHIPPED_TRACES.map((t) => `${t.name}.csv`).join(", ")} to ${out}`);
   process.exit(0);
 }
 

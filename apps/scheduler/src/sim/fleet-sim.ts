@@ -83,9 +83,10 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   let instanceIds = 0;
   const nextId = () => ++instanceIds;
 
-  const onGone = (i: SimInstance, at: number) => {
+  const onGone = (a: SimAgent, i: SimInstance, at: number) => {
     run.heldMs += at - i.launchedAt;
     live--;
+    held(a, i.versionId, false);
   };
   const hardware = [...new Set(trace.map((r) => r.hardware))];
   const fleet = Array.from({ length: o.agents }, (_, k) => {
@@ -93,7 +94,19 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
     return new SimAgent(k, id, hardware[k % Math.max(1, hardware.length)] ?? "cpu", o.slots, onGone);
   });
   const byId = new Map(fleet.map((a) => [a.agentId, a]));
-  const beat = (a: SimAgent) => view.apply(a.heartbeat(now), now);
+  /** Agents holding an instance of each version (for the placement shortcut). */
+  const holders = new Map<string, Set<SimAgent>>();
+  const held = (a: SimAgent, versionId: string, holds: boolean) => {
+    let set = holders.get(versionId);
+    if (!set) holders.set(versionId, (set = new Set()));
+    if (holds) set.add(a);
+    else if (!a.instances.some((i) => i.versionId === versionId)) set.delete(a);
+  };
+  /** Every change of an agent ends here: its heartbeat reaches the scheduler at once. */
+  const beat = (a: SimAgent) => {
+    a.refresh();
+    view.apply(a.heartbeat(now), now);
+  };
   for (const a of fleet) beat(a);
 
   const start = (agent: SimAgent, instance: SimInstance, p: number) => {
@@ -114,6 +127,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
       if (!agent || !placed) continue;
       const { instance } = placed;
       if (placed.created) {
+        held(agent, instance.versionId, true);
         run.coldBoots++;
         live++;
         run.peakInstances = Math.max(run.peakInstances, live);
@@ -138,7 +152,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         const state = { waitedMs: now - row.arrivalMs, waiting: queue.depth(lane) };
         const agents = o.exact
           ? view.values()
-          : agentsThatMatter(fleet, job, now, o.policy.scale.evictIdleMs)
+          : agentsThatMatter(fleet, holders, job, now, o.policy.scale.evictIdleMs)
               .map((a) => view.get(a.agentId))
               .filter((hb) => hb !== undefined);
         const candidates = placementCandidates(agents, job, state, o.policy.scale, new Date(now), NEVER_STALE);
@@ -185,7 +199,14 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         if (r.length === 0) {
           events.push(Math.ceil((now + o.policy.idleStopMs) / idleGrid) * idleGrid, { kind: "idle", agent: e.agent });
         }
-        break;
+        beat(e.agent);
+        // The freed slot is warm for its own lane at once; other lanes see it (an instance they may
+        // replace once it idled long enough) at the next sweep, within a second, as they would at
+        // the agent's next heartbeat. Draining every lane on every end costs the simulator dearly.
+        const row = trace[e.p];
+        const lane = row ? laneOf({ hardware: row.hardware, version_id: row.model }) : "";
+        if (queue.depth(lane) > 0) await drain(lane);
+        return;
       }
       case "idle": {
         if (!e.agent.stopIdle(o.policy.idleStopMs, now)) return;

@@ -30,6 +30,18 @@ export const POLICIES: readonly SimPolicy[] = [
     idleStopMs: AGENT_IDLE_STOP_MS,
   },
   KEEP_ALIVE,
+  {
+    name: "patient",
+    summary: "scale up only after the head waited 60 s (a busy instance usually frees first), idle window 10 min",
+    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 60_000 },
+    idleStopMs: 600_000,
+  },
+  {
+    name: "lean",
+    summary: "scale up after 30 s of waiting, idle window 2 min: the most utilization tried, at the cost of waits",
+    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 30_000 },
+    idleStopMs: 120_000,
+  },
 ];
 
 export function policyNamed(name: string): SimPolicy {

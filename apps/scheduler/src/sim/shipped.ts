@@ -12,11 +12,11 @@ export interface ShippedTrace {
 export const SHIPPED_TRACES: readonly ShippedTrace[] = [
   {
     name: "diurnal-day",
-    summary: "a day of a public hub: 80 models (Zipf 1.1), ±60% daily swing around 8/s, predicts of 5 s–2 min (median)",
+    summary: "a day of a public hub: 80 models (Zipf 1.1), ±60% daily swing around 6/s, predicts of 5 s–2 min (median)",
     spec: {
       seed: 18,
       hours: 24,
-      ratePerS: 8,
+      ratePerS: 6,
       models: 80,
       zipf: 1.1,
       arrivals: "diurnal",
@@ -28,11 +28,11 @@ export const SHIPPED_TRACES: readonly ShippedTrace[] = [
   },
   {
     name: "bursty-day",
-    summary: "a day of steady traffic plus batch bursts: 30% of 8/s in a burst a minute (~140 in 60 s at one model)",
+    summary: "a day of steady traffic plus batch bursts: 30% of 6/s in a burst a minute (~110 in 60 s at one model)",
     spec: {
       seed: 1818,
       hours: 24,
-      ratePerS: 8,
+      ratePerS: 6,
       models: 80,
       zipf: 1.1,
       arrivals: "bursty",

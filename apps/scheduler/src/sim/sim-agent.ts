@@ -26,6 +26,10 @@ export class SimAgent {
   readonly instances: SimInstance[] = [];
   /** Idle instances stopped to make room for another model's boot. */
   evictions = 0;
+  /** When its longest-idle instance was last used (Infinity: none idle); kept by {@link refresh}. */
+  oldestIdle = Number.POSITIVE_INFINITY;
+  /** Scratch mark for one placement's search of the fleet (see agents-that-matter.ts). */
+  mark = 0;
 
   constructor(
     /** Its place in the fleet (the order the scheduler's view lists agents in). */
@@ -34,7 +38,7 @@ export class SimAgent {
     readonly sku: string,
     readonly slots: number,
     /** Called when an instance leaves the pool (stopped, evicted, or failed), with the time. */
-    private readonly onGone: (i: SimInstance, at: number) => void,
+    private readonly onGone: (agent: SimAgent, i: SimInstance, at: number) => void,
   ) {}
 
   /** Instances that hold a slot. (Failed ones leave the simulated pool at once.) */
@@ -42,8 +46,11 @@ export class SimAgent {
     return this.instances.length;
   }
 
-  has(versionId: string): boolean {
-    return this.instances.some((i) => i.versionId === versionId);
+  /** Recomputes what the fleet's searches read of it: call after every change. */
+  refresh(): void {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const i of this.instances) if (SimAgent.idle(i) && i.lastUsed < oldest) oldest = i.lastUsed;
+    this.oldestIdle = oldest;
   }
 
   /** Whether an instance is idle and not booting: the pool may stop or replace it. */
@@ -94,7 +101,7 @@ export class SimAgent {
     const k = this.instances.indexOf(instance);
     if (k < 0) return;
     this.instances.splice(k, 1);
-    this.onGone(instance, now);
+    this.onGone(this, instance, now);
   }
 
   /** What the agent's heartbeat says, as `InstancePool.statuses` writes it. */
