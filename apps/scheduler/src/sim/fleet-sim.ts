@@ -98,7 +98,10 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   const holders = new Map<string, Set<SimAgent>>();
   const held = (a: SimAgent, versionId: string, holds: boolean) => {
     let set = holders.get(versionId);
-    if (!set) holders.set(versionId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      holders.set(versionId, set);
+    }
     if (holds) set.add(a);
     else if (!a.instances.some((i) => i.versionId === versionId)) set.delete(a);
   };
