@@ -13,19 +13,11 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { LRUCache } from "lru-cache";
 import { type BootTicket, bootTickets } from "./boot-ticket.ts";
+import { AgentView } from "./core/agent-view.ts";
+import { drainOrder, laneOf, placementCandidates } from "./core/dispatch.ts";
 import { FairQueue } from "./core/fair-queue.ts";
-import {
-  type Assumption,
-  assumePlaced,
-  type Candidate,
-  evictAfterMs,
-  instanceCount,
-  type PlacementJob,
-  rankCandidates,
-  type ScalePolicy,
-  shouldBoot,
-  withAssumed,
-} from "./core/placement.ts";
+import { type DrainPlan, drainLane } from "./core/lane-drain.ts";
+import type { Candidate, PlacementJob, ScalePolicy } from "./core/placement.ts";
 import { readHeartbeats } from "./heartbeats.ts";
 import { placementKey } from "./reaper.ts";
 
@@ -76,12 +68,13 @@ interface Waiting {
   waited: boolean;
 }
 
-type Plan =
-  | { kind: "ended" }
-  | { kind: "wait" }
-  | { kind: "send"; candidates: Candidate[]; job: PlacementJob; version: VersionRecord; ticket: BootTicket | null };
-
-const laneOf = (item: WorkItem) => `${item.hardware}|${item.version_id}|${item.deployment ?? ""}`;
+interface Send {
+  candidates: Candidate[];
+  job: PlacementJob;
+  version: VersionRecord;
+  ticket: BootTicket | null;
+}
+type Plan = DrainPlan<Send>;
 
 /**
  * Places predictions on agents. One that cannot be placed now waits here, unacknowledged (so a
@@ -90,16 +83,9 @@ const laneOf = (item: WorkItem) => `${item.hardware}|${item.version_id}|${item.d
  */
 export function startPlacer(d: PlacerDeps) {
   const queue = new FairQueue<Waiting>();
-  /** Placements per agent that its heartbeats may not show yet. */
-  const assumed = new Map<string, Assumption[]>();
-  const assume = (agentId: string, job: PlacementJob, concurrency: number) => {
-    const a = d.agents.get(agentId);
-    if (!a) return;
-    d.agents.set(agentId, assumePlaced(a, job, concurrency));
-    const list = assumed.get(agentId) ?? [];
-    list.push({ job, concurrency, at: d.now().getTime() });
-    assumed.set(agentId, list);
-  };
+  const view = new AgentView(d.agents);
+  const assume = (agentId: string, job: PlacementJob, concurrency: number) =>
+    view.assume(agentId, job, concurrency, d.now().getTime());
   const draining = new Set<string>();
   const tickets = bootTickets(d.buckets.leases, d.schedulerId);
   /** Reads every agent's latest heartbeat from the bucket rather than waiting for the watch. */
@@ -157,12 +143,7 @@ export function startPlacer(d: PlacerDeps) {
     const rank = () => {
       const t = d.now();
       const lane = { waitedMs: t.getTime() - Date.parse(item.enqueued_at), waiting: queue.depth(w.lane) };
-      const boot = shouldBoot(d.agents.values(), job, lane, d.scale, t, d.agentStaleMs);
-      const instances = instanceCount(d.agents.values(), job, t, d.agentStaleMs);
-      return rankCandidates(d.agents.values(), job, t, d.agentStaleMs, {
-        allowed: boot,
-        evictIdleMs: evictAfterMs(d.scale, lane, instances),
-      });
+      return placementCandidates(view.values(), job, lane, d.scale, t, d.agentStaleMs);
     };
     let candidates = rank();
     if (candidates.length === 0) return { kind: "wait" };
@@ -188,11 +169,11 @@ export function startPlacer(d: PlacerDeps) {
         return { kind: "ended" };
       }
     }
-    return { kind: "send", candidates, job, version: v, ticket };
+    return { kind: "send", warm: candidates[0]?.warm === true, send: { candidates, job, version: v, ticket } };
   };
 
   /** Offers the prediction to the planned agents in turn; true once one accepted it. */
-  const send = async (w: Waiting, p: Extract<Plan, { kind: "send" }>): Promise<boolean> => {
+  const send = async (w: Waiting, p: Send): Promise<boolean> => {
     const { item, m } = w;
     const request: RunRequest = {
       prediction_id: item.prediction_id,
@@ -288,44 +269,35 @@ export function startPlacer(d: PlacerDeps) {
     if (draining.has(lane)) return;
     draining.add(lane);
     try {
-      for (let w = queue.peek(lane); w; w = queue.peek(lane)) {
-        const head = w;
-        head.busy = true;
-        const p = await plan(head).catch((err: unknown): Plan => {
-          d.log.error("placement failed", { id: head.item.prediction_id, err: String(err) });
-          return { kind: "wait" };
-        });
-        head.busy = false;
-        if (p.kind === "wait") {
-          noteWaits(lane);
-          break;
-        }
-        queue.take(lane, head);
-        if (p.kind === "ended") continue;
-        const best = p.candidates[0];
-        if (best?.warm) {
-          // A free slot on a booted instance: taken in this scheduler's view now, and the lane goes
-          // on while the agent is asked (warm placements of one lane run side by side).
-          assume(best.agentId, p.job, p.version.concurrency);
-          // Only warm slots: a boot must go through the serial path below.
+      await drainLane(queue, lane, {
+        plan: (head) =>
+          plan(head).catch((err: unknown): Plan => {
+            d.log.error("placement failed", { id: head.item.prediction_id, err: String(err) });
+            return { kind: "wait" };
+          }),
+        waits: () => noteWaits(lane),
+        sendWarm: (head, p) => {
+          // Taken in this scheduler's view now, and the lane goes on while the agent is asked. Only
+          // warm slots: a boot must go through the serial path.
+          const best = p.candidates[0];
+          if (best) assume(best.agentId, p.job, p.version.concurrency);
           void send(head, { ...p, candidates: p.candidates.filter((c) => c.warm) }).then(
             (placed) => {
               if (!placed) requeue(head);
             },
             () => requeue(head),
           );
-          continue;
-        }
-        // A boot: one at a time per lane, each seeing the ones before it (`max_instances`); under a
-        // deployment's boot ticket, held until the agent's heartbeat shows the new instance (it
-        // writes one before it answers a cold start).
-        const sent = await send(head, p).catch(() => false);
-        await p.ticket?.release();
-        if (!sent) {
-          requeue(head);
-          break;
-        }
-      }
+        },
+        sendBoot: async (head, p) => {
+          // One at a time per lane, each seeing the ones before it (`max_instances`); under a
+          // deployment's boot ticket, held until the agent's heartbeat shows the new instance (it
+          // writes one before it answers a cold start).
+          const sent = await send(head, p).catch(() => false);
+          await p.ticket?.release();
+          return sent;
+        },
+        requeue,
+      });
     } finally {
       draining.delete(lane);
     }
@@ -334,7 +306,7 @@ export function startPlacer(d: PlacerDeps) {
   /** Drains every lane, the one whose head has waited longest first (it is first to a freed slot). */
   const kick = () => {
     const waitedSince = (lane: string) => Date.parse(queue.peek(lane)?.item.enqueued_at ?? "") || 0;
-    for (const lane of [...queue.lanes()].sort((a, b) => waitedSince(a) - waitedSince(b))) void drain(lane);
+    for (const lane of drainOrder(queue.lanes(), waitedSince)) void drain(lane);
   };
 
   /**
@@ -395,12 +367,7 @@ export function startPlacer(d: PlacerDeps) {
   }, d.touchMs);
 
   /** A heartbeat replaces what was known of its agent, placements it cannot show yet kept. */
-  const apply = (hb: AgentHeartbeat) => {
-    const { heartbeat: seen, pending } = withAssumed(hb, assumed.get(hb.agent_id) ?? [], d.now().getTime());
-    if (pending.length > 0) assumed.set(hb.agent_id, pending);
-    else assumed.delete(hb.agent_id);
-    d.agents.set(hb.agent_id, seen);
-  };
+  const apply = (hb: AgentHeartbeat) => view.apply(hb, d.now().getTime());
 
   /** An agent's heartbeat arrived: capacity may have freed, so waiting predictions get another try. */
   const heartbeat = (hb: AgentHeartbeat) => {
@@ -414,9 +381,7 @@ export function startPlacer(d: PlacerDeps) {
   };
 
   /** An agent is gone (its heartbeat key deleted or expired): what was assumed of it goes too. */
-  const forget = (agentId: string) => {
-    assumed.delete(agentId);
-  };
+  const forget = (agentId: string) => view.forget(agentId);
 
   return {
     admit,

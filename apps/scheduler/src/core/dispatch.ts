@@ -1,0 +1,39 @@
+import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import {
+  type Candidate,
+  evictAfterMs,
+  instanceCount,
+  type LaneState,
+  type PlacementJob,
+  rankCandidates,
+  type ScalePolicy,
+  shouldBoot,
+} from "./placement.ts";
+
+/** What a queued prediction needs: its lane. Predictions of one lane are interchangeable to agents. */
+export const laneOf = (item: { hardware: string; version_id: string; deployment?: string | null }) =>
+  `${item.hardware}|${item.version_id}|${item.deployment ?? ""}`;
+
+/**
+ * Where the head of a lane goes now, best first (empty: it waits): a warm slot when one is free,
+ * else a boot when the scale policy allows one for a lane in this state, on an agent with a free
+ * slot or an instance idle long enough to replace. Pure.
+ */
+export function placementCandidates(
+  agents: Iterable<AgentHeartbeat>,
+  job: PlacementJob,
+  lane: LaneState,
+  policy: ScalePolicy,
+  now: Date,
+  staleMs: number,
+): Candidate[] {
+  const all = [...agents];
+  const boot = shouldBoot(all, job, lane, policy, now, staleMs);
+  const instances = instanceCount(all, job, now, staleMs);
+  return rankCandidates(all, job, now, staleMs, { allowed: boot, evictIdleMs: evictAfterMs(policy, lane, instances) });
+}
+
+/** The order in which lanes are drained: the one whose head has waited longest first (it is first to a freed slot). */
+export function drainOrder(lanes: readonly string[], headSince: (lane: string) => number): string[] {
+  return [...lanes].sort((a, b) => headSince(a) - headSince(b));
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { simulate } from "./fleet-sim.ts";
+import { generateTrace } from "./generate.ts";
+import { summarize } from "./metrics.ts";
+import { KEEP_ALIVE, policyNamed } from "./policies.ts";
+import type { TraceRow } from "./trace.ts";
+
+const production = policyNamed("production");
+const row = (arrivalMs: number, model: string, predictMs = 1000, bootMs = 10_000): TraceRow => ({
+  arrivalMs,
+  model,
+  predictMs,
+  bootMs,
+  hardware: "gpu-l40s",
+});
+const waits = (r: { waits: Float64Array }) => [...r.waits];
+
+describe("fleet simulator", () => {
+  it("boots a cold model, runs it, and holds the instance until the agents' idle window ends", async () => {
+    const run = await simulate([row(0, "a")], { agents: 1, slots: 1, seed: 1, policy: production });
+    expect(waits(run)).toEqual([10_000]);
+    expect(run.coldBoots).toBe(1);
+    // Launched at 0, ready at 10 s, done at 11 s, stopped by the agent's idle sweep 300 s later.
+    expect(run.heldMs).toBe(311_000);
+    expect(run.busyMs).toBe(1000);
+  });
+
+  it("reuses a warm instance within the idle window", async () => {
+    const run = await simulate([row(0, "a"), row(20_000, "a")], { agents: 2, slots: 1, seed: 1, policy: production });
+    expect(waits(run)).toEqual([10_000, 0]);
+    expect(run.coldBoots).toBe(1);
+  });
+
+  it("scales up as the scheduler's policy says: production waits scaleUpAfterMs (to the next sweep), keep-alive boots at once", async () => {
+    const trace = [row(0, "a"), row(0, "a")];
+    const prod = await simulate(trace, { agents: 2, slots: 1, seed: 1, policy: production });
+    expect(waits(prod)).toEqual([10_000, 11_000]);
+    const keep = await simulate(trace, { agents: 2, slots: 1, seed: 1, policy: KEEP_ALIVE });
+    expect(waits(keep)).toEqual([10_000, 10_000]);
+  });
+
+  it("replaces an idle instance of another model only once it idled evictIdleMs, as the agent's pool does", async () => {
+    const trace = [row(0, "a"), row(20_000, "b")];
+    const prod = await simulate(trace, { agents: 1, slots: 1, seed: 1, policy: production });
+    expect(waits(prod)).toEqual([10_000, 10_000]);
+    expect(prod.evictions).toBe(1);
+    // Keep-alive never evicts: b waits for a's instance to be stopped 10 minutes after its last prediction.
+    const keep = await simulate(trace, { agents: 1, slots: 1, seed: 1, policy: KEEP_ALIVE });
+    expect(waits(keep)).toEqual([10_000, 611_000 - 20_000 + 10_000]);
+    expect(keep.evictions).toBe(0);
+  });
+
+  it("fails the predictions of a boot that fails", async () => {
+    const run = await simulate([row(0, "a"), row(1, "b")], {
+      agents: 2,
+      slots: 1,
+      seed: 1,
+      policy: production,
+      bootFailRate: 1,
+    });
+    expect(run.failed).toBe(2);
+    expect(waits(run)).toEqual([-1, -1]);
+  });
+
+  const busy = generateTrace({
+    seed: 3,
+    hours: 0.25,
+    ratePerS: 0.4,
+    models: 30,
+    zipf: 1.1,
+    arrivals: "bursty",
+    burstsPerHour: 20,
+    predictMedianMs: [2000, 60_000],
+  });
+
+  it("gives the same run for the same trace and seed, and the same as when placement reads every agent", async () => {
+    for (const policy of [production, KEEP_ALIVE]) {
+      const options = { agents: 10, slots: 2, seed: 5, policy, bootFailRate: 0.05 };
+      const a = await simulate(busy, options);
+      const b = await simulate(busy, options);
+      const exact = await simulate(busy, { ...options, exact: true });
+      expect(b).toEqual(a);
+      expect(exact).toEqual(a);
+      // A full fleet: predictions waited and instances were replaced, so the shortcut was tested where it matters.
+      expect(summarize(a).p99_wait_ms).toBeGreaterThan(0);
+      expect(a.failed).toBeGreaterThan(0);
+      if (policy === production) expect(a.evictions).toBeGreaterThan(0);
+    }
+  }, 20_000);
+});

@@ -1,0 +1,254 @@
+import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import { mulberry32 } from "@gantry/demo-models/prng";
+import { AgentView } from "../core/agent-view.ts";
+import { drainOrder, laneOf, placementCandidates } from "../core/dispatch.ts";
+import { FairQueue } from "../core/fair-queue.ts";
+import { drainLane } from "../core/lane-drain.ts";
+import type { Candidate, PlacementJob } from "../core/placement.ts";
+import { agentsThatMatter } from "./agents-that-matter.ts";
+import { EventQueue } from "./event-queue.ts";
+import type { SimPolicy } from "./policies.ts";
+import { SimAgent, type SimInstance } from "./sim-agent.ts";
+import type { TraceRow } from "./trace.ts";
+
+export interface SimOptions {
+  agents: number;
+  /** Model instances each agent holds at once. */
+  slots: number;
+  /** Seeds the failures' draws. */
+  seed: number;
+  policy: SimPolicy;
+  /** Chance that a cold boot fails (its predictions fail with it). */
+  bootFailRate?: number;
+  /** Hand placement every agent rather than those that can matter (slow; tests compare the two). */
+  exact?: boolean;
+}
+
+/** What a run did; times in milliseconds of the simulated clock. */
+export interface SimRun {
+  predictions: number;
+  failed: number;
+  /** Create → started, per prediction that started (trace order); -1 for one that never did. */
+  waits: Float64Array;
+  busyMs: number;
+  /** Instance time held: launch (booting) to stop, idle time included. */
+  heldMs: number;
+  coldBoots: number;
+  /** Idle instances replaced to boot another model. */
+  evictions: number;
+  peakInstances: number;
+  endMs: number;
+}
+
+type Event =
+  | { kind: "ready"; agent: SimAgent; instance: SimInstance }
+  | { kind: "done"; agent: SimAgent; instance: SimInstance; p: number }
+  | { kind: "idle"; agent: SimAgent }
+  | { kind: "sweep" };
+
+interface Waiting {
+  p: number;
+  lane: string;
+  busy: boolean;
+}
+
+interface Send {
+  candidates: Candidate[];
+  job: PlacementJob;
+}
+
+/** The placer's sweep and the agents' heartbeats: a waiting lane is retried at least this often. */
+const SWEEP_MS = 1000;
+const ACCOUNT = "sim";
+/** Agents in the simulator never go quiet: their heartbeats are never stale. */
+const NEVER_STALE = Number.POSITIVE_INFINITY;
+
+/**
+ * Runs a trace through the scheduler's own placement (fair lanes, drain loop, scale policy,
+ * ranking, assumed placements) on simulated agents, on a virtual clock. Agents' heartbeats reach
+ * the scheduler the moment they change. Deterministic: the same trace, options and seed give the
+ * same run.
+ */
+export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promise<SimRun> {
+  const rng = mulberry32(o.seed);
+  const failRate = o.bootFailRate ?? 0;
+  const idleGrid = Math.min(1000, o.policy.idleStopMs);
+  const events = new EventQueue<Event>();
+  const queue = new FairQueue<Waiting>();
+  const view = new AgentView(new Map<string, AgentHeartbeat>());
+  const waits = new Float64Array(trace.length).fill(-1);
+  const run = { busyMs: 0, heldMs: 0, coldBoots: 0, evictions: 0, failed: 0, peakInstances: 0 };
+  let live = 0;
+  let now = 0;
+  let instanceIds = 0;
+  const nextId = () => ++instanceIds;
+
+  const onGone = (a: SimAgent, i: SimInstance, at: number) => {
+    run.heldMs += at - i.launchedAt;
+    live--;
+    held(a, i.versionId, false);
+  };
+  const hardware = [...new Set(trace.map((r) => r.hardware))];
+  const fleet = Array.from({ length: o.agents }, (_, k) => {
+    const id = `agent-${String(k).padStart(4, "0")}`;
+    return new SimAgent(k, id, hardware[k % Math.max(1, hardware.length)] ?? "cpu", o.slots, onGone);
+  });
+  const byId = new Map(fleet.map((a) => [a.agentId, a]));
+  /** Agents holding an instance of each version (for the placement shortcut). */
+  const holders = new Map<string, Set<SimAgent>>();
+  const held = (a: SimAgent, versionId: string, holds: boolean) => {
+    let set = holders.get(versionId);
+    if (!set) {
+      set = new Set();
+      holders.set(versionId, set);
+    }
+    if (holds) set.add(a);
+    else if (!a.instances.some((i) => i.versionId === versionId)) set.delete(a);
+  };
+  /** Every change of an agent ends here: its heartbeat reaches the scheduler at once. */
+  const beat = (a: SimAgent) => {
+    a.refresh();
+    view.apply(a.heartbeat(now), now);
+  };
+  for (const a of fleet) beat(a);
+
+  const start = (agent: SimAgent, instance: SimInstance, p: number) => {
+    const row = trace[p];
+    if (!row) return;
+    waits[p] = now - row.arrivalMs;
+    run.busyMs += row.predictMs;
+    events.push(now + row.predictMs, { kind: "done", agent, instance, p });
+  };
+
+  /** Offers a prediction to the candidates in turn, as the placer's `send` does; true once one took it. */
+  const offer = (w: Waiting, s: Send): boolean => {
+    const row = trace[w.p];
+    if (!row) return false;
+    for (const c of s.candidates) {
+      const agent = byId.get(c.agentId);
+      const placed = agent?.place(s.job.versionId, 1, !c.warm, now, nextId);
+      if (!agent || !placed) continue;
+      const { instance } = placed;
+      if (placed.created) {
+        held(agent, instance.versionId, true);
+        run.coldBoots++;
+        live++;
+        run.peakInstances = Math.max(run.peakInstances, live);
+        events.push(now + row.bootMs, { kind: "ready", agent, instance });
+      }
+      instance.running.push(w.p);
+      instance.lastUsed = now;
+      if (instance.state === "ready") start(agent, instance, w.p);
+      if (!c.warm) view.assume(agent.agentId, s.job, 1, now);
+      beat(agent);
+      return true;
+    }
+    return false;
+  };
+
+  const drain = (lane: string) =>
+    drainLane<Waiting, Send>(queue, lane, {
+      plan: async (head) => {
+        const row = trace[head.p];
+        if (!row) return { kind: "ended" };
+        const job: PlacementJob = { versionId: row.model, hardware: row.hardware, deployment: null };
+        const state = { waitedMs: now - row.arrivalMs, waiting: queue.depth(lane) };
+        const agents = o.exact
+          ? view.values()
+          : agentsThatMatter(fleet, holders, job, now, o.policy.scale.evictIdleMs)
+              .map((a) => view.get(a.agentId))
+              .filter((hb) => hb !== undefined);
+        const candidates = placementCandidates(agents, job, state, o.policy.scale, new Date(now), NEVER_STALE);
+        const best = candidates[0];
+        if (!best) return { kind: "wait" };
+        return { kind: "send", warm: best.warm, send: { candidates, job } };
+      },
+      waits: () => {},
+      sendWarm: (head, s) => {
+        const best = s.candidates[0];
+        if (best) view.assume(best.agentId, s.job, 1, now);
+        if (!offer(head, { ...s, candidates: s.candidates.filter((c) => c.warm) })) requeue(head);
+      },
+      sendBoot: async (head, s) => offer(head, s),
+      requeue: (head) => requeue(head),
+    });
+  const requeue = (w: Waiting) => queue.unshift(w.lane, ACCOUNT, w);
+  const kick = async () => {
+    const since = (lane: string) => trace[queue.peek(lane)?.p ?? -1]?.arrivalMs ?? 0;
+    for (const lane of drainOrder(queue.lanes(), since)) await drain(lane);
+  };
+
+  const handle = async (e: Event) => {
+    switch (e.kind) {
+      case "ready": {
+        if (failRate > 0 && rng() < failRate) {
+          run.failed += e.instance.running.length;
+          e.agent.remove(e.instance, now);
+        } else {
+          e.instance.state = "ready";
+          e.instance.bootedAt = now;
+          for (const p of e.instance.running) start(e.agent, e.instance, p);
+          beat(e.agent);
+          // Its slots were taken when it was placed: capacity changes only when it has room for more.
+          if (e.instance.running.length < e.instance.concurrency && queue.size > 0) await kick();
+          return;
+        }
+        break;
+      }
+      case "done": {
+        const r = e.instance.running;
+        r.splice(r.indexOf(e.p), 1);
+        e.instance.lastUsed = now;
+        if (r.length === 0) {
+          events.push(Math.ceil((now + o.policy.idleStopMs) / idleGrid) * idleGrid, { kind: "idle", agent: e.agent });
+        }
+        beat(e.agent);
+        // The freed slot is warm for its own lane at once; other lanes see it (an instance they may
+        // replace once it idled long enough) at the next sweep, within a second, as they would at
+        // the agent's next heartbeat. Draining every lane on every end costs the simulator dearly.
+        const row = trace[e.p];
+        const lane = row ? laneOf({ hardware: row.hardware, version_id: row.model }) : "";
+        if (queue.depth(lane) > 0) await drain(lane);
+        return;
+      }
+      case "idle": {
+        if (!e.agent.stopIdle(o.policy.idleStopMs, now)) return;
+        break;
+      }
+      case "sweep":
+        sweeping = false;
+        await kick();
+        return;
+    }
+    beat(e.agent);
+    if (queue.size > 0) await kick();
+  };
+
+  let sweeping = false;
+  let next = 0;
+  for (;;) {
+    const due = events.peekAt();
+    const arrival = trace[next];
+    if (arrival && (due === undefined || arrival.arrivalMs < due)) {
+      now = arrival.arrivalMs;
+      const w: Waiting = {
+        p: next++,
+        lane: laneOf({ hardware: arrival.hardware, version_id: arrival.model }),
+        busy: false,
+      };
+      queue.push(w.lane, ACCOUNT, w);
+      await drain(w.lane);
+    } else {
+      const e = events.pop();
+      if (!e) break;
+      now = e.at;
+      await handle(e.event);
+    }
+    if (queue.size > 0 && !sweeping) {
+      sweeping = true;
+      events.push((Math.floor(now / SWEEP_MS) + 1) * SWEEP_MS, { kind: "sweep" });
+    }
+  }
+  run.evictions = fleet.reduce((n, a) => n + a.evictions, 0);
+  return { predictions: trace.length, waits, endMs: now, ...run };
+}

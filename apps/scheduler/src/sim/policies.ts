@@ -1,0 +1,51 @@
+import { DEFAULT_SCALE_POLICY, type ScalePolicy } from "../core/placement.ts";
+
+/**
+ * How a fleet is run: the scheduler's scale policy (the real one's knobs) and the agents' idle
+ * window (apps/gpu-agent's `GANTRY_IDLE_STOP_MS`).
+ */
+export interface SimPolicy {
+  name: string;
+  summary: string;
+  scale: ScalePolicy;
+  idleStopMs: number;
+}
+
+/** apps/gpu-agent/src/env.ts's default `GANTRY_IDLE_STOP_MS`. */
+export const AGENT_IDLE_STOP_MS = 300_000;
+
+/** The baseline every run is compared with: boot on demand, keep each instance 10 minutes after its last prediction. */
+export const KEEP_ALIVE: SimPolicy = {
+  name: "keepalive",
+  summary: "baseline: boot on demand, keep each instance 10 min after its last prediction",
+  scale: { scaleUpAfterMs: 0, evictIdleMs: 600_000 },
+  idleStopMs: 600_000,
+};
+
+export const POLICIES: readonly SimPolicy[] = [
+  {
+    name: "production",
+    summary: "the scheduler's defaults (DEFAULT_SCALE_POLICY) and the agents' default idle window",
+    scale: DEFAULT_SCALE_POLICY,
+    idleStopMs: AGENT_IDLE_STOP_MS,
+  },
+  KEEP_ALIVE,
+  {
+    name: "patient",
+    summary: "scale up only after the head waited 60 s (a busy instance usually frees first), idle window 10 min",
+    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 60_000 },
+    idleStopMs: 600_000,
+  },
+  {
+    name: "lean",
+    summary: "scale up after 30 s of waiting, idle window 2 min: the most utilization tried, at the cost of waits",
+    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 30_000 },
+    idleStopMs: 120_000,
+  },
+];
+
+export function policyNamed(name: string): SimPolicy {
+  const p = POLICIES.find((x) => x.name === name);
+  if (!p) throw new Error(`no policy "${name}" (known: ${POLICIES.map((x) => x.name).join(", ")})`);
+  return p;
+}
