@@ -1,7 +1,9 @@
 import { createLogger } from "@gantry/platform/logger";
+import { serveMetrics, serviceRegistry, watchNats } from "@gantry/platform/metrics";
 import { connectService } from "@gantry/platform/nats-connect";
 import { DEFAULT_PRICES } from "./core/prices.ts";
 import { env } from "./env.ts";
+import { billingMetrics } from "./metrics.ts";
 import { start } from "./service.ts";
 
 const log = createLogger({ svc: "billing" });
@@ -21,6 +23,14 @@ const svc = await start({
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
   },
 });
+
+if (env.GANTRY_METRICS_PORT !== undefined) {
+  const metrics = serviceRegistry("billing");
+  watchNats(nc, metrics);
+  billingMetrics(metrics, nc, () => svc.position);
+  await serveMetrics(metrics, env.GANTRY_METRICS_PORT, env.GANTRY_METRICS_HOST);
+  log.info("metrics served", { url: `http://${env.GANTRY_METRICS_HOST}:${env.GANTRY_METRICS_PORT}/metrics` });
+}
 
 const shutdown = async () => {
   await svc.stop();

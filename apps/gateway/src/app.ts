@@ -57,7 +57,14 @@ export function createApp(deps: GatewayDeps) {
   // Every response: never sniffed, never a referrer, and a CSP under which nothing runs unless the
   // route set its own (downloads, /docs).
   app.use(async (c, next) => {
+    const started = performance.now();
     await next();
+    deps.observe?.({
+      method: c.req.method,
+      route: routePath(c),
+      status: c.res.status,
+      seconds: (performance.now() - started) / 1000,
+    });
     c.res.headers.set("x-content-type-options", "nosniff");
     c.res.headers.set("referrer-policy", "no-referrer");
     if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", API_CSP);

@@ -5,9 +5,19 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { RateLimits } from "./rate-limiter.ts";
 
 /** Everything the gateway app needs from outside; the runtime adapters build it. */
+/** One answered request, for metrics: the route's pattern (never its path), status, duration. */
+export interface RequestObservation {
+  method: string;
+  route: string;
+  status: number;
+  seconds: number;
+}
+
 export interface GatewayDeps {
   /** Which adapter runs this app (shown by `/health`). */
   runtime?: "node" | "workerd";
+  /** Told of every answered request (the Node adapter counts them for Prometheus). */
+  observe?: (o: RequestObservation) => void;
   nc: NatsConnection;
   buckets: Buckets;
   now: () => Date;

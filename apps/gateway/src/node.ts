@@ -2,6 +2,7 @@ import dns from "node:dns/promises";
 import type { Server } from "node:http";
 import { randomId, randomToken } from "@gantry/platform/ids";
 import { createLogger } from "@gantry/platform/logger";
+import { serveMetrics, serviceRegistry, watchNats } from "@gantry/platform/metrics";
 import { connectService } from "@gantry/platform/nats-connect";
 import { signingSecret } from "@gantry/platform/signing-secret";
 import { openTopology } from "@gantry/platform/topology";
@@ -9,6 +10,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { answerClientErrors } from "./client-errors.ts";
 import { env } from "./env.ts";
+import { requestMetrics } from "./metrics-node.ts";
 import { attachWebSocket } from "./ws-node.ts";
 
 const log = createLogger({ svc: "gateway" });
@@ -19,8 +21,10 @@ const nc = await connectService("gateway", {
   caFile: env.NATS_TLS_CA_FILE,
 });
 const buckets = await openTopology(nc, { identity: "gateway", log });
+const metrics = env.GANTRY_METRICS_PORT !== undefined ? serviceRegistry("gateway") : null;
 const { app, openWebSocket } = createApp({
   runtime: "node",
+  ...(metrics ? { observe: requestMetrics(metrics) } : {}),
   nc,
   buckets,
   signingSecret: await signingSecret(buckets.accounts, env.GANTRY_SIGNING_SECRET),
@@ -40,6 +44,11 @@ const server = serve({ fetch: app.fetch, port: env.GANTRY_PORT, hostname: env.GA
 });
 
 const wss = attachWebSocket(server as Server, openWebSocket);
+if (metrics && env.GANTRY_METRICS_PORT !== undefined) {
+  watchNats(nc, metrics);
+  await serveMetrics(metrics, env.GANTRY_METRICS_PORT, env.GANTRY_METRICS_HOST);
+  log.info("metrics served", { url: `http://${env.GANTRY_METRICS_HOST}:${env.GANTRY_METRICS_PORT}/metrics` });
+}
 answerClientErrors(server as Server);
 
 const shutdown = () => {

@@ -81,6 +81,10 @@ const Env = z.object({
         .map((s) => s.trim())
         .filter(Boolean),
     ),
+  /** Port of this process's Prometheus `/metrics` (its own port, never the API's); unset: none. */
+  GANTRY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Address `/metrics` listens on: loopback unless a scraper elsewhere needs it. */
+  GANTRY_METRICS_HOST: z.string().default("127.0.0.1"),
 });
 
 export const env = Env.parse(process.env);

@@ -1,7 +1,9 @@
 import { createLogger } from "@gantry/platform/logger";
+import { serveMetrics, serviceRegistry, watchNats } from "@gantry/platform/metrics";
 import { connectService } from "@gantry/platform/nats-connect";
 import { detectHardware, readGpuMemoryUsed } from "./detect.ts";
 import { defaultAgentId, env, modelServerEnv } from "./env.ts";
+import { agentMetrics } from "./metrics.ts";
 import { startProbeResponder } from "./probe.ts";
 import { start } from "./service.ts";
 
@@ -41,6 +43,14 @@ const svc = await start({
     ...(env.GANTRY_SIGNING_SECRET ? { signingSecret: env.GANTRY_SIGNING_SECRET } : {}),
   },
 });
+
+if (env.GANTRY_METRICS_PORT !== undefined) {
+  const metrics = serviceRegistry("agent");
+  watchNats(nc, metrics);
+  agentMetrics(metrics, () => svc.instances());
+  await serveMetrics(metrics, env.GANTRY_METRICS_PORT, env.GANTRY_METRICS_HOST);
+  log.info("metrics served", { url: `http://${env.GANTRY_METRICS_HOST}:${env.GANTRY_METRICS_PORT}/metrics` });
+}
 
 // Versions created from a command or an image are read here, where they will run.
 const probes = startProbeResponder({

@@ -44,6 +44,10 @@ const Env = z.object({
   GANTRY_NATS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** How long a finished prediction's input, output, logs and output files are kept; the same in every service. */
   GANTRY_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
+  /** Port of this process's Prometheus `/metrics` (its own port, never the API's); unset: none. */
+  GANTRY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Address `/metrics` listens on: loopback unless a scraper elsewhere needs it. */
+  GANTRY_METRICS_HOST: z.string().default("127.0.0.1"),
 });
 
 export const env = Env.parse(process.env);

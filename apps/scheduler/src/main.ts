@@ -1,6 +1,8 @@
 import { createLogger } from "@gantry/platform/logger";
+import { serveMetrics, serviceRegistry, watchNats } from "@gantry/platform/metrics";
 import { connectService } from "@gantry/platform/nats-connect";
 import { env } from "./env.ts";
+import { placementMetrics } from "./metrics.ts";
 import { start } from "./service.ts";
 
 const log = createLogger({ svc: "scheduler" });
@@ -10,10 +12,12 @@ const nc = await connectService("scheduler", {
   seedFile: env.NATS_NKEY_SEED_FILE,
   caFile: env.NATS_TLS_CA_FILE,
 });
+const metrics = env.GANTRY_METRICS_PORT !== undefined ? serviceRegistry("scheduler") : null;
 const svc = await start({
   nc,
   now: () => new Date(),
   log,
+  ...(metrics ? { onPlaced: placementMetrics(metrics) } : {}),
   config: {
     agentStaleMs: env.GANTRY_AGENT_STALE_MS,
     runTimeoutMs: env.GANTRY_RUN_TIMEOUT_MS,
@@ -32,6 +36,12 @@ const svc = await start({
     },
   },
 });
+
+if (metrics && env.GANTRY_METRICS_PORT !== undefined) {
+  watchNats(nc, metrics);
+  await serveMetrics(metrics, env.GANTRY_METRICS_PORT, env.GANTRY_METRICS_HOST);
+  log.info("metrics served", { url: `http://${env.GANTRY_METRICS_HOST}:${env.GANTRY_METRICS_PORT}/metrics` });
+}
 
 const shutdown = async () => {
   await svc.stop();

@@ -1,0 +1,54 @@
+import { Gauge, Histogram, LATENCY_BUCKETS, type Registry } from "@gantry/platform/metrics";
+import type { ModelInstance } from "./model-instance.ts";
+
+/**
+ * The agent's metrics, read from its instances at each scrape: `gantry_instances` by state,
+ * `gantry_slots` busy and free, and `gantry_cold_boot_seconds` (launch → READY) of each instance
+ * that booted since the last scrape.
+ */
+export function agentMetrics(registry: Registry, instances: () => readonly ModelInstance[]): void {
+  const seen = new Set<string>();
+  new Histogram({
+    name: "gantry_cold_boot_seconds",
+    help: "Model server boots, launch to READY",
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+    collect() {
+      const live = new Set<string>();
+      for (const i of instances()) {
+        live.add(i.id);
+        if (i.bootMs !== null && !seen.has(i.id)) {
+          seen.add(i.id);
+          this.observe(i.bootMs / 1000);
+        }
+      }
+      for (const id of seen) if (!live.has(id)) seen.delete(id);
+    },
+  });
+  new Gauge({
+    name: "gantry_instances",
+    help: "Model instances on this agent, by state",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const i of instances()) this.inc({ state: i.state });
+    },
+  });
+  new Gauge({
+    name: "gantry_slots",
+    help: "Prediction slots of this agent's instances, busy and free",
+    labelNames: ["kind"],
+    registers: [registry],
+    collect() {
+      let busy = 0;
+      let free = 0;
+      for (const i of instances()) {
+        busy += i.running.size;
+        free += Math.max(0, i.free);
+      }
+      this.set({ kind: "busy" }, busy);
+      this.set({ kind: "free" }, free);
+    },
+  });
+}
