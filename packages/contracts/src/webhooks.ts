@@ -26,3 +26,17 @@ export const WebhookDelivery = z.object({
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 
 export const WebhookDeliveryLog = z.array(WebhookDelivery);
+
+/**
+ * What progress webhooks of one prediction have been sent, shared by every scheduler (key
+ * `progress.<prediction id>` of the `webhook-deliveries` bucket, compare-and-set): two schedulers
+ * taking notices of the same prediction never send a state twice or an older one after a newer.
+ */
+export const WebhookProgress = z.object({
+  started: z.boolean(),
+  output_count: z.number().int().nonnegative(),
+  logs_length: z.number().int().nonnegative(),
+  /** When the last progress webhook went (epoch ms): the 500 ms throttle runs from it. */
+  last_at: z.number().int().nonnegative(),
+});
+export type WebhookProgress = z.infer<typeof WebhookProgress>;

@@ -1,7 +1,7 @@
 import { PredictionChanged } from "@gantry/contracts/events";
 import type { PredictionRecord, WebhookEventType } from "@gantry/contracts/prediction";
 import { STREAMS } from "@gantry/contracts/subjects";
-import { type WebhookDelivery, WebhookDeliveryLog, WebhookJob } from "@gantry/contracts/webhooks";
+import { type WebhookDelivery, WebhookDeliveryLog, WebhookJob, WebhookProgress } from "@gantry/contracts/webhooks";
 import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
 import { type PredictionStore, WEBHOOK_HEADER } from "@gantry/platform/prediction-store";
@@ -29,7 +29,8 @@ const MAX_LOG = 200;
 /**
  * Webhook delivery. Progress (`start`, `output`, `logs`) follows the store's change notices in a
  * queue group shared by the schedulers: sent as it happens, `output`/`logs` at most once per
- * 500 ms per prediction (the last state always follows), never retried. `completed` comes from
+ * 500 ms per prediction (the last state always follows), never retried; what was sent is shared
+ * state in KV, so several schedulers never repeat or regress a prediction's progress. `completed` comes from
  * the durable `WEBHOOKS` queue the store fills at the terminal write: retried with backoff for
  * about a minute under the same `webhook-id`, and it survives restarts of every process.
  */
@@ -43,7 +44,8 @@ export async function startWebhooks(deps: {
 }): Promise<{ stop(): Promise<void> }> {
   const { nc, buckets, store, now, log, config } = deps;
   const secrets = new Map<string, string>();
-  const sent = new Map<string, SentState & { lastAt: number; timer?: NodeJS.Timeout; latest?: PredictionRecord }>();
+  /** Per prediction, this scheduler's throttle timer and the latest record it holds back. */
+  const timers = new Map<string, { timer?: NodeJS.Timeout; latest?: PredictionRecord }>();
 
   const secretOf = async (accountId: string) => {
     const cached = secrets.get(accountId);
@@ -102,32 +104,84 @@ export async function startWebhooks(deps: {
     return result;
   };
 
+  const progressKey = (id: string) => `progress.${id}`;
+  /** The shared record of what progress webhooks of a prediction went out (every scheduler's). */
+  const readProgress = async (id: string) => {
+    const e = await buckets.webhookDeliveries.get(progressKey(id));
+    const state =
+      e?.operation === "PUT"
+        ? decode(WebhookProgress, e.value, "webhook progress")
+        : { started: false, output_count: 0, logs_length: 0, last_at: 0 };
+    return { state, revision: e?.operation === "PUT" ? e.revision : 0 };
+  };
+
+  /**
+   * Sends the progress a changed record brings, if it is new to every scheduler: the shared state
+   * is advanced with compare-and-set first, so only one scheduler sends a given state and none sends
+   * an older one after it. Within the throttle the latest record waits for a local timer.
+   */
+  const sendProgress = async (record: PredictionRecord): Promise<void> => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const { state, revision } = await readProgress(record.id);
+      const sent: SentState = {
+        started: state.started,
+        outputCount: state.output_count,
+        logsLength: state.logs_length,
+      };
+      const events = newEvents(sent, record, record.webhook_events_filter);
+      if (events.length === 0) return;
+      const t = now().getTime();
+      const throttled = !events.includes("start") && t - state.last_at < THROTTLE_MS;
+      if (throttled) {
+        // Held back until the throttle ends (then the latest record goes); the entry lives only that long.
+        let held = timers.get(record.id);
+        if (!held) {
+          held = {};
+          timers.set(record.id, held);
+        }
+        held.latest = record;
+        const entry = held;
+        entry.timer ??= setTimeout(
+          () => {
+            timers.delete(record.id);
+            if (entry.latest) void sendProgress(entry.latest).catch(() => undefined);
+          },
+          THROTTLE_MS - (t - state.last_at),
+        );
+        return;
+      }
+      const of = sentStateOf(record);
+      const next: WebhookProgress = {
+        started: state.started || of.started,
+        output_count: Math.max(state.output_count, of.outputCount),
+        logs_length: Math.max(state.logs_length, of.logsLength),
+        last_at: t,
+      };
+      try {
+        if (revision) await buckets.webhookDeliveries.update(progressKey(record.id), encode(next), revision);
+        else await buckets.webhookDeliveries.create(progressKey(record.id), encode(next));
+      } catch {
+        continue; // another scheduler advanced it: look again
+      }
+      const event = events.includes("start") ? "start" : (events[0] ?? "output");
+      void deliver(record, event, `msg_${record.id}_${event}_${t}`, 1);
+      return;
+    }
+  };
+
   const progress = (record: PredictionRecord) => {
     if (!record.webhook) return;
-    const state = sent.get(record.id) ?? { started: false, outputCount: 0, logsLength: 0, lastAt: 0 };
-    sent.set(record.id, state);
     if (record.status !== "starting" && record.status !== "processing") {
-      clearTimeout(state.timer);
-      sent.delete(record.id);
+      const local = timers.get(record.id);
+      clearTimeout(local?.timer);
+      timers.delete(record.id);
+      // The terminal webhook goes through the durable queue; progress is over.
+      void buckets.webhookDeliveries.delete(progressKey(record.id)).catch(() => undefined);
       return;
     }
-    const events = newEvents(state, record, record.webhook_events_filter);
-    if (events.length === 0) return;
-    const throttled = events.every((e) => e !== "start") && now().getTime() - state.lastAt < THROTTLE_MS;
-    state.latest = record;
-    if (throttled) {
-      state.timer ??= setTimeout(
-        () => {
-          state.timer = undefined;
-          if (state.latest && sent.has(record.id)) progress(state.latest);
-        },
-        THROTTLE_MS - (now().getTime() - state.lastAt),
-      );
-      return;
-    }
-    Object.assign(state, sentStateOf(record), { lastAt: now().getTime() });
-    const event = events.includes("start") ? "start" : (events[0] ?? "output");
-    void deliver(record, event, `msg_${record.id}_${event}_${state.lastAt}`, 1);
+    void sendProgress(record).catch((err: unknown) =>
+      log.warn("progress webhook not sent", { id: record.id, err: String(err) }),
+    );
   };
 
   const changes = nc.subscribe("predictions.v1.changed.*", {
@@ -185,7 +239,7 @@ export async function startWebhooks(deps: {
   return {
     async stop() {
       changes.unsubscribe();
-      for (const s of sent.values()) clearTimeout(s.timer);
+      for (const s of timers.values()) clearTimeout(s.timer);
       await jobs.close();
       await loop;
     },
