@@ -51,9 +51,14 @@ describe("NATS permissions", () => {
     ]);
   });
 
-  it("lets only the request handlers answer requests", () => {
+  it("lets only the request handlers answer requests: the agent any requester, billing those who ask it", () => {
     const responders = NATS_IDENTITIES.filter((id) => natsPermissions(id)?.allowResponses);
-    expect(responders).toEqual(["agent", "billing"]);
+    expect(responders).toEqual(["agent"]);
+    // Billing answers into named inboxes: no reply tracking for the usage stream's messages.
+    expect(natsPermissions("billing")?.publish).toEqual(
+      expect.arrayContaining(["_INBOX_gateway.>", "_INBOX_admin.>", "_INBOX_operator.>"]),
+    );
+    expect(natsPermissions("billing")?.publish).not.toContain("_INBOX_agent.>");
   });
 
   it("names only streams the topology has", () => {

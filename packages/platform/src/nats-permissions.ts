@@ -198,12 +198,17 @@ const GRANTS: Record<ServiceIdentity, { grants: Grant[]; allowResponses: boolean
     ],
   },
   billing: {
-    allowResponses: true,
+    // Its answers go to the inboxes of those who ask (the gateway; the operator's tools), named
+    // here rather than through `allow_responses`: that makes nats-server remember the reply subject
+    // of every message billing receives, the usage stream's included, and prune that list on each
+    // one past 4,096 of them; ingest ran 4× slower for it (docs/benchmarks.md).
+    allowResponses: false,
     grants: [
       ...kvReadWrite("ledger"),
       ...kvReadWrite("lineItems"),
       tail("usage"),
       sub(subjects.billingUsage(), subjects.billingInvoice()),
+      pub(`${inboxPrefix("gateway")}.>`, `${inboxPrefix("admin")}.>`, `${inboxPrefix("operator")}.>`),
     ],
   },
   admin: {
