@@ -46,6 +46,8 @@ export interface CreateRequest {
   via: "version" | "model";
   /** From `Cancel-After`: milliseconds after creation when the prediction is canceled. */
   cancelAfterMs?: number | null;
+  /** The request's W3C `traceparent`, when well-formed: carried to the agent and the model server. */
+  traceparent?: string | undefined;
   /** The API origin, by which file URLs (`urls.get`) in the input are recognised. */
   baseUrl: string;
   /** Set when created through a deployment: its name and the hardware it runs on. */
@@ -177,7 +179,7 @@ export class PredictionService {
       // record: a key without its record is skipped by listings, a record without its key is lost to them.
       // A model priced per output is billed at the price in force when the prediction was created.
       const price = !trainer && model.price ? model.price : null;
-      await this.#enqueue(record, runInput, now, billing, trainer, price);
+      await this.#enqueue(record, runInput, now, billing, trainer, price, req.traceparent);
       try {
         const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
         await this.#d.buckets.predictionIndex.put(key, "");
@@ -199,6 +201,7 @@ export class PredictionService {
     billing: "predict" | "uptime",
     trainer: VersionRecord | null,
     price: ModelPrice | null,
+    traceparent?: string,
   ): Promise<void> {
     const item: WorkItem = {
       prediction_id: record.id,
@@ -217,6 +220,7 @@ export class PredictionService {
       deployment: record.deployment,
       billing,
       ...(price ? { price } : {}),
+      ...(traceparent ? { traceparent } : {}),
     };
     try {
       await this.#js.publish(subjects.work(record.hardware), encode(item), {

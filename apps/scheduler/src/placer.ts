@@ -191,6 +191,7 @@ export function startPlacer(d: PlacerDeps) {
       billing: item.billing ?? "predict",
       ...(item.training ? { training: item.training } : {}),
       ...(item.price ? { price: item.price } : {}),
+      ...(item.traceparent ? { traceparent: item.traceparent } : {}),
     };
     for (const [i, c] of p.candidates.entries()) {
       // Each agent may take up to its timeout: keep the message ours meanwhile.

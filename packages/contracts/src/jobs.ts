@@ -31,6 +31,16 @@ const Tenancy = {
  * The message on the work queue: everything needed to place and run the prediction, so that
  * placing it needs no read of the stored record (a canceled one is caught when it starts).
  */
+/**
+ * A W3C trace context (`traceparent`: version-trace id-parent id-flags). A malformed one is
+ * dropped rather than costing the prediction.
+ */
+export const TraceParent = z
+  .string()
+  .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+  .optional()
+  .catch(undefined);
+
 export const WorkItem = z.object({
   prediction_id: PredictionId,
   account_id: AccountId,
@@ -49,6 +59,8 @@ export const WorkItem = z.object({
   attempt: z.number().int().min(0).max(10).optional(),
   /** The model's per-output price when the prediction was created (absent: per second). */
   price: ModelPrice.optional(),
+  /** The create's `traceparent`, carried to the agent and the model server: one prediction, one trace. */
+  traceparent: TraceParent,
   ...Tenancy,
 });
 export type WorkItem = z.infer<typeof WorkItem>;
@@ -83,11 +95,7 @@ export const RunRequest = z.object({
    * forwards it on its webhooks (cog-http-protocol.md §1.3). Absent: none. A malformed one is
    * dropped rather than costing the run.
    */
-  traceparent: z
-    .string()
-    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
-    .optional()
-    .catch(undefined),
+  traceparent: TraceParent,
   ...Tenancy,
 });
 export type RunRequest = z.infer<typeof RunRequest>;

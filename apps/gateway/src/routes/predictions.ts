@@ -1,4 +1,5 @@
 import { AppError } from "@gantry/contracts/errors";
+import { TraceParent } from "@gantry/contracts/jobs";
 import { CreateModelPredictionBody, CreatePredictionBody, isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { WebhookDeliveryLog, WebhookJob } from "@gantry/contracts/webhooks";
@@ -28,8 +29,10 @@ export async function createAndRespond(
 ) {
   const waitSeconds = parsePreferWait(c.req.header("prefer"));
   const cancelAfterMs = parseCancelAfter(c.req.header("cancel-after"));
+  const traceparent = TraceParent.parse(c.req.header("traceparent"));
   const record = await svc.create({
     cancelAfterMs,
+    traceparent,
     accountId: c.get("account").id,
     baseUrl: c.get("baseUrl"),
     ref,
