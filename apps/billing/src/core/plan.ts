@@ -28,6 +28,33 @@ const billedCharges = (seq: number, u: UsageEvent, pieces: Piece[]): Charge[] =>
     billed: true,
   }));
 
+/** The charge that counts a prediction in its month's ledger (its spend is charged elsewhere). */
+const countCharge = (seq: number, u: PredictUsage, period: string): Charge => ({
+  seq,
+  accountId: u.account_id,
+  period,
+  model: u.model,
+  hardware: u.hardware,
+  deployment: u.deployment ?? null,
+  ms: 0,
+  nano: 0,
+  prediction: true,
+  billed: false,
+});
+
+/** What every line item of a prediction says, whatever it was billed by. */
+const itemOf = (seq: number, u: PredictUsage, period: string) => ({
+  prediction_id: u.prediction_id,
+  account_id: u.account_id,
+  model: u.model,
+  hardware: u.hardware,
+  period,
+  ms: u.predict_ms,
+  at: u.at,
+  deployment: u.deployment ?? null,
+  seq,
+});
+
 /**
  * A prediction of a model priced per output: units × price (input tokens too, for a token price
  * that charges them), one charge in the period it ended, never per second of hardware. A
@@ -47,33 +74,18 @@ function planUnits(seq: number, u: PredictUsage & { price: ModelPrice }): Planne
           : 0;
   const inputUnits = price.unit === "output_token" && price.input_nano_per_unit ? (u.units?.input_tokens ?? 0) : 0;
   const nano = units * price.nano_per_unit + inputUnits * (price.input_nano_per_unit ?? 0);
-  const base = {
-    seq,
-    accountId: u.account_id,
-    period,
-    model: u.model,
-    hardware: u.hardware,
-    deployment: u.deployment ?? null,
-  };
+  const count = countCharge(seq, u, period);
   return {
     seq,
     charges: [
-      { ...base, ms: u.predict_ms, nano, prediction: false, billed: true, unit: { unit: price.unit, units } },
-      { ...base, ms: 0, nano: 0, prediction: true, billed: false },
+      { ...count, ms: u.predict_ms, nano, prediction: false, billed: true, unit: { unit: price.unit, units } },
+      count,
     ],
     item: {
-      prediction_id: u.prediction_id,
-      account_id: u.account_id,
-      model: u.model,
-      hardware: u.hardware,
-      period,
-      ms: u.predict_ms,
+      ...itemOf(seq, u, period),
       price_per_second: 0,
       nano,
-      at: u.at,
       billing: "predict",
-      deployment: u.deployment ?? null,
-      seq,
       unit: price.unit,
       units,
       price_per_unit: price.nano_per_unit,
@@ -90,36 +102,15 @@ function planPredict(prices: readonly PriceEntry[], seq: number, u: PredictUsage
   if (u.price && billing === "predict") return planUnits(seq, { ...u, price: u.price });
   const pieces = billing === "predict" ? meter(prices, u.hardware, endMs - u.predict_ms, endMs) : [];
   const period = periodOf(new Date(endMs));
-  const deployment = u.deployment ?? null;
-  const count: Charge = {
-    seq,
-    accountId: u.account_id,
-    period,
-    model: u.model,
-    hardware: u.hardware,
-    deployment,
-    ms: 0,
-    nano: 0,
-    prediction: true,
-    billed: false,
-  };
   const price = priceAt(prices, u.hardware, new Date(endMs));
   return {
     seq,
-    charges: [...billedCharges(seq, u, pieces), count],
+    charges: [...billedCharges(seq, u, pieces), countCharge(seq, u, period)],
     item: {
-      prediction_id: u.prediction_id,
-      account_id: u.account_id,
-      model: u.model,
-      hardware: u.hardware,
-      period,
-      ms: u.predict_ms,
+      ...itemOf(seq, u, period),
       price_per_second: price ?? 0,
       nano: pieces.reduce((sum, p) => sum + p.nano, 0),
-      at: u.at,
       billing,
-      deployment,
-      seq,
     },
     unpriced: billing === "predict" && (price === null || pieces.some((p) => p.price === null)),
   };

@@ -251,7 +251,15 @@ export interface CallIdentity {
   created: number;
 }
 
-const idOf = (c: CallIdentity) => `${c.kind === "chat" ? "chatcmpl" : "cmpl"}-${c.predictionId}`;
+/** What every answer and chunk of a call starts with. */
+const envelope = (c: CallIdentity, object: string) => ({
+  id: `${c.kind === "chat" ? "chatcmpl" : "cmpl"}-${c.predictionId}`,
+  object,
+  created: c.created,
+  model: c.model,
+  system_fingerprint: null,
+});
+const chunkObject = (c: CallIdentity) => (c.kind === "chat" ? "chat.completion.chunk" : "text_completion");
 
 /** One streamed chunk: a delta of text, the opening role, or the finish. */
 export function chunk(
@@ -268,23 +276,12 @@ export function chunk(
           finish_reason: finish,
         }
       : { index: 0, text: part.text ?? "", logprobs: null, finish_reason: finish };
-  return {
-    id: idOf(c),
-    object: c.kind === "chat" ? "chat.completion.chunk" : "text_completion",
-    created: c.created,
-    model: c.model,
-    system_fingerprint: null,
-    choices: [choice],
-  };
+  return { ...envelope(c, chunkObject(c)), choices: [choice] };
 }
 
 /** The chunk `stream_options.include_usage` asks for: no choices, the usage. */
 export const usageChunk = (c: CallIdentity, usage: Usage): Record<string, unknown> => ({
-  id: idOf(c),
-  object: c.kind === "chat" ? "chat.completion.chunk" : "text_completion",
-  created: c.created,
-  model: c.model,
-  system_fingerprint: null,
+  ...envelope(c, chunkObject(c)),
   choices: [],
   usage,
 });
@@ -300,15 +297,7 @@ export function completion(c: CallIdentity, text: string, finish: FinishReason, 
           finish_reason: finish,
         }
       : { index: 0, text, logprobs: null, finish_reason: finish };
-  return {
-    id: idOf(c),
-    object: c.kind === "chat" ? "chat.completion" : "text_completion",
-    created: c.created,
-    model: c.model,
-    system_fingerprint: null,
-    choices: [choice],
-    usage,
-  };
+  return { ...envelope(c, c.kind === "chat" ? "chat.completion" : "text_completion"), choices: [choice], usage };
 }
 
 /** OpenAI's error body. */
