@@ -26,20 +26,33 @@ export class WebhookSender {
     return this.#chain;
   }
 
-  async #post(json: string, retries: number): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const status = await post(this.#url, json).catch(() => 0);
-      if ((status >= 200 && status < 300) || ![0, 429, 500, 502, 503, 504].includes(status)) return;
-      if (attempt >= retries) return;
-      await sleep(100 * 2 ** Math.min(attempt, 10));
-    }
+  #post(json: string, retries: number): Promise<void> {
+    return postWebhook(this.#url, json, retries);
+  }
+}
+
+/**
+ * POSTs a webhook body, retrying a connection failure, 429 or 5xx `retries` times with
+ * exponential backoff (as Cog does); `headers` are added to the JSON content headers.
+ */
+export async function postWebhook(
+  url: string,
+  json: string,
+  retries: number,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const status = await post(url, json, headers).catch(() => 0);
+    if ((status >= 200 && status < 300) || ![0, 429, 500, 502, 503, 504].includes(status)) return;
+    if (attempt >= retries) return;
+    await sleep(100 * 2 ** Math.min(attempt, 10));
   }
 }
 
 const agent = new Agent({ keepAlive: true });
 
 /** POSTs JSON and resolves to the status; redirects are not followed. */
-function post(url: string, json: string): Promise<number> {
+function post(url: string, json: string, extra: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const body = Buffer.from(json);
     const req = request(
@@ -47,7 +60,7 @@ function post(url: string, json: string): Promise<number> {
       {
         method: "POST",
         agent,
-        headers: { "content-type": "application/json", "content-length": String(body.length) },
+        headers: { ...extra, "content-type": "application/json", "content-length": String(body.length) },
         timeout: 30_000,
       },
       (res) => {
