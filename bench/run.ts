@@ -1,15 +1,17 @@
 import { cpus } from "node:os";
 import { benchBilling } from "./billing.ts";
+import { benchCog } from "./cog.ts";
 import { benchPlacement } from "./placement.ts";
 import { benchPredictions } from "./predictions.ts";
 import { benchStreaming } from "./streaming.ts";
 
-/** `npm run bench [predictions|streaming|placement|billing]…`: prints markdown tables; copy them into docs/benchmarks.md. */
+/** `npm run bench [predictions|cog|streaming|placement|billing]…`: prints markdown tables; copy them into docs/benchmarks.md. */
 const only = new Set(process.argv.slice(2));
 const want = (name: string) => only.size === 0 || only.has(name);
 const header = `## Run of ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n`;
 process.stdout.write(`${header}\n`);
 if (want("predictions")) process.stdout.write(`${await benchPredictions()}\n`);
+if (want("cog")) process.stdout.write(`${await benchCog()}\n`);
 if (want("streaming")) {
   for (const readers of [100, 1000]) {
     const run = await benchStreaming({ readers, predictions: readers / 20, tokensPerSecond: 20, tokens: 100 });

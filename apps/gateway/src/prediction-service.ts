@@ -176,13 +176,19 @@ export class PredictionService {
       // All or nothing: the work item is queued first, then the record stored. A failure before the
       // record exists answers 503 and leaves no prediction; a queued item whose record never came
       // is dropped by the scheduler after a grace (placer.ts). The index key goes before the
-      // record: a key without its record is skipped by listings, a record without its key is lost to them.
+      // record (with the work item, at the same time): a key without its record is skipped by
+      // listings, a record without its key is lost to them.
       // A model priced per output is billed at the price in force when the prediction was created.
       const price = !trainer && model.price ? model.price : null;
+      const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
+      const indexed = this.#d.buckets.predictionIndex.put(key, "").then(
+        () => null,
+        (cause: unknown) => ({ cause }),
+      );
       await this.#enqueue(record, runInput, now, billing, trainer, price, req.traceparent);
       try {
-        const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
-        await this.#d.buckets.predictionIndex.put(key, "");
+        const failed = await indexed;
+        if (failed) throw failed.cause;
         await this.store.create(record);
       } catch (cause) {
         throw natsOutage(cause) ?? cause;

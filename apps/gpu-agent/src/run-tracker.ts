@@ -40,6 +40,13 @@ export interface RunContext {
   afterTerminalWrite?: () => void;
 }
 
+/**
+ * How long after the model server accepted a prediction its start (`processing`) is stored. A
+ * prediction that ends sooner is stored once, at its end (the record goes from `starting` to its
+ * end, with `started_at` set): one KV write instead of two on a fast prediction's path.
+ */
+export const START_WRITE_DELAY_MS = 20;
+
 /** The longest pause between two tries of a write that must be stored (the end, its usage). */
 const MAX_RETRY_MS = 5000;
 
@@ -71,6 +78,10 @@ export class RunTracker {
   /** `Secret` inputs its model server's schema declares: the stored input keeps none once it ends. */
   #secretFields: string[] = [];
   #done = false;
+  /** The start is not stored yet (see {@link started}). */
+  #startPending = false;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
+  #onEnded: (() => void) | undefined;
   /** This tracker's own write ended the prediction `succeeded`. */
   #succeeded = false;
   /** What this tracker last stored: its CAS writes need no read while nobody else writes. */
@@ -110,22 +121,39 @@ export class RunTracker {
 
   /**
    * The model server accepted the prediction: predict time starts when the request was sent
-   * (`sentAt`; now when not given). Resolves to `false` when
-   * the stored prediction had already ended (canceled before it started): the caller stops it.
+   * (`sentAt`; now when not given). The start (`processing`) is stored {@link START_WRITE_DELAY_MS}
+   * later, or with the first progress, or not at all when the end comes first: a fast prediction
+   * is stored once, at its end. When that write finds the prediction already ended (canceled
+   * before it started), `onEnded` is called: the caller stops it on the server.
    */
-  async started(sentAt?: Date): Promise<boolean> {
-    let live = true;
-    const work = this.#enqueue(async () => {
-      // Predict time starts when the request left for the server (the model may begin before it answers).
-      const at = sentAt ?? this.#c.now();
-      this.#startedAt = at;
-      this.#lastProgress = at.getTime();
-      await this.#store({ type: "start", at, agentId: this.#c.agentId });
-      live = this.#known?.record.status === "processing";
-    });
+  started(sentAt?: Date, onEnded?: () => void): void {
+    const at = sentAt ?? this.#c.now();
+    this.#startedAt = at;
+    this.#lastProgress = at.getTime();
+    this.#startPending = true;
+    this.#onEnded = onEnded;
+    this.#startTimer = setTimeout(() => void this.#enqueue(() => this.#storeStart()), START_WRITE_DELAY_MS);
     this.#open();
-    await work;
-    return live;
+  }
+
+  /** Stores the pending start, once; a no-op when it is stored already or the end took its place. */
+  async #storeStart(): Promise<void> {
+    if (!this.#startPending || this.#done) return;
+    this.#startPending = false;
+    clearTimeout(this.#startTimer);
+    await this.#store({ type: "start", at: this.#startedAt ?? this.#c.now(), agentId: this.#c.agentId });
+    if (this.#known?.record.status !== "processing") this.#onEnded?.();
+  }
+
+  /** The stored record, read ahead (while the model server gets the request): the first write needs no read. */
+  prefetch(): void {
+    if (this.#known) return;
+    this.#c.store.get(this.#c.predictionId).then(
+      (stored) => {
+        if (stored && !this.#known) this.#known = stored;
+      },
+      () => {},
+    );
   }
 
   snapshot(snap: CogSnapshot): Promise<void> {
@@ -178,16 +206,24 @@ export class RunTracker {
     const stored: CogSnapshot = { ...snap, output };
     const diff = diffSnapshot(stored, this.#published, this.#c.streams);
     this.#published = diff.published;
-    for (const ev of diff.events) {
-      // A lost event costs a stream reader a gap; it must never keep the prediction from ending.
-      await this.#publish(ev).catch((err: unknown) =>
-        this.#c.log.warn("stream event not published", { prediction_id: this.#c.predictionId, err: String(err) }),
-      );
-    }
+    // Sent in order on one connection, so the stream keeps their order (and `done`, which the
+    // terminal write publishes later, comes after them); their acknowledgements are awaited after
+    // the write rather than one by one before it. A lost event costs a stream reader a gap; it
+    // must never keep the prediction from ending.
+    const published = Promise.all(
+      diff.events.map((ev) =>
+        this.#publish(ev).catch((err: unknown) =>
+          this.#c.log.warn("stream event not published", { prediction_id: this.#c.predictionId, err: String(err) }),
+        ),
+      ),
+    );
     if (isTerminalCogStatus(stored.status)) {
       await this.#finish(stored.status, stored.output, stored.logs, stored.error, receivedAt);
+      await published;
       return;
     }
+    await published;
+    await this.#storeStart();
     const now = this.#c.now();
     if (now.getTime() - this.#lastProgress >= this.#c.progressIntervalMs) {
       this.#lastProgress = now.getTime();
@@ -244,6 +280,9 @@ export class RunTracker {
     endedAt?: Date,
   ): Promise<boolean> {
     this.#done = true;
+    // The end takes the place of a start not stored yet.
+    this.#startPending = false;
+    clearTimeout(this.#startTimer);
     // An instant model's end can arrive before its start was stored: it ends no earlier than it started.
     let at = endedAt ?? this.#c.now();
     if (this.#startedAt && at < this.#startedAt) at = this.#startedAt;
@@ -258,6 +297,7 @@ export class RunTracker {
       error: status === "failed" ? capError(fitting.error ?? "prediction failed") : null,
       predictTimeS: predictMs / 1000,
       startedAt: this.#startedAt ?? undefined,
+      agentId: this.#c.agentId,
       metrics: this.#metrics,
       ...(this.#secretFields.length > 0 ? { secretFields: this.#secretFields } : {}),
     };

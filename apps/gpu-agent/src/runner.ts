@@ -41,8 +41,11 @@ export interface RunnerDeps {
 
 /** Pauses before the 2nd and 3rd try of a create a server answered with an error (5xx): 3 tries in all. */
 const ERROR_RETRY_MS = [100, 400];
-/** Pauses before asking a full server (409) again, before the run is handed back to the scheduler. */
-const BUSY_RETRY_MS = [50, 150];
+/**
+ * Pauses before asking a full server (409) again, before the run is handed back to the scheduler: a
+ * slot usually frees within milliseconds (Cog sends its last webhook just before it takes the next).
+ */
+const BUSY_RETRY_MS = [1, 2, 4, 8, 16, 32, 64, 128];
 const DEFUNCT = "The model server became DEFUNCT (its worker process died)";
 /** How long a DEFUNCT server's other runs have for their own failure to arrive before it is killed. */
 const DEFUNCT_GRACE_MS = 1000;
@@ -118,6 +121,7 @@ export class Runner {
       }
       // The model may start the moment the server has the request, before its answer comes back.
       const sentAt = this.#d.now();
+      if (attempt === 0) tracker.prefetch();
       const res = await createOnServer(req, instance, client, sse, this.#d.webhookUrl).catch(
         (err: unknown): CreateAnswer => ({ status: 0, body: message(err) }),
       );
@@ -126,10 +130,9 @@ export class Runner {
         run.onServer = true;
         if (!run.released) this.#arm(run);
         if (res.stream) void this.#follow(run, res.stream);
-        const live = await tracker.started(sentAt);
+        // Canceled while it was placed or waiting: the server is told as soon as the start's write finds it.
+        tracker.started(sentAt, () => void this.#stopOnServer(run));
         answer();
-        // Canceled while it was placed or waiting: the server is told at once.
-        if (!live) await this.#stopOnServer(run);
         return;
       }
       if (res.status === 422) {

@@ -25,7 +25,7 @@ import { placementKey } from "./reaper.ts";
 export const MISSING_RECORD_GRACE_MS = 30_000;
 const MISSING_RECORD_RETRY_MS = 1000;
 /** Pauses between reads of a record not yet stored (about 0.1 s in all). */
-const RECORD_READ_PAUSES_MS = [0, 2, 5, 10, 20, 40];
+const RECORD_READ_PAUSES_MS = [0, 1, 1, 2, 3, 5, 8, 13, 20, 40];
 /** Version records the placer keeps in memory (a bound: past it the least recently used go). */
 export const VERSION_CACHE_ENTRIES = 10_000;
 

@@ -192,6 +192,12 @@ describe("applyTransition: complete", () => {
     expect(next?.error).toBe("boom");
   });
 
+  it("records the agent that ran it when its start was never stored, and keeps one already recorded", () => {
+    const ended = (agentId: string) => ({ ...complete("succeeded", 3_000), agentId }) as Transition;
+    expect(applyTransition(record(), ended("agent-9"))?.agent_id).toBe("agent-9");
+    expect(applyTransition(processing({ agent_id: "agent-1" }), ended("agent-9"))?.agent_id).toBe("agent-1");
+  });
+
   it("sets started_at when the start was never seen", () => {
     const next = applyTransition(record(), complete("succeeded", 3_000));
     expect(next?.started_at).toBe(at(3_000).toISOString());

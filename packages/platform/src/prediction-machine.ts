@@ -20,6 +20,8 @@ export type Transition =
       predictTimeS: number;
       /** When the model started, as the agent measured it: the start of `predictTimeS`. */
       startedAt?: Date | undefined;
+      /** The agent that ran it (recorded here when its end came before its start was stored). */
+      agentId?: string | undefined;
       /** The model's own `record_metric` values; the platform's timings win over same-named ones. */
       metrics?: Record<string, number> | undefined;
       /**
@@ -107,6 +109,7 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
         logs: t.logs,
         error: t.error,
         started_at: startedAt,
+        agent_id: record.agent_id ?? t.agentId ?? null,
         completed_at: t.at.toISOString(),
         metrics: {
           ...record.metrics,

@@ -14,7 +14,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { OutputFiles } from "../../src/output-files.ts";
-import { RunTracker } from "../../src/run-tracker.ts";
+import { RunTracker, START_WRITE_DELAY_MS } from "../../src/run-tracker.ts";
 
 /** A real nats-server, and a tracker of one prediction connected as the agent, on a clock the test moves. */
 async function setup() {
@@ -63,7 +63,8 @@ async function setup() {
       id,
     ),
   });
-  const record = async () => (await new PredictionStore(buckets.predictions, nc).get(id))?.record;
+  const stored = () => new PredictionStore(buckets.predictions, nc).get(id);
+  const record = async () => (await stored())?.record;
   const usage = async () => {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(STREAMS.usage.name);
@@ -76,9 +77,11 @@ async function setup() {
   };
   return {
     nats,
+    id,
     nc,
     buckets,
     tracker,
+    stored,
     record,
     usage,
     advance: (ms: number) => {
@@ -94,10 +97,43 @@ async function setup() {
   };
 }
 
+describe("the start of a prediction", () => {
+  it("a prediction that ends at once is stored once, at its end, as started and run by this agent", async () => {
+    await using t = await setup();
+    const before = (await t.stored())?.revision ?? 0;
+    t.tracker.started();
+    t.advance(5);
+    await t.tracker.snapshot({ status: "succeeded", output: ["tok0"], logs: "", error: null });
+    // Past the start's delay: nothing more is written.
+    await new Promise((r) => setTimeout(r, START_WRITE_DELAY_MS * 3));
+    const after = await t.stored();
+    expect(after?.revision).toBe(before + 1);
+    expect(after?.record).toMatchObject({ status: "succeeded", agent_id: "it-agent", output: ["tok0"] });
+    expect(after?.record.started_at).toBe("2026-01-01T00:00:00.000Z");
+    expect(after?.record.metrics.predict_time).toBe(0.005);
+  });
+
+  it("a prediction still running after the start's delay shows processing; one canceled before it started is stopped", async () => {
+    await using t = await setup();
+    t.tracker.started();
+    await expect.poll(async () => (await t.record())?.status, { timeout: 5000 }).toBe("processing");
+    expect((await t.record())?.agent_id).toBe("it-agent");
+
+    await using u = await setup();
+    await new PredictionStore(u.buckets.predictions, u.nc).transition(u.id, { type: "cancel", at: new Date() });
+    let stopped = false;
+    u.tracker.started(undefined, () => {
+      stopped = true;
+    });
+    await expect.poll(() => stopped, { timeout: 5000 }).toBe(true);
+    expect((await u.record())?.status).toBe("canceled");
+  });
+});
+
 describe("the end of a prediction, whatever happens on the way", () => {
   it("a result too large for its record (NATS max_payload) ends anyway: output as a file, logs and error cut", async () => {
     await using t = await setup();
-    expect(await t.tracker.started()).toBe(true);
+    t.tracker.started();
     t.advance(800);
     // ~400 KB of output, ~300 KB of logs, a 300 KB error: over 1 MiB together.
     const output = Array.from({ length: 40_000 }, (_, i) => `tok${i} `);
@@ -131,7 +167,7 @@ describe("the end of a prediction, whatever happens on the way", () => {
 
   it("NATS killed as the model finishes: the end is retried until stored, billed the model's time, not the outage", async () => {
     await using t = await setup();
-    expect(await t.tracker.started()).toBe(true);
+    t.tracker.started();
     t.advance(800);
     await t.nats.kill();
     // The model's terminal webhook comes while NATS is away; the outage lasts (on the agent's clock).
