@@ -269,9 +269,9 @@ export function startPlacer(d: PlacerDeps) {
       const line = waitLine({ first, hardware, model, ahead, startMs, nowMs });
       const estimated = startMs === null ? null : new Date(startMs).toISOString();
       const wait = { position: ahead, estimated_start_at: estimated, phase: "waiting_for_slot" as const };
-      void d.store.transition(id, { type: "queue", queue: { ...wait, phase_started_at: since }, line }).catch(
-        (err: unknown) => d.log.warn("could not note the wait", { id, err: String(err) }),
-      );
+      void d.store
+        .transition(id, { type: "queue", queue: { ...wait, phase_started_at: since }, line })
+        .catch((err: unknown) => d.log.warn("could not note the wait", { id, err: String(err) }));
     }
   };
 

@@ -374,7 +374,12 @@ describe("applyTransition: queue", () => {
     phase: "waiting_for_slot" as const,
     phase_started_at: at(500).toISOString(),
   };
-  const setup = { position: null, estimated_start_at: null, phase: "setup" as const, phase_started_at: at(9_000).toISOString() };
+  const setup = {
+    position: null,
+    estimated_start_at: null,
+    phase: "setup" as const,
+    phase_started_at: at(9_000).toISOString(),
+  };
 
   it("says where a starting prediction waits, with its line in the logs, and skips repeats", () => {
     const queued = applyTransition(record(), { type: "queue", queue: waiting, line: "Queued: 2 ahead." });
@@ -387,7 +392,11 @@ describe("applyTransition: queue", () => {
   });
 
   it("lets no late scheduler note overwrite the phase of the agent that has it", () => {
-    const booting = applyTransition(record({ agent_id: "agent-1" }), { type: "queue", queue: setup, line: "[setup] x" });
+    const booting = applyTransition(record({ agent_id: "agent-1" }), {
+      type: "queue",
+      queue: setup,
+      line: "[setup] x",
+    });
     expect(booting?.queue?.phase).toBe("setup");
     expect(applyTransition(booting!, { type: "queue", queue: waiting, line: "Queued: 2 ahead." })).toBeNull();
   });

@@ -56,7 +56,8 @@ export function waitLine(o: {
   startMs: number | null;
   nowMs: number;
 }): string {
-  const eta = o.startMs === null ? "" : `, starting in about ${Math.max(1, Math.round((o.startMs - o.nowMs) / 1000))} s`;
+  const eta =
+    o.startMs === null ? "" : `, starting in about ${Math.max(1, Math.round((o.startMs - o.nowMs) / 1000))} s`;
   if (o.first) {
     const where = o.ahead > 0 ? ` (${o.ahead} ahead)` : "";
     return `Queued: waiting for a free ${o.hardware} instance of ${o.model}${where}${eta}.`;
@@ -79,7 +80,11 @@ export class DrainRates {
     this.#lanes.delete(lane);
     const gap = prev ? Math.max(0, atMs - prev.lastMs) : null;
     const intervalMs =
-      gap === null ? (prev?.intervalMs ?? null) : prev?.intervalMs == null ? gap : prev.intervalMs + RATE_WEIGHT * (gap - prev.intervalMs);
+      gap === null
+        ? (prev?.intervalMs ?? null)
+        : prev?.intervalMs == null
+          ? gap
+          : prev.intervalMs + RATE_WEIGHT * (gap - prev.intervalMs);
     this.#lanes.set(lane, { lastMs: atMs, intervalMs });
     if (this.#lanes.size > this.maxLanes) {
       const oldest = this.#lanes.keys().next();
