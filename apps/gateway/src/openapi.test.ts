@@ -21,6 +21,9 @@ describe("openApiDocument", () => {
       expect.arrayContaining(["id", "model", "version", "input", "output", "status", "urls", "metrics"]),
     );
     expect(prediction.required).toEqual(expect.arrayContaining(["id", "status", "urls"]));
+    // Gantry's extension while a prediction waits: documented, never required.
+    expect(JSON.stringify(prediction.properties?.queue)).toContain("waiting_for_slot");
+    expect(prediction.required).not.toContain("queue");
     expect(JSON.stringify(doc.components.schemas.CreatePredictionBody)).toContain('"additionalProperties":false');
   });
 

@@ -38,7 +38,8 @@ const ClientMessage = z.discriminatedUnion("type", [
  * One WebSocket connection following any number of predictions. The client sends
  * `{"type":"subscribe","stream":"<urls.stream>","last_event_id"?}`; the server sends
  * `{"type":"event","prediction_id","id","event","data"}` frames carrying exactly the SSE events,
- * and ends each subscription after its `done`.
+ * and ends each subscription after its `done`. While a prediction waits it also sends
+ * `{"type":"queue","prediction_id","id","queue"}` (the prediction's `queue` object) on each change.
  */
 export function openWsSession(conn: WsConnection, svc: PredictionService, hub: StreamHub, deps: GatewayDeps) {
   /** Each followed prediction, by id, and how to end its feed. */
@@ -65,6 +66,7 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
         maxLag: MAX_READER_LAG,
       })) {
         for (const frame of sseFrames(event, String(seq))) send({ type: "event", prediction_id: id, ...frame });
+        if (event.type === "queue") send({ type: "queue", prediction_id: id, id: String(seq), queue: event.queue });
         if (conn.bufferedAmount() > MAX_WS_BUFFERED_BYTES || pending > MAX_READER_LAG) {
           conn.close(WS_TOO_SLOW, `reader too slow; resubscribe with last_event_id ${seq}`);
           return close();

@@ -71,6 +71,9 @@ export function specOf(req: RunRequest | WarmRequest): InstanceSpec {
 /** Sorts ready instances before booting ones. */
 const booting = (i: ModelInstance) => (i.state === "booting" ? 1 : 0);
 
+/** Versions whose last boot time the pool keeps (for boot estimates). */
+const BOOT_TIMES_KEPT = 1000;
+
 /** How much of an instance's error a heartbeat carries. */
 const HEARTBEAT_ERROR_CHARS = 1000;
 
@@ -85,6 +88,8 @@ export class InstancePool {
   readonly #leases = new Map<ModelInstance, number>();
   /** Versions whose last boots failed (by version id): no new boot before their back-off ends. */
   readonly #failures = new Map<string, BootFailures>();
+  /** How long each version's last boot here took (by version id; the most recent versions only). */
+  readonly #bootMs = new Map<string, number>();
 
   constructor(options: PoolOptions) {
     this.#o = options;
@@ -99,6 +104,11 @@ export class InstancePool {
     const state = this.#failures.get(versionId);
     const t = this.#o.now().getTime();
     return state && heldUntil(state, t) !== null ? holdMessage(state, t, this.#backoff) : null;
+  }
+
+  /** How long the version's last boot on this host took; null when it never booted here. */
+  lastBootMs(versionId: string): number | null {
+    return this.#bootMs.get(versionId) ?? null;
   }
 
   list(): readonly ModelInstance[] {
@@ -175,7 +185,12 @@ export class InstancePool {
     this.#instances.push(instance);
     this.#o.onLaunched?.(instance);
     instance.ready.then(
-      () => this.#failures.delete(versionId),
+      () => {
+        this.#failures.delete(versionId);
+        this.#bootMs.delete(versionId);
+        this.#bootMs.set(versionId, instance.bootMs ?? 0);
+        if (this.#bootMs.size > BOOT_TIMES_KEPT) this.#bootMs.delete(this.#bootMs.keys().next().value ?? "");
+      },
       (err: unknown) => {
         // A server that never became ready is gone as far as metering goes (its setup time counts).
         this.#o.onGone?.(instance);

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InstanceState } from "@gantry/contracts/agents";
 import type { ModelRuntime } from "@gantry/contracts/models";
+import type { QueuePhase } from "@gantry/contracts/prediction";
 import type { Logger } from "@gantry/platform/logger";
 import { freePort } from "@gantry/platform/ports";
 import { CogClient } from "./cog-client.ts";
@@ -94,6 +95,14 @@ export class ModelInstance {
   /** Why it failed: the setup failure (with its logs) or how it died. */
   error: string | null = null;
   setupLogs = "";
+  /**
+   * Where its boot is (fetching weights, pulling the image, the model's setup) and since when:
+   * what the predictions waiting for it are told.
+   */
+  phase: Exclude<QueuePhase, "waiting_for_slot"> = "setup";
+  phaseStartedAt: Date;
+  /** What the model said so far during setup: its setup logs as the health check has them, else its output. */
+  bootLogs = "";
   /** The end of what the server process wrote to stdout and stderr. */
   output = "";
   lastUsed: Date;
@@ -125,6 +134,7 @@ export class ModelInstance {
     this.concurrency = options.concurrency;
     this.restarts = options.restarts ?? 0;
     this.lastUsed = options.now();
+    this.phaseStartedAt = this.launchedAt;
     this.ready = this.#boot();
     this.ready.catch(() => {});
   }
@@ -176,6 +186,8 @@ export class ModelInstance {
           throw new Error(`The model server exited during setup (${how}).${said ? ` Its output:\n${said}` : ""}`);
         }
         const h = await this.client.health();
+        if (h) this.#setupSaid(h.setup?.logs);
+        else if (this.#o.runtime.kind === "command") this.bootLogs = this.output;
         // UNHEALTHY: the model's own healthcheck() failed after setup; it still takes predictions.
         if (h?.status === "READY" || h?.status === "BUSY" || h?.status === "UNHEALTHY") break;
         if (!h && this.#o.runtime.kind === "url") {
@@ -213,13 +225,32 @@ export class ModelInstance {
     }
   }
 
+  #enter(phase: ModelInstance["phase"]): void {
+    if (this.phase === phase) return;
+    this.phase = phase;
+    this.phaseStartedAt = this.#o.now();
+  }
+
+  /**
+   * The server answered its health check: setup has begun (an image is pulled and started). Its
+   * setup logs are what the health check says (coglet says them during setup), else what the
+   * server process printed.
+   */
+  #setupSaid(logs: string | undefined): void {
+    this.#enter("setup");
+    this.bootLogs = logs || (this.#o.runtime.kind === "url" ? "" : this.output);
+  }
+
   async #launch(): Promise<string> {
     const rt = this.#o.runtime;
     if (rt.kind === "url") return rt.url;
     const port = await freePort();
     // A trained version's server starts from its weights (Cog's `COG_WEIGHTS`); fetching them is part of its boot.
     if (rt.weights && !this.#o.fetchWeights) throw new Error("This agent cannot fetch model weights.");
+    if (rt.weights) this.#enter("fetching_weights");
     const file = rt.weights && this.#o.fetchWeights ? await this.#o.fetchWeights(rt.weights) : null;
+    // `docker run` pulls the image when the host lacks it; setup begins when the server answers.
+    this.#enter(rt.kind === "image" ? "pulling_image" : "setup");
     const inContainer = rt.kind === "image";
     const weights = file && this.#o.weightsUrl ? this.#o.weightsUrl(this.id, file, inContainer) : file;
     const cog = cogEnv(port, this.concurrency, weights);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { PredictionEvent } from "@gantry/contracts/events";
 import type { ModelPrice } from "@gantry/contracts/models";
-import { isTerminal } from "@gantry/contracts/prediction";
+import { isTerminal, type PredictionQueue } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { type OutputUnits, type PredictUsage, usageMsgId } from "@gantry/contracts/usage";
 import { encode } from "@gantry/platform/codec";
@@ -116,6 +116,14 @@ export class RunTracker {
   assigned(note?: string): Promise<void> {
     return this.#enqueue(async () => {
       await this.#store({ type: "assign", agentId: this.#c.agentId, ...(note ? { note } : {}) });
+    });
+  }
+
+  /** The prediction still waits for its boot: where that boot is, and the setup logs it gained. */
+  waiting(queue: PredictionQueue, line?: string): Promise<void> {
+    return this.#enqueue(async () => {
+      if (this.#startedAt || this.#done) return;
+      await this.#store({ type: "queue", queue, ...(line ? { line } : {}) });
     });
   }
 

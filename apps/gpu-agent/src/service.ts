@@ -19,6 +19,7 @@ import { signingSecret } from "@gantry/platform/signing-secret";
 import { openTopology, type TopologyOptions } from "@gantry/platform/topology";
 import { jetstream } from "@nats-io/jetstream";
 import type { Msg, NatsConnection } from "@nats-io/nats-core";
+import { startBootNotes } from "./boot-notes.ts";
 import { withMemoryUsed } from "./core/hardware.ts";
 import { webhookUrlForContainer } from "./core/server-launch.ts";
 import { parseSnapshot } from "./core/snapshot.ts";
@@ -177,6 +178,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       onWeights: (req, res) => void weightsEndpoint.handle(req, res),
     },
   );
+  // Predictions waiting for a cold boot hear its phase and setup logs, once a second at most.
+  const bootNotes = startBootNotes({ runs, pool, intervalMs: 1000 });
   const runner = new Runner({
     runs,
     now,
@@ -340,6 +343,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     instances: () => pool.list(),
     async stop() {
       clearInterval(beat);
+      bootNotes.stop();
       clearInterval(idler);
       clearInterval(metering);
       clearInterval(uploadSweep);

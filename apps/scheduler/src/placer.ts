@@ -18,6 +18,7 @@ import { drainOrder, laneOf, placementCandidates } from "./core/dispatch.ts";
 import { FairQueue } from "./core/fair-queue.ts";
 import { type DrainPlan, drainLane } from "./core/lane-drain.ts";
 import type { Candidate, PlacementJob, ScalePolicy } from "./core/placement.ts";
+import { DrainRates, estimateStartMs, shouldRewrite, type WaitWritten, waitLine } from "./core/wait-estimate.ts";
 import { readHeartbeats } from "./heartbeats.ts";
 import { placementKey } from "./reaper.ts";
 
@@ -66,6 +67,8 @@ interface Waiting {
   /** Being tried right now: the sweep leaves it alone. */
   busy: boolean;
   waited: boolean;
+  /** Its queue position as last written to its record, and when it began waiting. */
+  wait?: WaitWritten & { since: string };
 }
 
 interface Send {
@@ -103,10 +106,7 @@ export function startPlacer(d: PlacerDeps) {
     return v;
   };
 
-  const note = (id: string, line: string) =>
-    void d.store.transition(id, { type: "note", line }).catch((err: unknown) => {
-      d.log.warn("could not note the wait", { id, err: String(err) });
-    });
+  const rates = new DrainRates();
 
   /**
    * What to do with a lane's head: end it (deadline passed, version gone, canceled while it
@@ -209,6 +209,7 @@ export function startPlacer(d: PlacerDeps) {
       // Accepted: from here it is that agent's, and is never offered elsewhere. The placement is
       // durable before the queue lets go of it, so if this agent dies the reaper finds it.
       await placed(w, c.agentId, reply.incarnation);
+      if (w.waited) rates.placed(w.lane, d.now().getTime());
       if (!c.warm) assume(c.agentId, p.job, p.version.concurrency);
       d.onPlaced?.({
         predictionId: item.prediction_id,
@@ -245,21 +246,47 @@ export function startPlacer(d: PlacerDeps) {
     setTimeout(() => void drain(w.lane), 20);
   };
 
-  /** Tells every prediction of the lane that now waits why, once. */
+  /**
+   * Tells the predictions of a lane that waits why, their place in it and when they should start
+   * (the record's `queue` and a line in its logs): once when they begin to wait, then as they move
+   * up, each at most every few seconds (`shouldRewrite`).
+   */
   const noteWaits = (lane: string) => {
-    let ahead = 0;
-    for (const w of queue.items()) {
-      if (w.lane !== lane) continue;
-      if (!w.waited) {
-        w.waited = true;
-        const where = ahead > 0 ? ` (${ahead} ahead)` : "";
-        note(
-          w.item.prediction_id,
-          `Queued: waiting for a free ${w.item.hardware} instance of ${w.item.model}${where}.`,
-        );
-      }
-      ahead++;
+    const waiting = queue.ordered(lane);
+    const head = waiting[0];
+    if (!head) return;
+    const t = d.now();
+    const nowMs = t.getTime();
+    const { warm, bootMs } = versionBoots(head.item.version_id);
+    for (const [ahead, w] of waiting.entries()) {
+      if (w.busy || !shouldRewrite(w.wait, ahead, nowMs)) continue;
+      const first = !w.waited;
+      w.waited = true;
+      const since = w.wait?.since ?? t.toISOString();
+      w.wait = { position: ahead, atMs: nowMs, since };
+      const startMs = estimateStartMs({ ahead, nowMs, drainIntervalMs: rates.intervalMs(lane), warm, bootMs });
+      const { hardware, model, prediction_id: id } = w.item;
+      const line = waitLine({ first, hardware, model, ahead, startMs, nowMs });
+      const estimated = startMs === null ? null : new Date(startMs).toISOString();
+      const wait = { position: ahead, estimated_start_at: estimated, phase: "waiting_for_slot" as const };
+      void d.store
+        .transition(id, { type: "queue", queue: { ...wait, phase_started_at: since }, line })
+        .catch((err: unknown) => d.log.warn("could not note the wait", { id, err: String(err) }));
     }
+  };
+
+  /** Whether a version has an instance anywhere, and its slowest recent boot (from heartbeats). */
+  const versionBoots = (versionId: string) => {
+    let warm = false;
+    let bootMs: number | null = null;
+    for (const hb of d.agents.values()) {
+      for (const i of hb.instances) {
+        if (i.version_id !== versionId) continue;
+        if (i.state === "ready" || i.state === "busy" || i.state === "booting") warm = true;
+        if (typeof i.boot_ms === "number") bootMs = Math.max(bootMs ?? 0, i.boot_ms);
+      }
+    }
+    return { warm, bootMs };
   };
 
   /**
@@ -361,6 +388,8 @@ export function startPlacer(d: PlacerDeps) {
       }
     }
     kick();
+    // Positions move as lanes drain: the waiting hear it (rate-limited per prediction).
+    for (const lane of queue.lanes()) noteWaits(lane);
   };
   const sweeper = setInterval(() => void sweep().catch(() => {}), 1000);
   const toucher = setInterval(() => {

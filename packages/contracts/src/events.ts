@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PredictionRecord, PredictionStatus } from "./prediction.ts";
+import { PredictionQueue, PredictionRecord, PredictionStatus } from "./prediction.ts";
 
 /**
  * One event on a prediction's event subject. Each carries the status it was published under,
@@ -10,6 +10,11 @@ export const PredictionEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("output"), index: z.number().int().nonnegative(), data: z.unknown() }),
   /** New log text (a delta, not the whole log). */
   z.object({ type: z.literal("logs"), data: z.string() }),
+  /**
+   * Why the prediction still waits (its queue position, its cold boot's phase), with a line for
+   * readers that only know Replicate's events (SSE shows it as a `logs` event).
+   */
+  z.object({ type: z.literal("queue"), queue: PredictionQueue, line: z.string() }),
   z.object({
     type: z.literal("done"),
     status: PredictionStatus,

@@ -22,29 +22,34 @@ const SHOWN_KEYS = [...REQUIRED_KEYS, "logs", "source", "started_at", "completed
 
 const VERSION = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa";
 
-describe.each(["prediction.succeeded.json", "prediction.starting.json"])("golden %s", (name) => {
-  const golden = fixture(name);
+describe.each(["prediction.succeeded.json", "prediction.starting.json", "prediction.waiting.json"])(
+  "golden %s",
+  (name) => {
+    const golden = fixture(name);
+    /** Gantry's `queue` extension, shown only while a prediction waits. */
+    const extensions = "queue" in golden ? ["queue"] : [];
 
-  it("parses with Prediction unchanged, with no unknown keys", () => {
-    expect(Prediction.parse(golden)).toEqual(golden);
-    expect(Prediction.strict().safeParse(golden).success).toBe(true);
-  });
+    it("parses with Prediction unchanged, with no unknown keys", () => {
+      expect(Prediction.parse(golden)).toEqual(golden);
+      expect(Prediction.strict().safeParse(golden).success).toBe(true);
+    });
 
-  it("has exactly the §3.2 key set", () => {
-    expect(Object.keys(golden).sort()).toEqual(SHOWN_KEYS);
-    for (const key of REQUIRED_KEYS) expect(golden).toHaveProperty(key);
-    expect(Object.keys(golden.urls as object).sort()).toEqual(["cancel", "get", "web"]);
-  });
+    it("has exactly the §3.2 key set", () => {
+      expect(Object.keys(golden).sort()).toEqual([...SHOWN_KEYS, ...extensions].sort());
+      for (const key of REQUIRED_KEYS) expect(golden).toHaveProperty(key);
+      expect(Object.keys(golden.urls as object).sort()).toEqual(["cancel", "get", "web"]);
+    });
 
-  it("uses a 26-character id, a 64-hex version and absolute urls", () => {
-    const p = Prediction.parse(golden);
-    expect(p.id).toMatch(/^[a-z0-9]{26}$/);
-    expect(p.version).toMatch(/^[0-9a-f]{64}$/);
-    expect(new URL(p.urls.get).pathname).toBe(`/v1/predictions/${p.id}`);
-    expect(p.urls.cancel).toBe(`${p.urls.get}/cancel`);
-    expect(new URL(p.urls.web).pathname).toBe(`/p/${p.id}`);
-  });
-});
+    it("uses a 26-character id, a 64-hex version and absolute urls", () => {
+      const p = Prediction.parse(golden);
+      expect(p.id).toMatch(/^[a-z0-9]{26}$/);
+      expect(p.version).toMatch(/^[0-9a-f]{64}$/);
+      expect(new URL(p.urls.get).pathname).toBe(`/v1/predictions/${p.id}`);
+      expect(p.urls.cancel).toBe(`${p.urls.get}/cancel`);
+      expect(new URL(p.urls.web).pathname).toBe(`/p/${p.id}`);
+    });
+  },
+);
 
 describe("golden prediction states", () => {
   it("succeeded: finished, with output and both metrics", () => {
@@ -58,6 +63,22 @@ describe("golden prediction states", () => {
   it("starting: null timestamps and output, empty metrics", () => {
     const p = Prediction.parse(fixture("prediction.starting.json"));
     expect(p).toMatchObject({ status: "starting", started_at: null, completed_at: null, output: null, metrics: {} });
+  });
+});
+
+describe("Prediction's queue extension", () => {
+  it("waiting: its place, estimated start and phase; unknown phases refused", () => {
+    const p = Prediction.parse(fixture("prediction.waiting.json"));
+    expect(p.status).toBe("starting");
+    expect(p.queue).toEqual({
+      position: 2,
+      estimated_start_at: "2026-01-01T00:00:43.000Z",
+      phase: "waiting_for_slot",
+      phase_started_at: "2026-01-01T00:00:01.000Z",
+    });
+    const golden = fixture("prediction.waiting.json");
+    const bad = { ...golden, queue: { ...(golden.queue as object), phase: "queued" } };
+    expect(Prediction.safeParse(bad).success).toBe(false);
   });
 });
 

@@ -23,6 +23,28 @@ export type PredictionMetrics = z.infer<typeof PredictionMetrics>;
 
 export const PredictionSource = z.enum(["api", "web"]);
 
+/**
+ * Where a `starting` prediction's cold boot is: waiting for a free slot (queued in the scheduler),
+ * pulling its model server's image, fetching its weights, or the model's own `setup()`.
+ */
+export const QueuePhase = z.enum(["waiting_for_slot", "pulling_image", "fetching_weights", "setup"]);
+export type QueuePhase = z.infer<typeof QueuePhase>;
+
+/**
+ * A Gantry extension (fal's queue position): why a `starting` prediction has not started yet. Shown
+ * only while it is `starting`; gone once it is `processing`. Clients that do not know it ignore it
+ * (the official client ignores unknown fields).
+ */
+export const PredictionQueue = z.object({
+  /** Predictions ahead of it in its queue (0: next); null once it is placed (booting). */
+  position: z.number().int().nonnegative().nullable(),
+  /** When it is expected to start, from recent boots and how fast its queue drains; null: unknown. */
+  estimated_start_at: Timestamp.nullable(),
+  phase: QueuePhase,
+  phase_started_at: Timestamp,
+});
+export type PredictionQueue = z.infer<typeof PredictionQueue>;
+
 /** Inputs are JSON objects; values are model-defined. */
 export const PredictionInput = z.record(z.string(), z.unknown());
 export type PredictionInput = z.infer<typeof PredictionInput>;
@@ -80,6 +102,8 @@ export const PredictionRecord = z.object({
   stream_token: z.string().nullable(),
   /** Secret input names, redacted whenever the prediction is shown. */
   secret_fields: z.array(z.string()),
+  /** Why it waits, while `starting` (see {@link PredictionQueue}); absent otherwise. */
+  queue: PredictionQueue.optional(),
   /** A training (`/v1/trainings`) rather than a prediction; absent in older records: a prediction. */
   kind: z.enum(["prediction", "training"]).optional(),
   /** A training's destination model, `owner/name`, where its trained version is created. */
@@ -113,5 +137,7 @@ export const Prediction = z.object({
     stream: z.url().optional(),
   }),
   metrics: PredictionMetrics,
+  /** Gantry extension: only while `starting` and known (see {@link PredictionQueue}). */
+  queue: PredictionQueue.optional(),
 });
 export type Prediction = z.infer<typeof Prediction>;

@@ -372,3 +372,49 @@ describe("applyTransition: the model's start as the agent measured it", () => {
     expect(completed?.completed_at).toBe(at(5_120).toISOString());
   });
 });
+
+describe("applyTransition: queue", () => {
+  const waiting = {
+    position: 2,
+    estimated_start_at: at(30_000).toISOString(),
+    phase: "waiting_for_slot" as const,
+    phase_started_at: at(500).toISOString(),
+  };
+  const setup = {
+    position: null,
+    estimated_start_at: null,
+    phase: "setup" as const,
+    phase_started_at: at(9_000).toISOString(),
+  };
+
+  it("says where a starting prediction waits, with its line in the logs, and skips repeats", () => {
+    const queued = applyTransition(record(), { type: "queue", queue: waiting, line: "Queued: 2 ahead." });
+    expect(queued?.queue).toEqual(waiting);
+    expect(queued?.logs).toBe("Queued: 2 ahead.\n");
+    expect(applyTransition(queued!, { type: "queue", queue: waiting, line: "Queued: 2 ahead." })).toBeNull();
+    const moved = applyTransition(queued!, { type: "queue", queue: { ...waiting, position: 1 } });
+    expect(moved?.queue?.position).toBe(1);
+    expect(moved?.logs).toBe("Queued: 2 ahead.\n");
+  });
+
+  it("lets no late scheduler note overwrite the phase of the agent that has it", () => {
+    const booting = applyTransition(record({ agent_id: "agent-1" }), {
+      type: "queue",
+      queue: setup,
+      line: "[setup] x",
+    });
+    expect(booting?.queue?.phase).toBe("setup");
+    expect(applyTransition(booting!, { type: "queue", queue: waiting, line: "Queued: 2 ahead." })).toBeNull();
+  });
+
+  it("is gone with the start, any end, and a return to the queue; never set once processing", () => {
+    const queued = record({ queue: setup, agent_id: "agent-1", logs: "[setup] loading\n" });
+    for (const t of ALL_TRANSITIONS) {
+      const next = applyTransition(queued, t);
+      if (next && next.status !== "starting") expect(next.queue, t.type).toBeUndefined();
+    }
+    expect(applyTransition(queued, { type: "unassign" })?.queue).toBeUndefined();
+    expect(applyTransition(queued, { type: "start", at: at(10_000) })?.logs).toBe("");
+    expect(applyTransition(processing(), { type: "queue", queue: setup, line: "late" })).toBeNull();
+  });
+});

@@ -1,10 +1,15 @@
-import { isTerminal, type PredictionRecord } from "@gantry/contracts/prediction";
+import { isTerminal, type PredictionQueue, type PredictionRecord } from "@gantry/contracts/prediction";
 
 /** Everything that can happen to a stored prediction. */
 export type Transition =
   | { type: "assign"; agentId: string; note?: string }
   /** Why a `starting` prediction waits (queued, booting): a line in its logs until it starts. */
   | { type: "note"; line: string }
+  /**
+   * Why a `starting` prediction still waits: its queue position and estimated start, or its cold
+   * boot's phase; `line` (a wait note, or setup logs of the boot that serves it) goes into its logs.
+   */
+  | { type: "queue"; queue: PredictionQueue; line?: string }
   /** The model server accepted it; `agentId` records where it runs. */
   | { type: "start"; at: Date; agentId?: string }
   /** `startedAt`: when the model started, as the agent measured it (when its own start write was lost). */
@@ -50,6 +55,16 @@ const seconds = (from: string, to: Date) =>
  * not apply (terminal states are final; a late progress snapshot never shrinks output or logs).
  */
 export function applyTransition(record: PredictionRecord, t: Transition): PredictionRecord | null {
+  const next = transitioned(record, t);
+  // The queue extension describes a `starting` prediction only: it goes with the first other status.
+  if (next?.queue && next.status !== "starting") {
+    const { queue: _, ...rest } = next;
+    return rest;
+  }
+  return next;
+}
+
+function transitioned(record: PredictionRecord, t: Transition): PredictionRecord | null {
   if (t.type === "remove_data") {
     if (!isTerminal(record.status) || record.data_removed) return null;
     return { ...record, input: {}, output: null, logs: "", data_removed: true };
@@ -68,8 +83,12 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
         logs: `${record.logs}${record.logs && !record.logs.endsWith("\n") ? "\n" : ""}${t.note}\n`,
       };
     }
-    case "unassign":
-      return record.status === "starting" && record.agent_id !== null ? { ...record, agent_id: null } : null;
+    case "unassign": {
+      if (record.status !== "starting" || record.agent_id === null) return null;
+      // Back to the queue: the boot it waited for is gone, and the scheduler says anew why it waits.
+      const { queue: _, ...rest } = record;
+      return { ...rest, agent_id: null };
+    }
     case "assign":
       if (record.agent_id === t.agentId) return null;
       return { ...record, agent_id: t.agentId, logs: t.note ? withNote(record, t.note) : record.logs };
@@ -77,6 +96,14 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
       return record.status === "starting" && !record.logs.endsWith(`${t.line}\n`)
         ? { ...record, logs: withNote(record, t.line) }
         : null;
+    case "queue": {
+      if (record.status !== "starting") return null;
+      // A late queue note of the scheduler's must not overwrite the boot phase of the agent that has it.
+      if (t.queue.phase === "waiting_for_slot" && record.agent_id !== null) return null;
+      const line = t.line && !record.logs.endsWith(`${t.line}\n`) ? t.line : undefined;
+      if (!line && sameQueue(record.queue, t.queue)) return null;
+      return { ...record, queue: t.queue, logs: line ? withNote(record, line) : record.logs };
+    }
     case "start":
       if (record.status !== "starting") return null;
       return {
@@ -141,6 +168,16 @@ export function applyTransition(record: PredictionRecord, t: Transition): Predic
         metrics: { ...record.metrics, predict_time: 0, total_time: seconds(record.created_at, t.at) },
       };
   }
+}
+
+function sameQueue(a: PredictionQueue | undefined, b: PredictionQueue): boolean {
+  return (
+    a !== undefined &&
+    a.phase === b.phase &&
+    a.position === b.position &&
+    a.estimated_start_at === b.estimated_start_at &&
+    a.phase_started_at === b.phase_started_at
+  );
 }
 
 /** Whether a prediction has produced output yet (an iterator's empty list counts as none). */

@@ -66,6 +66,8 @@ export class PredictionStore {
       try {
         const revision = await this.#kv.update(id, encode(next), current.revision);
         this.#notify(next, revision);
+        // A lost queue event costs a stream reader one wait note; the record has it all the same.
+        if (t.type === "queue") await this.#publishQueue(current.record, next, revision).catch(() => {});
         if (isTerminal(next.status) && !isTerminal(current.record.status)) await this.#publishDone(next);
         return { record: next, revision, changed: true };
       } catch (err) {
@@ -95,6 +97,17 @@ export class PredictionStore {
       jobs.push(this.#js.publish(subjects.webhookCompleted(), encode(job), { msgID: `${record.id}:completed` }));
     }
     await Promise.all(jobs);
+  }
+
+  /**
+   * Stream readers hear why a prediction waits: its queue state, and the line its logs gained (the
+   * SSE stream shows that line as a `logs` event; none when it gained none).
+   */
+  async #publishQueue(before: PredictionRecord, record: PredictionRecord, revision: number): Promise<void> {
+    if (!record.queue) return;
+    const gained = record.logs.length > before.logs.length ? record.logs.slice(before.logs.length) : "";
+    const event: PredictionEvent = { type: "queue", queue: record.queue, line: gained.replace(/\n$/, "") };
+    await this.#js.publish(subjects.events(record.id), encode(event), { msgID: `${record.id}:queue:${revision}` });
   }
 
   #notify(record: PredictionRecord, revision: number): void {

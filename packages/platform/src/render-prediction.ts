@@ -36,6 +36,7 @@ export function renderPrediction(r: PredictionRecord, baseUrl: string): Predicti
       ...(r.streams && r.stream_token ? { stream: `${baseUrl}/v1/streams/${r.id}/${r.stream_token}` } : {}),
     },
     metrics: r.metrics,
+    ...(r.queue && r.status === "starting" ? { queue: r.queue } : {}),
   };
 }
 

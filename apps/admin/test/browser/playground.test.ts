@@ -167,4 +167,28 @@ describe("playground", () => {
     await shot(page, "dashboard");
     await page.close();
   });
+  it("a waiting prediction's page says where it waits: its phase and its place in the queue", async () => {
+    // Every slot of the agent (4, one prediction each) held by a long prediction; two more wait.
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await p.api("/v1/models/gantry/test/predictions", {
+        method: "POST",
+        body: JSON.stringify({ input: { tokens: 1, sleep_ms: 60_000 } }),
+      });
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    const last = ids.at(-1) ?? "";
+    try {
+      const page = await user.newPage();
+      await page.goto(`${p.admin.url}/p/${last}`);
+      const note = await page.waitForSelector("[data-testid=prediction] [data-testid=queue]", { timeout: 30_000 });
+      expect(await note.getAttribute("data-phase")).toBe("waiting_for_slot");
+      expect(await note.textContent()).toMatch(/^Waiting for a free slot · (next in line|\d+ ahead)/);
+      expect(await page.textContent("[data-testid=prediction] .status")).toBe("starting");
+      await shot(page, "prediction-waiting");
+      await page.close();
+    } finally {
+      for (const id of ids) await p.api(`/v1/predictions/${id}/cancel`, { method: "POST" });
+    }
+  });
 });

@@ -10,6 +10,8 @@ export interface SseFrame {
 /**
  * The SSE frames for one stored event. Output items that are not strings (file URLs are, objects
  * are not) are sent as JSON. A failed prediction ends with `error` then `done {"reason":"error"}`.
+ * Why a prediction waits (`queue`) is sent as the `logs` line it added: Replicate's clients know
+ * only its four events (Python's and Go's reject others), so SSE carries no event of its own.
  */
 export function sseFrames(event: PredictionEvent, id: string): SseFrame[] {
   switch (event.type) {
@@ -17,6 +19,8 @@ export function sseFrames(event: PredictionEvent, id: string): SseFrame[] {
       return [{ event: "output", data: typeof event.data === "string" ? event.data : JSON.stringify(event.data), id }];
     case "logs":
       return [{ event: "logs", data: event.data, id }];
+    case "queue":
+      return event.line ? [{ event: "logs", data: `${event.line}\n`, id }] : [];
     case "done":
       if (event.status === "failed") {
         return [

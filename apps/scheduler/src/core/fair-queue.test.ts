@@ -15,6 +15,9 @@ describe("FairQueue", () => {
     q.push("L", "other", "other-0");
     q.push("L", "small", "small-1");
     expect(q.size).toBe(8);
+    const served = ["burst-0", "small-0", "other-0", "burst-1", "small-1", "burst-2", "burst-3", "burst-4"];
+    expect(q.ordered("L")).toEqual(served);
+    expect(q.ordered("elsewhere")).toEqual([]);
     expect(drain(q, "L")).toEqual([
       "burst-0",
       "small-0",

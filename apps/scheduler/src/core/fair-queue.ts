@@ -99,6 +99,20 @@ export class FairQueue<T> {
     return n;
   }
 
+  /** A lane's items in the order it serves them (accounts in turn): an item's index is how many are ahead of it. */
+  ordered(lane: string): T[] {
+    const queues = [...(this.#lanes.get(lane)?.values() ?? [])];
+    const out: T[] = [];
+    const depth = this.depth(lane);
+    for (let round = 0; out.length < depth; round++) {
+      for (const queue of queues) {
+        const item = queue[round];
+        if (item !== undefined) out.push(item);
+      }
+    }
+    return out;
+  }
+
   lanes(): string[] {
     return [...this.#lanes.keys()];
   }

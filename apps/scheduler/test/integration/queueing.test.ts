@@ -1,3 +1,4 @@
+import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { STREAMS, subjects } from "@gantry/contracts/subjects";
 import { UsageEvent } from "@gantry/contracts/usage";
 import { decode, encode } from "@gantry/platform/codec";
@@ -36,12 +37,17 @@ describe("queueing with a real agent and nats-server", () => {
       await enqueue(nc, store, burst);
       const last = burst.at(-1)!;
       let note = "";
+      let queue: PredictionRecord["queue"];
       for (let i = 0; i < 100 && !note; i++) {
         const r = (await store.get(last.id))?.record;
-        if (r?.status === "starting" && r.logs) note = r.logs;
+        if (r?.status === "starting" && r.logs) ({ logs: note, queue } = r);
         else await new Promise((r) => setTimeout(r, 10));
       }
-      expect(note).toMatch(/^Queued: waiting for a free cpu instance of gantry\/test/);
+      expect(note).toMatch(/^Queued: waiting for a free cpu instance of gantry\/test \(\d ahead\)/);
+      // The record says it too: its place in the lane (the burst's first runs, the rest wait in order).
+      expect(queue?.phase).toBe("waiting_for_slot");
+      expect(queue?.position).toBeGreaterThanOrEqual(1);
+      expect(queue?.position).toBeLessThanOrEqual(8);
 
       const small = record(newId("small"), { sleep_ms: 60 }, { account_id: "small" });
       await enqueue(nc, store, [small]);
@@ -56,6 +62,7 @@ describe("queueing with a real agent and nats-server", () => {
       expect(burstLeftBehind).toBeGreaterThanOrEqual(5);
       // Logs of a started prediction are the model's own: the wait notes are gone.
       expect(done.find((r) => r.id === last.id)?.logs).not.toContain("Queued");
+      expect(done.filter((r) => r.queue !== undefined)).toEqual([]);
     } finally {
       await scheduler.stop();
       await agent.close();

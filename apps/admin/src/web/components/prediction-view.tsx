@@ -1,3 +1,4 @@
+import type { PredictionQueue } from "@gantry/contracts/prediction";
 import { useEffect, useState } from "react";
 import { api, type Prediction } from "../api.ts";
 import { duration, seconds } from "../format.ts";
@@ -18,6 +19,27 @@ export interface ShownPrediction {
   started_at: string | null;
   completed_at: string | null;
   metrics: { predict_time?: number; total_time?: number };
+  /** Why a `starting` prediction waits (Gantry's extension of the public object). */
+  queue?: PredictionQueue;
+}
+
+const PHASES: Record<PredictionQueue["phase"], string> = {
+  waiting_for_slot: "Waiting for a free slot",
+  pulling_image: "Pulling the model's image",
+  fetching_weights: "Fetching the model's weights",
+  setup: "Model setup",
+};
+
+/** Where a waiting prediction is: its phase, its place in the queue, when it should start. */
+function QueueNote({ queue }: { queue: PredictionQueue }) {
+  const eta = queue.estimated_start_at ? Math.max(0, Date.parse(queue.estimated_start_at) - Date.now()) : null;
+  return (
+    <p className="muted" data-testid="queue" data-phase={queue.phase}>
+      {PHASES[queue.phase]}
+      {queue.position !== null ? ` · ${queue.position === 0 ? "next in line" : `${queue.position} ahead`}` : ""}
+      {eta !== null ? ` · starting in about ${duration(eta)}` : ""}
+    </p>
+  );
 }
 
 const TERMINAL = ["succeeded", "failed", "canceled", "aborted"];
@@ -69,6 +91,7 @@ export function PredictionView({ p, text, logs }: { p: ShownPrediction; text?: s
         <Link to={`/p/${p.id}`}>/p/{p.id}</Link>
         <span className="muted">{p.model}</span>
       </div>
+      {p.status === "starting" && p.queue ? <QueueNote queue={p.queue} /> : null}
       <h3>Output</h3>
       <Output output={p.output} text={text ?? null} />
       {p.error ? <p className="error">{p.error}</p> : null}
@@ -127,9 +150,17 @@ export function useLivePrediction(id: string, initial?: Prediction) {
       if (!url) return poll();
       let out = "";
       let log = first.logs;
-      // Output or logs mean the model runs: the record says so too, but is only read again at the end.
+      // Output means the model runs: the record says so too, but is only read again at the end.
       const running = () => setP((old) => (old && old.status === "starting" ? { ...old, status: "processing" } : old));
+      // While it waits, the record is read each second: it says where (`queue`), and when it starts.
+      const whileStarting = async () => {
+        const next = await read();
+        if (!live) return;
+        setP((old) => (old && old.status !== "starting" ? old : next));
+        if (next.status === "starting") timer = setTimeout(() => void whileStarting().catch(fail), 1000);
+      };
       es = new EventSource(url);
+      if (first.status === "starting") timer = setTimeout(() => void whileStarting().catch(fail), 1000);
       es.addEventListener("output", (e) => {
         out += (e as MessageEvent<string>).data;
         setText(out);
@@ -139,7 +170,6 @@ export function useLivePrediction(id: string, initial?: Prediction) {
         const line = (e as MessageEvent<string>).data;
         log += line.endsWith("\n") ? line : `${line}\n`;
         setLogs(log);
-        running();
       });
       es.addEventListener("done", () => {
         es?.close();
