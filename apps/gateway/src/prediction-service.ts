@@ -75,7 +75,7 @@ export class PredictionService {
   constructor(deps: GatewayDeps) {
     this.#d = deps;
     this.store = new PredictionStore(deps.buckets.predictions, deps.nc);
-    this.registry = new Registry(deps.buckets);
+    this.registry = new Registry(deps.buckets, { backfill: true });
     this.#js = jetstream(deps.nc);
     const ttl = deps.cacheTtlMs ?? 2000;
     const clock = () => deps.now().getTime();
