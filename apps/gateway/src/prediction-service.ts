@@ -15,10 +15,12 @@ import { cancelPrediction } from "@gantry/platform/cancel-prediction";
 import { decode, encode } from "@gantry/platform/codec";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
+import { startHop } from "@gantry/platform/trace-context";
 import { trainerVersionId } from "@gantry/platform/trainer";
 import { checkWebhookUrl } from "@gantry/platform/webhook-url";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/nats-core";
+import { SpanStatusCode } from "@opentelemetry/api";
 import { extractDataUrls, jsonBytes } from "./core/data-url-inputs.ts";
 import { inputSpec, problemDetail, validateInput } from "./core/input-schema.ts";
 import type { VersionRef } from "./core/version-ref.ts";
@@ -201,8 +203,15 @@ export class PredictionService {
     billing: "predict" | "uptime",
     trainer: VersionRecord | null,
     price: ModelPrice | null,
-    traceparent?: string,
+    incomingTrace?: string,
   ): Promise<void> {
+    // The gateway's hop of the prediction's trace: what the scheduler and the agent carry on.
+    const hop = startHop("gantry.prediction.enqueue", incomingTrace, {
+      "gantry.prediction_id": record.id,
+      "gantry.model": record.model,
+      "gantry.hardware": record.hardware,
+    });
+    const traceparent = hop.traceparent;
     const item: WorkItem = {
       prediction_id: record.id,
       account_id: record.account_id,
@@ -228,9 +237,12 @@ export class PredictionService {
         timeout: ENQUEUE_TIMEOUT_MS,
       });
     } catch (cause) {
+      hop.span.setStatus({ code: SpanStatusCode.ERROR });
       throw (
         natsOutage(cause) ?? new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause })
       );
+    } finally {
+      hop.span.end();
     }
   }
 

@@ -25,6 +25,8 @@ export const modelKey = (owner: string, name: string) => `${owner}/${name}`;
  * `idx.<owner>/<name>.*` matches that model's entries only, dotted names included.
  */
 export const versionIndexKey = (model: string, versionId: string) => `idx.${model}.${versionId}`;
+/** A version's own key (its id), not an index entry or a marker. */
+const isVersionKey = (key: string) => /^[0-9a-f]{64}$/.test(key);
 /** Set once every version stored before the index has been indexed. */
 export const VERSION_INDEX_MIGRATED = "_migrations.version-index";
 
@@ -175,8 +177,9 @@ export class Registry {
   async listVersions(owner: string, name: string): Promise<VersionRecord[]> {
     const model = modelKey(owner, name);
     const mine = (v: VersionRecord) => v.model === model && !v.trainer_of;
-    if (!(await this.#versionIndexReady()))
-      return (await this.#all(this.#b.versions, VersionRecord, "version")).filter(mine);
+    if (!(await this.#versionIndexReady())) {
+      return (await this.#all(this.#b.versions, VersionRecord, "version", isVersionKey)).filter(mine);
+    }
     const prefix = versionIndexKey(model, "");
     const ids = (await listKeys(this.#b.versions, `${prefix}*`)).map((k) => k.slice(prefix.length));
     const out: VersionRecord[] = [];
@@ -199,7 +202,7 @@ export class Registry {
         this.#versionsIndexed = null; // looked at again by the next listing
         return false;
       }
-      const ids = (await listKeys(versions)).filter((k) => /^[0-9a-f]{64}$/.test(k));
+      const ids = (await listKeys(versions)).filter(isVersionKey);
       for (let i = 0; i < ids.length; i += 64) {
         const batch = await Promise.all(ids.slice(i, i + 64).map((id) => this.getVersion(id).catch(() => null)));
         for (const v of batch) if (v && !v.trainer_of) await versions.put(versionIndexKey(v.model, v.id), "");
@@ -223,9 +226,13 @@ export class Registry {
     if (weights) await this.#b.objects.delete(weights).catch(() => undefined);
   }
 
-  async #all<S extends z.ZodType>(kv: KV, schema: S, what: string): Promise<z.output<S>[]> {
-    const keys: string[] = [];
-    for (const k of await listKeys(kv)) keys.push(k);
+  async #all<S extends z.ZodType>(
+    kv: KV,
+    schema: S,
+    what: string,
+    isRecordKey: (key: string) => boolean = () => true,
+  ): Promise<z.output<S>[]> {
+    const keys = (await listKeys(kv)).filter(isRecordKey);
     const out: z.output<S>[] = [];
     // A key deleted between listing and reading is left out.
     for (let i = 0; i < keys.length; i += 64) {
