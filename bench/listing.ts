@@ -7,7 +7,7 @@ import { FilesService } from "@gantry/gateway/files-service";
 import { ModelsService } from "@gantry/gateway/models-service";
 import { PredictionService } from "@gantry/gateway/prediction-service";
 import { decode, encode } from "@gantry/platform/codec";
-import { indexFile } from "@gantry/platform/file-index";
+import { fileIndexKey } from "@gantry/platform/file-index";
 import { sha256Hex } from "@gantry/platform/ids";
 import { listKeys } from "@gantry/platform/kv-keys";
 import { silentLogger } from "@gantry/platform/logger";
@@ -128,7 +128,7 @@ export async function benchListing(options: Options = {}): Promise<string> {
   const fileEntries: [string, Uint8Array | string][] = [];
   const addFile = (account: string, n: number) => {
     const id = `f${String(n).padStart(25, "0")}`;
-    fileEntries.push([`idx.${account}.${id}`, id], [id, encode(fileRecord(id, account))]);
+    fileEntries.push([fileIndexKey(account, id), id], [id, encode(fileRecord(id, account))]);
   };
   const depEntries: [string, Uint8Array | string][] = [];
   const indexEntries: [string, Uint8Array | string][] = [];
