@@ -1,11 +1,12 @@
 import { cpus } from "node:os";
 import { benchBilling } from "./billing.ts";
 import { benchCog } from "./cog.ts";
+import { benchListing } from "./listing.ts";
 import { benchPlacement } from "./placement.ts";
 import { benchPredictions } from "./predictions.ts";
 import { benchStreaming } from "./streaming.ts";
 
-/** `npm run bench [predictions|cog|streaming|placement|billing]…`: prints markdown tables; copy them into docs/benchmarks.md. */
+/** `npm run bench [predictions|cog|streaming|placement|billing|listing]…`: prints markdown tables; copy them into docs/benchmarks.md. */
 const only = new Set(process.argv.slice(2));
 const want = (name: string) => only.size === 0 || only.has(name);
 const header = `## Run of ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n`;
@@ -23,4 +24,5 @@ if (want("placement")) {
   for (const rate of [10, 40]) process.stdout.write(`${await benchPlacement({ ...load, rate })}\n`);
 }
 if (want("billing")) process.stdout.write(`${await benchBilling()}\n`);
+if (want("listing")) process.stdout.write(`${await benchListing()}\n`);
 process.exit(0);

@@ -49,7 +49,7 @@ const problem = (err: AppError) => {
  */
 export function createApp(deps: GatewayDeps) {
   const svc = new PredictionService(deps);
-  const hub = new StreamHub(deps.nc, deps.log);
+  const hub = new StreamHub(deps.nc, deps.log, deps.onReaders);
   const tokens = new TtlCache<string | null>(deps.cacheTtlMs ?? 2000, () => deps.now().getTime());
   const nats = new NatsAvailability(deps.nc);
   const app = new Hono<GatewayEnv>();

@@ -18,6 +18,8 @@ export interface GatewayDeps {
   runtime?: "node" | "workerd";
   /** Told of every answered request (the Node adapter counts them for Prometheus). */
   observe?: (o: RequestObservation) => void;
+  /** Told when a stream reader starts (+1) and stops (-1) following a prediction (metrics). */
+  onReaders?: (kind: "sse" | "ws", delta: 1 | -1) => void;
   nc: NatsConnection;
   buckets: Buckets;
   now: () => Date;

@@ -132,6 +132,7 @@ export class FilesService implements FileLookup {
       expires_at: new Date(now.getTime() + FILE_TTL_MS).toISOString(),
     };
     try {
+      await indexFile(this.#d.buckets.files, accountId, f.id); // first: a dangling entry is skipped
       await this.#d.buckets.files.create(f.id, encode(FileRecord.parse(record)));
     } catch (err) {
       await this.#d.buckets.objects.delete(f.id).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from "@gantry/platform/metrics";
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Registry } from "@gantry/platform/metrics";
 import type { RequestObservation } from "./deps.ts";
 
 /**
@@ -24,4 +24,21 @@ export function requestMetrics(registry: Registry): (o: RequestObservation) => v
     requests.inc({ method: o.method, route: o.route, status: String(o.status) });
     duration.observe({ method: o.method, route: o.route }, o.seconds);
   };
+}
+
+/**
+ * `gantry_stream_readers{kind}`: readers following a prediction right now, by `sse` (streams and
+ * OpenAI-compatible streamed answers) and `ws` (WebSocket subscriptions).
+ */
+export function readerMetrics(registry: Registry): (kind: "sse" | "ws", delta: 1 | -1) => void {
+  const readers = new Gauge({
+    name: "gantry_stream_readers",
+    help: "Readers following a prediction's events, by sse or ws",
+    labelNames: ["kind"],
+    registers: [registry],
+  });
+  // Both kinds exist from the start, so a dashboard shows 0 rather than no data.
+  readers.set({ kind: "sse" }, 0);
+  readers.set({ kind: "ws" }, 0);
+  return (kind, delta) => readers.inc({ kind }, delta);
 }

@@ -10,7 +10,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { answerClientErrors } from "./client-errors.ts";
 import { env } from "./env.ts";
-import { requestMetrics } from "./metrics-node.ts";
+import { readerMetrics, requestMetrics } from "./metrics-node.ts";
 import { attachWebSocket } from "./ws-node.ts";
 
 const log = createLogger({ svc: "gateway" });
@@ -24,7 +24,7 @@ const buckets = await openTopology(nc, { identity: "gateway", log });
 const metrics = env.GANTRY_METRICS_PORT !== undefined ? serviceRegistry("gateway") : null;
 const { app, openWebSocket } = createApp({
   runtime: "node",
-  ...(metrics ? { observe: requestMetrics(metrics) } : {}),
+  ...(metrics ? { observe: requestMetrics(metrics), onReaders: readerMetrics(metrics) } : {}),
   nc,
   buckets,
   signingSecret: await signingSecret(buckets.accounts, env.GANTRY_SIGNING_SECRET),

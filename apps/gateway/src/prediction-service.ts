@@ -15,10 +15,12 @@ import { cancelPrediction } from "@gantry/platform/cancel-prediction";
 import { decode, encode } from "@gantry/platform/codec";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
+import { startHop } from "@gantry/platform/trace-context";
 import { trainerVersionId } from "@gantry/platform/trainer";
 import { checkWebhookUrl } from "@gantry/platform/webhook-url";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/nats-core";
+import { SpanStatusCode } from "@opentelemetry/api";
 import { extractDataUrls, jsonBytes } from "./core/data-url-inputs.ts";
 import { inputSpec, problemDetail, validateInput } from "./core/input-schema.ts";
 import type { VersionRef } from "./core/version-ref.ts";
@@ -75,7 +77,7 @@ export class PredictionService {
   constructor(deps: GatewayDeps) {
     this.#d = deps;
     this.store = new PredictionStore(deps.buckets.predictions, deps.nc);
-    this.registry = new Registry(deps.buckets);
+    this.registry = new Registry(deps.buckets, { backfill: true });
     this.#js = jetstream(deps.nc);
     const ttl = deps.cacheTtlMs ?? 2000;
     const clock = () => deps.now().getTime();
@@ -207,8 +209,15 @@ export class PredictionService {
     billing: "predict" | "uptime",
     trainer: VersionRecord | null,
     price: ModelPrice | null,
-    traceparent?: string,
+    incomingTrace?: string,
   ): Promise<void> {
+    // The gateway's hop of the prediction's trace: what the scheduler and the agent carry on.
+    const hop = startHop("gantry.prediction.enqueue", incomingTrace, {
+      "gantry.prediction_id": record.id,
+      "gantry.model": record.model,
+      "gantry.hardware": record.hardware,
+    });
+    const traceparent = hop.traceparent;
     const item: WorkItem = {
       prediction_id: record.id,
       account_id: record.account_id,
@@ -234,9 +243,12 @@ export class PredictionService {
         timeout: ENQUEUE_TIMEOUT_MS,
       });
     } catch (cause) {
+      hop.span.setStatus({ code: SpanStatusCode.ERROR });
       throw (
         natsOutage(cause) ?? new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause })
       );
+    } finally {
+      hop.span.end();
     }
   }
 

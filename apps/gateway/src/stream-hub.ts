@@ -11,6 +11,9 @@ import { type FeedItem, followEvents } from "./event-feed.ts";
 export const MAX_CHANNEL_EVENTS = 50_000;
 
 /** How to follow a prediction: when to stop, and how far behind a reader may fall. */
+/** How a reader follows a prediction: server-sent events or a WebSocket subscription. */
+export type ReaderKind = "sse" | "ws";
+
 export interface FollowOptions {
   /** Ends the feed at once (the reader went away), whether or not an event is due. */
   signal?: AbortSignal;
@@ -20,6 +23,8 @@ export interface FollowOptions {
    * from the stream with Last-Event-ID), so a stalled reader costs bounded memory.
    */
   maxLag?: number;
+  /** Counted as a reader of this kind while it follows (metrics). */
+  reader?: ReaderKind;
 }
 
 /** A reader's own queue: events delivered to it and not yet taken. Its length is its lag. */
@@ -137,10 +142,25 @@ export class StreamHub {
   constructor(
     private readonly nc: NatsConnection,
     private readonly log: Logger,
+    /** Told when a reader starts (+1) and stops (-1) following (metrics). */
+    private readonly onReaders?: (kind: ReaderKind, delta: 1 | -1) => void,
   ) {}
 
   async *follow(record: PredictionRecord, afterSeq: number, o: FollowOptions = {}): AsyncGenerator<FeedItem> {
     if (o.signal?.aborted) return;
+    if (!o.reader || !this.onReaders) {
+      yield* this.#follow(record, afterSeq, o);
+      return;
+    }
+    this.onReaders(o.reader, 1);
+    try {
+      yield* this.#follow(record, afterSeq, o);
+    } finally {
+      this.onReaders(o.reader, -1);
+    }
+  }
+
+  async *#follow(record: PredictionRecord, afterSeq: number, o: FollowOptions): AsyncGenerator<FeedItem> {
     if (isTerminal(record.status)) {
       yield* followEvents(this.nc, record, afterSeq, o.signal);
       return;

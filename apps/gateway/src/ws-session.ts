@@ -64,6 +64,7 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
       for await (const { seq, event, pending } of hub.follow(record, after, {
         signal: stop.signal,
         maxLag: MAX_READER_LAG,
+        reader: "ws",
       })) {
         for (const frame of sseFrames(event, String(seq))) send({ type: "event", prediction_id: id, ...frame });
         if (event.type === "queue") send({ type: "queue", prediction_id: id, id: String(seq), queue: event.queue });

@@ -47,7 +47,7 @@ const svc = await start({
 if (env.GANTRY_METRICS_PORT !== undefined) {
   const metrics = serviceRegistry("agent");
   watchNats(nc, metrics);
-  agentMetrics(metrics, () => svc.instances());
+  agentMetrics(metrics, () => svc.instances(), hardware.sku);
   await serveMetrics(metrics, env.GANTRY_METRICS_PORT, env.GANTRY_METRICS_HOST);
   log.info("metrics served", { url: `http://${env.GANTRY_METRICS_HOST}:${env.GANTRY_METRICS_PORT}/metrics` });
 }

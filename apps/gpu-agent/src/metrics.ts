@@ -1,16 +1,19 @@
-import { Gauge, Histogram, LATENCY_BUCKETS, type Registry } from "@gantry/platform/metrics";
+import { boundedLabel, Gauge, Histogram, LATENCY_BUCKETS, type Registry } from "@gantry/platform/metrics";
 import type { ModelInstance } from "./model-instance.ts";
 
 /**
  * The agent's metrics, read from its instances at each scrape: `gantry_instances` by state,
- * `gantry_slots` busy and free, and `gantry_cold_boot_seconds` (launch → READY) of each instance
- * that booted since the last scrape.
+ * `gantry_slots` busy and free, and `gantry_cold_boot_seconds{model,hardware}` (launch → READY)
+ * with its phases `gantry_cold_boot_phase_seconds{phase,model,hardware}` (`launch`: starting the
+ * server; `setup`: until it is READY) of each instance that booted since the last scrape.
  */
-export function agentMetrics(registry: Registry, instances: () => readonly ModelInstance[]): void {
+export function agentMetrics(registry: Registry, instances: () => readonly ModelInstance[], hardware = "cpu"): void {
   const seen = new Set<string>();
+  const model = boundedLabel();
   new Histogram({
     name: "gantry_cold_boot_seconds",
-    help: "Model server boots, launch to READY",
+    help: "Model server boots, launch to READY, by model and hardware",
+    labelNames: ["model", "hardware"],
     buckets: LATENCY_BUCKETS,
     registers: [registry],
     collect() {
@@ -19,11 +22,23 @@ export function agentMetrics(registry: Registry, instances: () => readonly Model
         live.add(i.id);
         if (i.bootMs !== null && !seen.has(i.id)) {
           seen.add(i.id);
-          this.observe(i.bootMs / 1000);
+          const labels = { model: model(i.tenancy.model), hardware };
+          this.observe(labels, i.bootMs / 1000);
+          const launch = i.launchMs ?? 0;
+          phases.observe({ phase: "launch", ...labels }, launch / 1000);
+          phases.observe({ phase: "setup", ...labels }, Math.max(0, i.bootMs - launch) / 1000);
         }
       }
       for (const id of seen) if (!live.has(id)) seen.delete(id);
     },
+  });
+  // Registered after the boots it is observed from, so a scrape shows both in step.
+  const phases = new Histogram({
+    name: "gantry_cold_boot_phase_seconds",
+    help: "Model server boots by phase: launch (process, container, weights) and setup (until READY)",
+    labelNames: ["phase", "model", "hardware"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
   });
   new Gauge({
     name: "gantry_instances",

@@ -92,6 +92,11 @@ export class ModelInstance {
   bootedAt: Date | null = null;
   /** Launch to READY, in milliseconds. */
   bootMs: number | null = null;
+  /**
+   * The boot's first phase, in milliseconds: starting the server (its process or container, a
+   * trained version's weights fetched first); the rest of `bootMs` is its setup, until READY.
+   */
+  launchMs: number | null = null;
   /** Why it failed: the setup failure (with its logs) or how it died. */
   error: string | null = null;
   setupLogs = "";
@@ -174,6 +179,7 @@ export class ModelInstance {
     const started = this.#o.now().getTime();
     try {
       this.client = new CogClient(await this.#launch(), this.#o.runtime.mode === "train" ? "trainings" : "predictions");
+      this.launchMs = this.#o.now().getTime() - started;
       const deadline = started + this.#o.setupTimeoutMs;
       let unreachableSince: number | null = null;
       for (;;) {

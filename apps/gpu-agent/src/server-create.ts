@@ -1,4 +1,6 @@
 import type { RunRequest } from "@gantry/contracts/jobs";
+import { startHop } from "@gantry/platform/trace-context";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { CogClient, StreamAnswer } from "./cog-client.ts";
 import { NO_FEATURES, type ServerFeatures, serverFeatures } from "./core/server-features.ts";
 import { webhookUrlForContainer } from "./core/server-launch.ts";
@@ -23,15 +25,29 @@ export async function createOnServer(
   sse: boolean,
   webhookUrl: (predictionId: string) => string,
 ): Promise<CreateAnswer> {
-  const options = { traceparent: req.traceparent };
-  if (sse) {
-    const answer = await client.stream(req.prediction_id, req.input, options);
-    return { status: answer.status, body: answer.body, ...(answer.events ? { stream: answer } : {}) };
+  // The agent's hop of the prediction's trace: the model server's create is its child.
+  const hop = startHop(
+    "gantry.prediction.create_on_server",
+    req.traceparent,
+    { "gantry.prediction_id": req.prediction_id, "gantry.model": req.model, "gantry.hardware": req.hardware },
+    SpanKind.CLIENT,
+  );
+  const options = { traceparent: hop.traceparent };
+  try {
+    if (sse) {
+      const answer = await client.stream(req.prediction_id, req.input, options);
+      return { status: answer.status, body: answer.body, ...(answer.events ? { stream: answer } : {}) };
+    }
+    // A server in a container reaches the agent's host by name (its loopback is its own).
+    const hook = webhookUrl(req.prediction_id);
+    const url = instance.runtime.kind === "image" ? webhookUrlForContainer(hook) : hook;
+    return await client.start(req.prediction_id, req.input, url, options);
+  } catch (err) {
+    hop.span.setStatus({ code: SpanStatusCode.ERROR });
+    throw err;
+  } finally {
+    hop.span.end();
   }
-  // A server in a container reaches the agent's host by name (its loopback is its own).
-  const hook = webhookUrl(req.prediction_id);
-  const url = instance.runtime.kind === "image" ? webhookUrlForContainer(hook) : hook;
-  return client.start(req.prediction_id, req.input, url, options);
 }
 
 /** Each server's `/openapi.json` features, read once (none when it serves no schema). */

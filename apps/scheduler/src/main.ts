@@ -2,7 +2,7 @@ import { createLogger } from "@gantry/platform/logger";
 import { serveMetrics, serviceRegistry, watchNats } from "@gantry/platform/metrics";
 import { connectService } from "@gantry/platform/nats-connect";
 import { env } from "./env.ts";
-import { placementMetrics } from "./metrics.ts";
+import { placementMetrics, predictionMetrics, webhookMetrics } from "./metrics.ts";
 import { start } from "./service.ts";
 
 const log = createLogger({ svc: "scheduler" });
@@ -17,7 +17,7 @@ const svc = await start({
   nc,
   now: () => new Date(),
   log,
-  ...(metrics ? { onPlaced: placementMetrics(metrics) } : {}),
+  ...(metrics ? { onPlaced: placementMetrics(metrics), onWebhook: webhookMetrics(metrics) } : {}),
   config: {
     agentStaleMs: env.GANTRY_AGENT_STALE_MS,
     runTimeoutMs: env.GANTRY_RUN_TIMEOUT_MS,
@@ -39,6 +39,7 @@ const svc = await start({
 
 if (metrics && env.GANTRY_METRICS_PORT !== undefined) {
   watchNats(nc, metrics);
+  predictionMetrics(metrics, nc); // ends with the connection's drain
   await serveMetrics(metrics, env.GANTRY_METRICS_PORT, env.GANTRY_METRICS_HOST);
   log.info("metrics served", { url: `http://${env.GANTRY_METRICS_HOST}:${env.GANTRY_METRICS_PORT}/metrics` });
 }

@@ -38,6 +38,9 @@ export interface Placed {
   /** It went to an instance that was already booted (no cold boot). */
   warm: boolean;
   waited: boolean;
+  /** The prediction's model (`owner/name`) and hardware, for metrics. */
+  model: string;
+  hardware: string;
 }
 
 export interface PlacerDeps {
@@ -216,6 +219,8 @@ export function startPlacer(d: PlacerDeps) {
         latencyMs: d.now().getTime() - Date.parse(item.enqueued_at),
         warm: !reply.cold_boot,
         waited: w.waited,
+        model: item.model,
+        hardware: item.hardware,
       });
       return true;
     }

@@ -18,7 +18,7 @@ import { startFileJanitor } from "./file-janitor.ts";
 import { startJanitor } from "./janitor.ts";
 import { type Placed, startPlacer } from "./placer.ts";
 import { startReaper } from "./reaper.ts";
-import { startWebhooks, type WebhookConfig } from "./webhooks/dispatcher.ts";
+import { startWebhooks, type WebhookConfig, type WebhookObservation } from "./webhooks/dispatcher.ts";
 
 export interface SchedulerConfig {
   /** An agent whose last heartbeat is older than this is not placed on. */
@@ -47,6 +47,8 @@ export interface SchedulerDeps {
   config: SchedulerConfig;
   /** Told about every placement (benchmarks, metrics). */
   onPlaced?: (p: Placed) => void;
+  /** Told of every webhook delivery attempt and every webhook given up (metrics). */
+  onWebhook?: (o: WebhookObservation) => void;
 }
 
 /** A held work message is touched every third of this; a dead scheduler's go to another after it. */
@@ -59,7 +61,14 @@ const ACK_WAIT_MS = 10_000;
  * any scheduler instance redelivers it; several instances share the one durable consumer, and
  * JetStream hands each message to one of them at a time.
  */
-export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): Promise<{ stop(): Promise<void> }> {
+export async function start({
+  nc,
+  now,
+  log,
+  config,
+  onPlaced,
+  onWebhook,
+}: SchedulerDeps): Promise<{ stop(): Promise<void> }> {
   const buckets = await openTopology(nc, { identity: "scheduler", log });
   const store = new PredictionStore(buckets.predictions, nc);
   const registry = new Registry(buckets);
@@ -148,7 +157,15 @@ export async function start({ nc, now, log, config, onPlaced }: SchedulerDeps): 
     log,
     intervalMs: config.fileSweepMs ?? FILE_SWEEP_MS,
   });
-  const webhooks = await startWebhooks({ nc, buckets, store, now, log, config: config.webhooks });
+  const webhooks = await startWebhooks({
+    nc,
+    buckets,
+    store,
+    now,
+    log,
+    config: config.webhooks,
+    ...(onWebhook ? { observe: onWebhook } : {}),
+  });
   const canaries = startCanaryJudge({ nc, buckets, now, log });
   const keeper = startDeploymentKeeper({
     nc,

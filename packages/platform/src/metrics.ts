@@ -10,6 +10,24 @@ export const LATENCY_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
 ];
 
+/** Distinct models a service labels series with before the rest share `other`. */
+export const MAX_MODEL_LABELS = 100;
+
+/**
+ * Bounds a label's values: the first `max` distinct values are kept, later ones read `other`, so
+ * a busy platform's models never make unbounded series. Model labels are `owner/name` (never
+ * version or prediction ids).
+ */
+export function boundedLabel(max = MAX_MODEL_LABELS): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return "other";
+    seen.add(value);
+    return value;
+  };
+}
+
 /**
  * A service's Prometheus registry: the process's default metrics (CPU, memory, event-loop lag,
  * GC) and, once {@link watchNats} is called, its NATS connection's reconnects and disconnects;

@@ -18,12 +18,31 @@ const isWrongRevision = (err: unknown) => /wrong last sequence|10071/.test(Strin
 /** KV keys may not contain every character a name may; `owner/name` is safe with our slugs. */
 export const modelKey = (owner: string, name: string) => `${owner}/${name}`;
 
+/**
+ * Each version of a model (not the hidden trainers) is also indexed in the `versions` bucket as
+ * `idx.<owner>/<name>.<id>`, so a model's versions are listed from its own keys alone, never by
+ * reading every version of every account. Version ids are 64 hex digits (no dots), so the filter
+ * `idx.<owner>/<name>.*` matches that model's entries only, dotted names included.
+ */
+export const versionIndexKey = (model: string, versionId: string) => `idx.${model}.${versionId}`;
+/** A version's own key (its id), not an index entry or a marker. */
+const isVersionKey = (key: string) => /^[0-9a-f]{64}$/.test(key);
+/** Set once every version stored before the index has been indexed. */
+export const VERSION_INDEX_MIGRATED = "_migrations.version-index";
+
 /** Accounts, hashed API tokens, models and versions, in their KV buckets. */
 export class Registry {
   readonly #b: Buckets;
+  readonly #backfill: boolean;
+  #versionsIndexed: Promise<boolean> | null = null;
 
-  constructor(buckets: Buckets) {
+  /**
+   * `backfill`: this registry may index versions stored before the version index existed (the
+   * gateway does, on its first listing); others scan every version until that is done.
+   */
+  constructor(buckets: Buckets, options: { backfill?: boolean } = {}) {
     this.#b = buckets;
+    this.#backfill = options.backfill ?? false;
   }
 
   async putAccount(account: AccountRecord): Promise<void> {
@@ -58,6 +77,8 @@ export class Registry {
   async putVersion(version: VersionRecord): Promise<void> {
     const trainer = trainerOf(version);
     if (trainer) await this.#b.versions.put(trainer.id, encode(trainer));
+    // Indexed first: an entry whose version is missing is skipped by listings.
+    if (!version.trainer_of) await this.#b.versions.put(versionIndexKey(version.model, version.id), "");
     await this.#b.versions.put(version.id, encode(version));
   }
 
@@ -148,25 +169,70 @@ export class Registry {
     return this.#all(this.#b.models, ModelRecord, "model");
   }
 
-  /** Every version of `owner/name` (not the hidden trainers), in no particular order. Scans all versions. */
+  /**
+   * Every version of `owner/name` (not the hidden trainers), in no particular order: read from the
+   * model's index entries, never other models' versions. Until versions stored before the index
+   * are indexed (the marker key), a registry that may not index them scans every version instead.
+   */
   async listVersions(owner: string, name: string): Promise<VersionRecord[]> {
     const model = modelKey(owner, name);
-    return (await this.#all(this.#b.versions, VersionRecord, "version")).filter(
-      (v) => v.model === model && !v.trainer_of,
-    );
+    const mine = (v: VersionRecord) => v.model === model && !v.trainer_of;
+    if (!(await this.#versionIndexReady())) {
+      return (await this.#all(this.#b.versions, VersionRecord, "version", isVersionKey)).filter(mine);
+    }
+    const prefix = versionIndexKey(model, "");
+    const ids = (await listKeys(this.#b.versions, `${prefix}*`)).map((k) => k.slice(prefix.length));
+    const out: VersionRecord[] = [];
+    for (let i = 0; i < ids.length; i += 64) {
+      const batch = await Promise.all(ids.slice(i, i + 64).map((id) => this.getVersion(id)));
+      for (const v of batch) if (v && mine(v)) out.push(v);
+    }
+    return out;
+  }
+
+  /**
+   * Whether the version index is complete. If not, a registry that may write versions indexes those
+   * stored before the index existed: once (a marker key says it is done; doing it twice is harmless).
+   */
+  #versionIndexReady(): Promise<boolean> {
+    this.#versionsIndexed ??= (async () => {
+      const versions = this.#b.versions;
+      if ((await versions.get(VERSION_INDEX_MIGRATED))?.operation === "PUT") return true;
+      if (!this.#backfill) {
+        this.#versionsIndexed = null; // looked at again by the next listing
+        return false;
+      }
+      const ids = (await listKeys(versions)).filter(isVersionKey);
+      for (let i = 0; i < ids.length; i += 64) {
+        const batch = await Promise.all(ids.slice(i, i + 64).map((id) => this.getVersion(id).catch(() => null)));
+        for (const v of batch) if (v && !v.trainer_of) await versions.put(versionIndexKey(v.model, v.id), "");
+      }
+      await versions.put(VERSION_INDEX_MIGRATED, "");
+      return true;
+    })().catch((err: unknown) => {
+      this.#versionsIndexed = null; // tried again by the next listing
+      throw err;
+    });
+    return this.#versionsIndexed;
   }
 
   /** Deletes a version, its trainer and, for a trained version, its weights. */
   async deleteVersion(id: string): Promise<void> {
-    const weights = (await this.getVersion(id))?.runtime.weights;
+    const version = await this.getVersion(id);
+    const weights = version?.runtime.weights;
     await this.#b.versions.delete(id);
     await this.#b.versions.delete(trainerVersionId(id));
+    if (version) await this.#b.versions.purge(versionIndexKey(version.model, id));
     if (weights) await this.#b.objects.delete(weights).catch(() => undefined);
   }
 
-  async #all<S extends z.ZodType>(kv: KV, schema: S, what: string): Promise<z.output<S>[]> {
-    const keys: string[] = [];
-    for (const k of await listKeys(kv)) keys.push(k);
+  async #all<S extends z.ZodType>(
+    kv: KV,
+    schema: S,
+    what: string,
+    isRecordKey: (key: string) => boolean = () => true,
+  ): Promise<z.output<S>[]> {
+    const keys = (await listKeys(kv)).filter(isRecordKey);
     const out: z.output<S>[] = [];
     // A key deleted between listing and reading is left out.
     for (let i = 0; i < keys.length; i += 64) {

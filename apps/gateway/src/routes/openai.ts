@@ -267,7 +267,11 @@ export function openAiRoutes(
     const { call, body } = await start(c, kind);
     const headers = { "x-gantry-prediction-id": call.record.id };
     const gone = new AbortController();
-    const feed = hub.follow(call.record, 0, { signal: gone.signal, maxLag: deps.streamMaxLag ?? MAX_READER_LAG });
+    const feed = hub.follow(call.record, 0, {
+      signal: gone.signal,
+      maxLag: deps.streamMaxLag ?? MAX_READER_LAG,
+      reader: "sse",
+    });
     if (!body.stream) {
       // A client that hangs up cancels the prediction: nobody will read its answer.
       const onAbort = () => {

@@ -38,7 +38,7 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
     const maxLag = deps.streamMaxLag ?? MAX_READER_LAG;
     // A reader that goes away ends its feed at once, not at the prediction's next event.
     const gone = new AbortController();
-    const feed = hub.follow(record, after, { signal: gone.signal, maxLag });
+    const feed = hub.follow(record, after, { signal: gone.signal, maxLag, reader: "sse" });
     const encoder = new TextEncoder();
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({

@@ -69,16 +69,26 @@ describe("GET /v1/files (FilesService.list)", () => {
     const uploaded = await files.create("me", new Request("http://gw/v1/files", { method: "POST", body: form }));
     expect((await seeded.files.get(fileIndexKey("me", uploaded.id)))?.operation).toBe("PUT");
 
+    // One taken out of a prediction's input (a large data URL): indexed as it is created too.
+    const fromInput = await files.createFromBytes("me", {
+      id: fileId(),
+      name: "input.bin",
+      contentType: "application/octet-stream",
+      bytes: new Uint8Array([1, 2, 3]),
+    });
+    expect((await seeded.files.get(fileIndexKey("me", fromInput.id)))?.operation).toBe("PUT");
+    mine.push(fromInput.id);
+
     read = [];
     const listed = await files.list("me");
     expect(listed.map((f) => f.id).sort()).toEqual([...mine, uploaded.id].sort());
-    expect(read.sort()).toEqual([...mine, uploaded.id].sort()); // the caller's three records, none of the other 500
+    expect(read.sort()).toEqual([...mine, uploaded.id].sort()); // the caller's four records, none of the other 500
 
     // Deleting a file takes it out of the index too.
     await files.delete("me", mine[0]!);
     expect((await seeded.files.get(fileIndexKey("me", mine[0]!)))?.operation).not.toBe("PUT");
     read = [];
-    expect((await files.list("me")).map((f) => f.id).sort()).toEqual([mine[1], uploaded.id].sort());
+    expect((await files.list("me")).map((f) => f.id).sort()).toEqual([mine[1], fromInput.id, uploaded.id].sort());
     // At most the caller's keys (a removed file's entry may still be listed, then read as gone).
     for (const key of read) expect([...mine, uploaded.id]).toContain(key);
     expect(await files.list("other7")).toHaveLength(1);

@@ -23,6 +23,11 @@ export interface WebhookConfig {
   timeoutMs: number;
 }
 
+/** A delivery attempt, or a `completed` webhook given up after its retries (metrics). */
+export type WebhookObservation =
+  | { kind: "delivery"; event: WebhookEventType; status: number | null; attempt: number; seconds: number }
+  | { kind: "abandoned" };
+
 const CONSUMER = "webhooks";
 const MAX_LOG = 200;
 
@@ -41,8 +46,10 @@ export async function startWebhooks(deps: {
   now: () => Date;
   log: Logger;
   config: WebhookConfig;
+  /** Told of every delivery attempt and every webhook given up (metrics). */
+  observe?: (o: WebhookObservation) => void;
 }): Promise<{ stop(): Promise<void> }> {
-  const { nc, buckets, store, now, log, config } = deps;
+  const { nc, buckets, store, now, log, config, observe } = deps;
   const secrets = new Map<string, string>();
   /** Per prediction, this scheduler's throttle timer and the latest record it holds back. */
   const timers = new Map<string, { timer?: NodeJS.Timeout; latest?: PredictionRecord }>();
@@ -101,6 +108,7 @@ export async function startWebhooks(deps: {
       latency_ms: result.latencyMs,
       at: at.toISOString(),
     });
+    observe?.({ kind: "delivery", event, status: result.status, attempt, seconds: result.latencyMs / 1000 });
     return result;
   };
 
@@ -222,6 +230,7 @@ export async function startWebhooks(deps: {
     const delay = RETRY_DELAYS_MS[attempt - 1];
     if (delay === undefined) {
       log.warn("webhook gave up", { id: record.id, attempts: attempt });
+      observe?.({ kind: "abandoned" });
       return m.term();
     }
     m.nak(delay);
