@@ -47,7 +47,7 @@ describe("DemandTracker", () => {
       t.finished("l", 10_000, at);
     }
     expect(t.ratePerS("l", 600_000)).toBeGreaterThan(1.5);
-    expect(t.target("l", 600_000, DEFAULT_SCALING)).toBeGreaterThanOrEqual(20);
+    expect(t.target("l", 600_000, { ...DEFAULT_SCALING, predictive: true })).toBeGreaterThanOrEqual(20);
   });
 });
 
@@ -68,7 +68,7 @@ describe("scheduledInstances", () => {
 describe("resolveScaling", () => {
   it("takes the deployment's knob, else the model's, else the platform's; target concurrency capped", () => {
     const s = resolveScaling({ buffer: 2 }, { buffer: 1, scale_down_window: 30, target_concurrency: 8 }, 4);
-    expect(s).toMatchObject({ buffer: 2, scaleDownWindowMs: 30_000, targetConcurrency: 4, predictive: true });
+    expect(s).toMatchObject({ buffer: 2, scaleDownWindowMs: 30_000, targetConcurrency: 4, predictive: false });
     expect(resolveScaling(undefined, null, 1)).toEqual(DEFAULT_SCALING);
   });
   it("keeps a deployment within min and max instances", () => {

@@ -28,12 +28,15 @@ export interface Scaling {
   prewarm: readonly PrewarmWindow[];
 }
 
-/** The platform's scaling: what the simulator measured best (docs/capacity.md, round 6). */
+/**
+ * The platform's scaling. Predictive pre-warm is off by default: in the simulator it bought p99
+ * wait at a large cost in utilization (docs/capacity.md, round 6); a deployment or model opts in.
+ */
 export const DEFAULT_SCALING: Scaling = {
   buffer: 0,
   targetConcurrency: 1,
   scaleDownWindowMs: 120_000,
-  predictive: true,
+  predictive: false,
   prewarm: [],
 };
 
