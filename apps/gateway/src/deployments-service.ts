@@ -7,6 +7,7 @@ import {
 } from "@gantry/contracts/deployments";
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { findHardware, HARDWARE_CATALOG } from "@gantry/contracts/hardware";
+import { patchScaling } from "@gantry/contracts/scaling";
 import { NO_STATS, settle } from "@gantry/platform/canary";
 import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
@@ -103,6 +104,7 @@ export class DeploymentService {
       hardware: body.hardware,
       min_instances: body.min_instances,
       max_instances: body.max_instances,
+      ...(body.scaling && Object.keys(body.scaling).length > 0 ? { scaling: body.scaling } : {}),
       release: 1,
       release_created_at: at,
       created_at: at,
@@ -123,7 +125,7 @@ export class DeploymentService {
     if (body.hardware) checkHardware(body.hardware);
     if (body.version) await this.checkVersion(accountId, current.model, body.version);
     if (body.canary) await this.checkVersion(accountId, current.model, body.canary.version);
-    const { canary: canaryBody, ...fields } = body;
+    const { canary: canaryBody, scaling: scalingPatch, ...fields } = body;
     const now = this.deps.now();
     let next: DeploymentRecord = {
       ...current,
@@ -131,6 +133,11 @@ export class DeploymentService {
       release: current.release + 1,
       release_created_at: now.toISOString(),
     };
+    if (scalingPatch) {
+      const { scaling: _old, ...rest } = next;
+      const knobs = patchScaling(current.scaling, scalingPatch);
+      next = Object.keys(knobs).length > 0 ? { ...rest, scaling: knobs } : rest;
+    }
     // A new version or an explicit null ends a running canary (it is canceled, recorded as such).
     if (current.canary && (canaryBody === null || body.version || canaryBody)) {
       next = settle(next, { result: "canceled", reason: "ended by an update of the deployment" }, now);
@@ -214,7 +221,13 @@ export function renderDeployment(d: DeploymentRecord, creator: AccountRecord): D
         avatar_url: null,
         github_url: null,
       },
-      configuration: { hardware: d.hardware, min_instances: d.min_instances, max_instances: d.max_instances },
+      configuration: {
+        hardware: d.hardware,
+        min_instances: d.min_instances,
+        max_instances: d.max_instances,
+        // Gantry extension: the knobs set on the deployment (the official clients ignore it).
+        ...(d.scaling ? { scaling: d.scaling } : {}),
+      },
     },
     ...(d.canary ? { canary: d.canary } : {}),
     ...(d.last_canary ? { last_canary: d.last_canary } : {}),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HardwareSku } from "./hardware.ts";
 import { AccountId, Slug, VersionId } from "./ids.ts";
+import { ScalingKnobs, ScalingPatch } from "./scaling.ts";
 import { Timestamp } from "./time.ts";
 
 export const MinInstances = z.number().int().min(0).max(5);
@@ -66,6 +67,8 @@ export const DeploymentRecord = z.object({
   /** A new version taking a share of the traffic until it is promoted or rolled back (Gantry). */
   canary: Canary.nullable().optional(),
   last_canary: CanaryOutcome.nullable().optional(),
+  /** Scaling knobs set on the deployment (Gantry); absent ones fall back to the model's, then the platform's. */
+  scaling: ScalingKnobs.optional(),
 });
 export type DeploymentRecord = z.infer<typeof DeploymentRecord>;
 
@@ -77,6 +80,8 @@ export const CreateDeploymentBody = z.strictObject({
   hardware: HardwareSku,
   min_instances: MinInstances,
   max_instances: MaxInstances,
+  /** Gantry extension (optional): scaling knobs; see docs/capacity.md. */
+  scaling: ScalingKnobs.optional(),
 });
 export type CreateDeploymentBody = z.infer<typeof CreateDeploymentBody>;
 
@@ -91,6 +96,8 @@ export const UpdateDeploymentBody = z.strictObject({
    * roll it back within the bounds; `null` cancels a running canary.
    */
   canary: CanaryBounds.extend({ version: VersionId }).nullable().optional(),
+  /** Gantry extension: change scaling knobs (a field set to null goes back to its default). */
+  scaling: ScalingPatch.optional(),
 });
 export type UpdateDeploymentBody = z.infer<typeof UpdateDeploymentBody>;
 
@@ -114,6 +121,8 @@ export const Deployment = z.object({
       hardware: z.string(),
       min_instances: z.number().int(),
       max_instances: z.number().int(),
+      /** Gantry extension: the knobs set on the deployment (absent ones use the model's or the platform's defaults). */
+      scaling: ScalingKnobs.optional(),
     }),
   }),
   /** Gantry extensions, shown when there is one: the running canary and how the last one ended. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HardwareSku } from "./hardware.ts";
 import { AccountId, Slug, VersionId } from "./ids.ts";
+import { ScalingKnobs } from "./scaling.ts";
 import { Timestamp } from "./time.ts";
 
 /**
@@ -62,6 +63,8 @@ export const ModelRecord = z.object({
   created_at: Timestamp,
   /** Billed per output rather than per second of hardware; absent or null: per second. */
   price: ModelPrice.nullable().optional(),
+  /** Scaling defaults for the model's instances and deployments (Gantry; set by an operator); absent: the platform's. */
+  scaling: ScalingKnobs.nullable().optional(),
 });
 export type ModelRecord = z.infer<typeof ModelRecord>;
 

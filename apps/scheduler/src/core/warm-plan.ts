@@ -2,8 +2,8 @@ import type { AgentHeartbeat } from "@gantry/contracts/agents";
 
 export interface WarmTarget {
   versionId: string;
-  /** The deployment whose instances these are. */
-  deployment: string;
+  /** The deployment whose instances these are (null: the shared instances of a public model). */
+  deployment: string | null;
   hardware: string;
   minInstances: number;
 }
@@ -25,7 +25,7 @@ export function planWarm(
   for (const a of fresh) {
     // Leases are renewed for `minInstances` of them only: the rest may scale down when idle.
     const mine = a.instances.filter(
-      (i) => i.version_id === target.versionId && i.deployment === target.deployment && i.state !== "failed",
+      (i) => i.version_id === target.versionId && (i.deployment ?? null) === target.deployment && i.state !== "failed",
     ).length;
     const keep = Math.min(mine, target.minInstances - have);
     if (keep > 0) plan.set(a.agent_id, keep);

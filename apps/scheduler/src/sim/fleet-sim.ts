@@ -5,6 +5,8 @@ import { drainOrder, laneOf, placementCandidates } from "../core/dispatch.ts";
 import { FairQueue } from "../core/fair-queue.ts";
 import { drainLane } from "../core/lane-drain.ts";
 import type { Candidate, PlacementJob } from "../core/placement.ts";
+import { DemandTracker } from "../core/warm-demand.ts";
+import { planWarm } from "../core/warm-plan.ts";
 import { agentsThatMatter } from "./agents-that-matter.ts";
 import { EventQueue } from "./event-queue.ts";
 import type { SimPolicy } from "./policies.ts";
@@ -44,7 +46,8 @@ type Event =
   | { kind: "ready"; agent: SimAgent; instance: SimInstance }
   | { kind: "done"; agent: SimAgent; instance: SimInstance; p: number }
   | { kind: "idle"; agent: SimAgent }
-  | { kind: "sweep" };
+  | { kind: "sweep" }
+  | { kind: "prewarm" };
 
 interface Waiting {
   p: number;
@@ -59,6 +62,8 @@ interface Send {
 
 /** The placer's sweep and the agents' heartbeats: a waiting lane is retried at least this often. */
 const SWEEP_MS = 1000;
+/** The pre-warm's tick (the deployment keeper ticks each second; every 5 s keeps a day-long run under a minute). */
+const PREWARM_TICK_MS = 5000;
 const ACCOUNT = "sim";
 /** Agents in the simulator never go quiet: their heartbeats are never stale. */
 const NEVER_STALE = Number.POSITIVE_INFINITY;
@@ -112,6 +117,87 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   };
   for (const a of fleet) beat(a);
 
+  const scaling = o.policy.scaling;
+  const demand = scaling ? new DemandTracker(o.policy.demand) : null;
+  const leased = new Set<SimInstance>();
+  /** Lane → its version and hardware, for the pre-warm. */
+  const laneJobs = new Map<string, { versionId: string; hardware: string }>();
+  const idleCheck = (agent: SimAgent, i: SimInstance) =>
+    events.push(Math.ceil(Math.max(now, i.lastUsed + o.policy.idleStopMs) / idleGrid) * idleGrid, {
+      kind: "idle",
+      agent,
+    });
+  const launched = (agent: SimAgent, instance: SimInstance, bootMs: number) => {
+    held(agent, instance.versionId, true);
+    run.coldBoots++;
+    live++;
+    run.peakInstances = Math.max(run.peakInstances, live);
+    agentOf.set(instance, agent.agentId);
+    events.push(now + bootMs, { kind: "ready", agent, instance });
+  };
+  /**
+   * The deployment keeper's pre-warm, once a tick: each lane's target from the demand tracker, placed
+   * by \`planWarm\` (instances that run are kept first, the shortfall booted on the emptiest agents),
+   * leased until the next tick. Returns whether any lane still wants an instance.
+   */
+  const prewarm = (): boolean => {
+    if (!demand || !scaling) return false;
+    const was = new Set(leased);
+    leased.clear();
+    for (const i of was) i.leased = false;
+    let wanted = false;
+    const touched = new Set<SimAgent>();
+    let roomyAgents: SimAgent[] | undefined;
+    for (const [lane, job] of laneJobs) {
+      const target = demand.target(lane, now, scaling);
+      if (target === 0) continue;
+      wanted = true;
+      const mine = [...(holders.get(job.versionId) ?? [])].filter((a) => a.sku === job.hardware);
+      const have = mine.reduce((n, a) => n + a.instances.filter((i) => i.versionId === job.versionId).length, 0);
+      // planWarm boots the shortfall on the emptiest agents: those are all it needs to see of the rest.
+      roomyAgents ??= fleet.filter((a) => a.live < a.slots).sort((x, y) => x.live - y.live || x.index - y.index);
+      const roomy: SimAgent[] = [];
+      for (const a of roomyAgents) {
+        if (roomy.length >= target - have) break;
+        if (a.sku === job.hardware && a.live < a.slots && !mine.includes(a)) roomy.push(a);
+      }
+      const agents = [...mine, ...roomy].sort((x, y) => x.index - y.index);
+      const plan = planWarm(
+        agents.map((a) => view.get(a.agentId)).filter((hb) => hb !== undefined),
+        { versionId: job.versionId, deployment: null, hardware: job.hardware, minInstances: target },
+        new Date(now),
+        NEVER_STALE,
+      );
+      for (const [agentId, count] of plan) {
+        const agent = byId.get(agentId);
+        if (!agent) continue;
+        for (const i of agent.warm(job.versionId, count, now, nextId)) {
+          launched(agent, i, bootOf.get(lane) ?? 0);
+          touched.add(agent);
+          roomyAgents = undefined;
+        }
+        for (const i of agent.instances) {
+          if (!i.leased || leased.has(i)) continue;
+          leased.add(i);
+          if (!was.has(i)) touched.add(agent);
+        }
+      }
+    }
+    // Leases not renewed lapse: the instance may be stopped after its idle window, or replaced.
+    for (const i of was) {
+      if (i.leased) continue;
+      const agent = byId.get(agentOf.get(i) ?? "");
+      if (!agent || !agent.instances.includes(i)) continue;
+      touched.add(agent);
+      if (i.state === "ready" && i.running.length === 0) idleCheck(agent, i);
+    }
+    for (const a of touched) beat(a);
+    return wanted;
+  };
+  /** The boot time of each lane's model (a pre-warm boot takes it, as a placement's boot does). */
+  const bootOf = new Map<string, number>();
+  const agentOf = new WeakMap<SimInstance, string>();
+
   const start = (agent: SimAgent, instance: SimInstance, p: number) => {
     const row = trace[p];
     if (!row) return;
@@ -129,13 +215,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
       const placed = agent?.place(s.job.versionId, 1, !c.warm, now, nextId);
       if (!agent || !placed) continue;
       const { instance } = placed;
-      if (placed.created) {
-        held(agent, instance.versionId, true);
-        run.coldBoots++;
-        live++;
-        run.peakInstances = Math.max(run.peakInstances, live);
-        events.push(now + row.bootMs, { kind: "ready", agent, instance });
-      }
+      if (placed.created) launched(agent, instance, row.bootMs);
       instance.running.push(w.p);
       instance.lastUsed = now;
       if (instance.state === "ready") start(agent, instance, w.p);
@@ -183,10 +263,18 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
       case "ready": {
         if (failRate > 0 && rng() < failRate) {
           run.failed += e.instance.running.length;
+          const lane = laneOf({ hardware: e.agent.sku, version_id: e.instance.versionId });
+          for (const _ of e.instance.running) demand?.finished(lane, null, now);
           e.agent.remove(e.instance, now);
         } else {
           e.instance.state = "ready";
           e.instance.bootedAt = now;
+          demand?.booted(
+            laneOf({ hardware: e.agent.sku, version_id: e.instance.versionId }),
+            now - e.instance.launchedAt,
+            now,
+          );
+          if (e.instance.running.length === 0) idleCheck(e.agent, e.instance);
           for (const p of e.instance.running) start(e.agent, e.instance, p);
           beat(e.agent);
           // Its slots were taken when it was placed: capacity changes only when it has room for more.
@@ -208,6 +296,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         // the agent's next heartbeat. Draining every lane on every end costs the simulator dearly.
         const row = trace[e.p];
         const lane = row ? laneOf({ hardware: row.hardware, version_id: row.model }) : "";
+        if (row) demand?.finished(lane, row.predictMs, now);
         if (queue.depth(lane) > 0) await drain(lane);
         return;
       }
@@ -219,6 +308,9 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         sweeping = false;
         await kick();
         return;
+      case "prewarm":
+        if (prewarm() || next < trace.length) events.push(now + PREWARM_TICK_MS, { kind: "prewarm" });
+        return;
     }
     beat(e.agent);
     if (queue.size > 0) await kick();
@@ -226,6 +318,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
 
   let sweeping = false;
   let next = 0;
+  if (demand) events.push(PREWARM_TICK_MS, { kind: "prewarm" });
   for (;;) {
     const due = events.peekAt();
     const arrival = trace[next];
@@ -236,6 +329,11 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         lane: laneOf({ hardware: arrival.hardware, version_id: arrival.model }),
         busy: false,
       };
+      if (demand) {
+        demand.arrive(w.lane, now);
+        laneJobs.set(w.lane, { versionId: arrival.model, hardware: arrival.hardware });
+        bootOf.set(w.lane, arrival.bootMs);
+      }
       queue.push(w.lane, ACCOUNT, w);
       await drain(w.lane);
     } else {

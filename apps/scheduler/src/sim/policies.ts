@@ -1,4 +1,5 @@
 import { DEFAULT_SCALE_POLICY, type ScalePolicy } from "../core/placement.ts";
+import type { DemandModel, Scaling } from "../core/warm-demand.ts";
 
 /**
  * How a fleet is run: the scheduler's scale policy (the real one's knobs) and the agents' idle
@@ -9,6 +10,9 @@ export interface SimPolicy {
   summary: string;
   scale: ScalePolicy;
   idleStopMs: number;
+  /** The pre-warm's knobs for every lane (the deployment keeper's, `core/warm-demand.ts`); absent: no pre-warm. */
+  scaling?: Scaling;
+  demand?: DemandModel;
 }
 
 /** apps/gpu-agent/src/env.ts's default `GANTRY_IDLE_STOP_MS`. */

@@ -11,6 +11,8 @@ export interface SimInstance {
   launchedAt: number;
   bootedAt: number | null;
   lastUsed: number;
+  /** Kept warm by the pre-warm plan until its next tick (`InstancePool`'s lease): never stopped or replaced. */
+  leased: boolean;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -20,7 +22,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * prediction goes to a live instance of its version with a free slot (a booting one counts), else
  * (when the offer allows a boot) to a new instance in a free slot, or in the slot of the least
  * recently used idle instance, which is stopped; instances idle for the idle window are stopped.
- * Deployments' leases are not simulated (the traces have no deployments).
+ * Pre-warm (`warm`) boots instances and leases them as the pool's `warm` does; a leased instance is
+ * neither stopped nor replaced. (The traces have no deployments: every instance is shared.)
  */
 export class SimAgent {
   readonly instances: SimInstance[] = [];
@@ -55,7 +58,7 @@ export class SimAgent {
 
   /** Whether an instance is idle and not booting: the pool may stop or replace it. */
   static idle(i: SimInstance): boolean {
-    return i.running.length === 0 && i.state !== "booting";
+    return i.running.length === 0 && i.state !== "booting" && !i.leased;
   }
 
   /** `InstancePool.place`: a warm instance with a free slot, else a new one; null when there is no room. */
@@ -63,6 +66,12 @@ export class SimAgent {
     const warm = this.instances.find((i) => i.versionId === versionId && i.concurrency - i.running.length > 0);
     if (warm) return { instance: warm, cold: warm.state === "booting", created: false };
     if (!boot) return null;
+    const instance = this.#boot(versionId, concurrency, now, nextId);
+    return instance ? { instance, cold: true, created: true } : null;
+  }
+
+  /** A new instance in a free slot, or in the slot of the least recently used idle one; null: no room. */
+  #boot(versionId: string, concurrency: number, now: number, nextId: () => number): SimInstance | null {
     if (this.live >= this.slots && !this.#evictIdle(now)) return null;
     const instance: SimInstance = {
       id: nextId(),
@@ -73,9 +82,28 @@ export class SimAgent {
       launchedAt: now,
       bootedAt: null,
       lastUsed: now,
+      leased: false,
     };
     this.instances.push(instance);
-    return { instance, cold: true, created: true };
+    return instance;
+  }
+
+  /**
+   * `InstancePool.warm`: keeps at least `count` instances of the version, booting what is missing in
+   * free slots or in place of idle unleased instances of other models, and leases `count` of them.
+   * Returns the instances it booted.
+   */
+  warm(versionId: string, count: number, now: number, nextId: () => number): SimInstance[] {
+    const booted: SimInstance[] = [];
+    let mine = this.instances.filter((i) => i.versionId === versionId);
+    while (mine.length < count) {
+      const instance = this.#boot(versionId, 1, now, nextId);
+      if (!instance) break;
+      booted.push(instance);
+      mine = this.instances.filter((i) => i.versionId === versionId);
+    }
+    for (const i of mine.slice(0, count)) i.leased = true;
+    return booted;
   }
 
   /** Stops the least recently used idle instance (the first of equals, as the pool's stable sort picks). */
@@ -91,7 +119,7 @@ export class SimAgent {
   /** `InstancePool.stopIdle`: stops ready instances that ran nothing for `idleMs`. True when one stopped. */
   stopIdle(idleMs: number, now: number): boolean {
     const idle = this.instances.filter(
-      (i) => i.state === "ready" && i.running.length === 0 && now - i.lastUsed >= idleMs,
+      (i) => i.state === "ready" && i.running.length === 0 && !i.leased && now - i.lastUsed >= idleMs,
     );
     for (const i of idle) this.remove(i, now);
     return idle.length > 0;
@@ -109,7 +137,7 @@ export class SimAgent {
     const instances: InstanceStatus[] = this.instances.map((i) => ({
       version_id: i.versionId,
       deployment: null,
-      leased: false,
+      leased: i.leased,
       last_used: iso(i.lastUsed),
       state: i.state === "ready" && i.running.length >= i.concurrency ? "busy" : i.state,
       concurrency: i.concurrency,

@@ -85,4 +85,39 @@ describe("autoscaling with real agents and nats-server", () => {
       await nc.close();
     }
   }, 60_000);
+
+  it("keeps a deployment's scheduled pre-warm past the idle window, and releases it after the scale-down window", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    await putTestVersion(buckets, 1);
+    // Two windows that cover the whole day (UTC), so the test does not depend on the hour.
+    const allDay = [
+      { start: "00:00", end: "12:00", instances: 1 },
+      { start: "12:00", end: "00:00", instances: 1 },
+    ];
+    const deployment = await putTestDeployment(buckets, "knobs", {
+      min_instances: 0,
+      max_instances: 2,
+      scaling: { prewarm: allDay, scale_down_window: 1 },
+    });
+    const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
+    const agent = await startTestAgent(nats, "knobs-1", 2, 500);
+    const kept = () =>
+      agent.instances().filter((i) => i.tenancy.deployment === "acme/knobs" && i.state === "ready").length;
+    try {
+      await until("the pre-warmed instance", () => kept() === 1, 20_000);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(kept()).toBe(1);
+      await buckets.deployments.put(
+        "acme/knobs",
+        encode({ ...deployment, scaling: { scale_down_window: 1 }, release: 2 }),
+      );
+      await until("the instance to stop after the window", () => agent.instances().length === 0, 15_000);
+    } finally {
+      await scheduler.stop();
+      await agent.close();
+      await nc.close();
+    }
+  }, 60_000);
 });

@@ -54,7 +54,7 @@ export async function putTestVersion(buckets: Buckets, concurrency = 1): Promise
 export async function putTestDeployment(
   buckets: Buckets,
   name: string,
-  instances: Pick<DeploymentRecord, "min_instances" | "max_instances">,
+  instances: Pick<DeploymentRecord, "min_instances" | "max_instances" | "scaling">,
 ): Promise<DeploymentRecord> {
   const at = new Date().toISOString();
   const deployment: DeploymentRecord = {

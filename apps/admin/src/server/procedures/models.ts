@@ -2,6 +2,7 @@ import { DeploymentRecord, MaxInstances, MinInstances } from "@gantry/contracts/
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import { Slug } from "@gantry/contracts/ids";
 import { ModelPrice } from "@gantry/contracts/models";
+import { ScalingKnobs } from "@gantry/contracts/scaling";
 import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
 import { z } from "zod";
@@ -26,7 +27,14 @@ async function listDeployments(ctx: Context): Promise<DeploymentRecord[]> {
 }
 
 export const ScaleInput = z
-  .object({ owner: Slug, name: Slug, min_instances: MinInstances, max_instances: MaxInstances })
+  .object({
+    owner: Slug,
+    name: Slug,
+    min_instances: MinInstances,
+    max_instances: MaxInstances,
+    /** The deployment's scaling knobs, replacing those set (`{}`: the model's or platform's defaults). */
+    scaling: ScalingKnobs.optional(),
+  })
   .refine((s) => s.min_instances <= s.max_instances, {
     message: "min_instances must not be greater than max_instances",
     path: ["min_instances"],
@@ -42,9 +50,17 @@ async function setScale(ctx: Context, s: z.infer<typeof ScaleInput>): Promise<De
     const e = await ctx.buckets.deployments.get(key);
     if (e?.operation !== "PUT") throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
     const current = decode(DeploymentRecord, e.value, "deployment");
-    if (current.min_instances === s.min_instances && current.max_instances === s.max_instances) return current;
+    const scaling = s.scaling === undefined ? current.scaling : s.scaling;
+    if (
+      current.min_instances === s.min_instances &&
+      current.max_instances === s.max_instances &&
+      JSON.stringify(current.scaling ?? {}) === JSON.stringify(scaling ?? {})
+    )
+      return current;
+    const { scaling: _old, ...rest } = current;
     const next: DeploymentRecord = {
-      ...current,
+      ...rest,
+      ...(scaling && Object.keys(scaling).length > 0 ? { scaling } : {}),
       min_instances: s.min_instances,
       max_instances: s.max_instances,
       release: current.release + 1,
@@ -76,6 +92,22 @@ async function setPrice(ctx: Context, p: z.infer<typeof PriceInput>) {
   return { owner: stored.owner, name: stored.name, price: stored.price ?? null };
 }
 
+export const ScalingInput = z.object({ owner: Slug, name: Slug, scaling: ScalingKnobs.nullable() });
+
+/**
+ * Sets a model's scaling defaults (`null`: the platform's): the knobs its deployments use where
+ * they set none. The scheduler reads them at each keeper tick.
+ */
+async function setScaling(ctx: Context, p: z.infer<typeof ScalingInput>) {
+  const scaling = p.scaling && Object.keys(p.scaling).length > 0 ? p.scaling : null;
+  const stored = await ctx.registry.updateModel(p.owner, p.name, (m) =>
+    JSON.stringify(m.scaling ?? null) === JSON.stringify(scaling) ? null : { ...m, scaling },
+  );
+  if (!stored) throw new AppError("NOT_FOUND", NOT_FOUND_DETAIL);
+  ctx.log.info("model scaling set", { model: `${p.owner}/${p.name}`, scaling });
+  return { owner: stored.owner, name: stored.name, scaling: stored.scaling ?? null };
+}
+
 export const modelsRouter = router({
   /** Every model with its latest version and how many versions it has. */
   list: adminProcedure.query(async ({ ctx }) => {
@@ -94,6 +126,7 @@ export const modelsRouter = router({
             run_count: m.run_count,
             latest_version_id: m.latest_version_id,
             price: m.price ?? null,
+            scaling: m.scaling ?? null,
             versions: versions
               .map((v) => ({ id: v.id, created_at: v.created_at, concurrency: v.concurrency, runtime: v.runtime.kind }))
               .sort((a, b) => b.created_at.localeCompare(a.created_at)),
@@ -104,6 +137,8 @@ export const modelsRouter = router({
   }),
   /** Sets a model's per-output price (`null`: billed per second of hardware). */
   setPrice: adminProcedure.input(PriceInput).mutation(({ ctx, input }) => setPrice(ctx, input)),
+  /** Sets a model's scaling defaults (`null`: the platform's). */
+  setScaling: adminProcedure.input(ScalingInput).mutation(({ ctx, input }) => setScaling(ctx, input)),
 });
 
 export const deploymentsRouter = router({

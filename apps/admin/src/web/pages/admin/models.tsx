@@ -4,6 +4,7 @@ import { ago } from "../../format.ts";
 import { useLoad } from "../../hooks.ts";
 import { Link } from "../../router.tsx";
 import { type Outputs, trpc } from "../../trpc.ts";
+import { knobsOf, ScalingFields, useScalingDraft } from "./scaling-fields.tsx";
 
 type Deployment = Outputs["deployments"]["list"][number];
 type Model = Outputs["models"]["list"][number];
@@ -49,10 +50,34 @@ function PriceForm({ m, onSaved }: { m: Model; onSaved: () => void }) {
   );
 }
 
-/** Edits a deployment's instance limits: each save is a new release. */
+/** Edits a model's scaling defaults (its deployments use them where they set none). */
+function ModelScalingForm({ m, onSaved }: { m: Model; onSaved: () => void }) {
+  const [draft, setDraft] = useScalingDraft(m.scaling);
+  const [error, setError] = useState<Error | null>(null);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await trpc.models.setScaling.mutate({ owner: m.owner, name: m.name, scaling: knobsOf(draft) });
+      onSaved();
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  return (
+    <form className="row" onSubmit={(e) => void save(e)} data-testid={`scaling-${m.owner}-${m.name}`}>
+      <ScalingFields value={draft} onChange={setDraft} />
+      <button type="submit">Save</button>
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
+/** Edits a deployment's instance limits and scaling knobs: each save is a new release. */
 function ScaleForm({ d, onSaved }: { d: Deployment; onSaved: () => void }) {
   const [min, setMin] = useState(String(d.min_instances));
   const [max, setMax] = useState(String(d.max_instances));
+  const [draft, setDraft] = useScalingDraft(d.scaling);
   const [error, setError] = useState<Error | null>(null);
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -63,6 +88,7 @@ function ScaleForm({ d, onSaved }: { d: Deployment; onSaved: () => void }) {
         name: d.name,
         min_instances: Number(min),
         max_instances: Number(max),
+        scaling: knobsOf(draft),
       });
       onSaved();
     } catch (err) {
@@ -93,6 +119,7 @@ function ScaleForm({ d, onSaved }: { d: Deployment; onSaved: () => void }) {
           onChange={(e) => setMax(e.target.value)}
         />
       </label>
+      <ScalingFields value={draft} onChange={setDraft} />
       <button type="submit">Save</button>
       <ErrorNote error={error} />
     </form>
@@ -144,6 +171,7 @@ export function ModelsPage() {
             <th>runs</th>
             <th>latest version</th>
             <th>price</th>
+            <th>scaling defaults</th>
           </tr>
         </thead>
         <tbody>
@@ -161,6 +189,9 @@ export function ModelsPage() {
               <td>{m.latest_version_id?.slice(0, 12) ?? "—"}</td>
               <td>
                 <PriceForm m={m} onSaved={models.reload} />
+              </td>
+              <td>
+                <ModelScalingForm m={m} onSaved={models.reload} />
               </td>
             </tr>
           ))}
