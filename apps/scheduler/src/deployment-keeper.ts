@@ -6,6 +6,7 @@ import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
 import { listKeys } from "@gantry/platform/kv-keys";
 import type { Logger } from "@gantry/platform/logger";
+import { DEPLOYMENT_HEADER } from "@gantry/platform/prediction-store";
 import type { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -45,6 +46,8 @@ export function startDeploymentKeeper(deps: {
   const inflight = new LRUCache<string, true>({ max: 100_000 });
   const notices = deps.nc.subscribe(subjects.changed("*"), {
     callback: (_err, m) => {
+      // Only deployments' predictions count, and they say so in a header: the rest is not decoded.
+      if (m.headers?.get(DEPLOYMENT_HEADER) !== "1") return;
       try {
         const r = decode(PredictionChanged, m.data, "prediction change").record;
         if (!r.deployment) return;

@@ -18,6 +18,8 @@ const MAX_CAS_ATTEMPTS = 20;
 
 /** Set on change notices of predictions that have a webhook. */
 export const WEBHOOK_HEADER = "Gantry-Webhook";
+/** Set on change notices of predictions made through a deployment. */
+export const DEPLOYMENT_HEADER = "Gantry-Deployment";
 
 /**
  * Predictions in the `predictions` KV bucket. Every change is a compare-and-set on the entry's
@@ -112,9 +114,11 @@ export class PredictionStore {
 
   #notify(record: PredictionRecord, revision: number): void {
     const notice: PredictionChanged = { revision, record };
-    // A header lets the webhook sender skip, without decoding, the many records that have none.
-    const hdrs = record.webhook ? headers() : undefined;
-    hdrs?.set(WEBHOOK_HEADER, "1");
+    // Headers let the webhook sender and the deployment keeper skip, without decoding, the many
+    // records that have no webhook or came through no deployment.
+    const hdrs = record.webhook || record.deployment ? headers() : undefined;
+    if (record.webhook) hdrs?.set(WEBHOOK_HEADER, "1");
+    if (record.deployment) hdrs?.set(DEPLOYMENT_HEADER, "1");
     this.#nc.publish(subjects.changed(record.id), encode(notice), hdrs ? { headers: hdrs } : undefined);
   }
 }
