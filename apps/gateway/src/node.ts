@@ -51,7 +51,12 @@ if (metrics && env.GANTRY_METRICS_PORT !== undefined) {
 }
 answerClientErrors(server as Server);
 
+// SIGINT and SIGTERM both stop (Ctrl-C reaches the whole process group, `npm start` adds SIGTERM):
+// the second joins the first, since draining twice throws.
+let stopping = false;
 const shutdown = () => {
+  if (stopping) return;
+  stopping = true;
   wss.close();
   server.close();
   void nc.drain().finally(() => process.exit(0));
