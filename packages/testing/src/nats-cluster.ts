@@ -212,7 +212,8 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
             () => false,
           );
           if (ok) return;
-          if (Date.now() > deadline) throw new Error(`the NATS cluster has no JetStream meta leader after ${timeoutMs} ms`);
+          if (Date.now() > deadline)
+            throw new Error(`the NATS cluster has no JetStream meta leader after ${timeoutMs} ms`);
           await sleep(250);
         }
       } finally {

@@ -58,6 +58,8 @@ export interface Stack extends AsyncDisposable {
   processes: Map<string, ChildProcess>;
   /** SIGKILL one service (e.g. "scheduler", "agent-0", "gateway-1"). */
   kill(name: string): Promise<void>;
+  /** SIGTERM one service and wait for it to exit: its own graceful stop, as in a rolling restart. */
+  terminate(name: string): Promise<void>;
   /** Starts a killed service again, as it was first started. */
   restart(name: string): void;
   stop(): Promise<void>;
@@ -288,6 +290,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       const p = processes.get(name);
       if (!p) return;
       signal(name, p, "SIGKILL");
+      await exited(p);
+    },
+    async terminate(name) {
+      const p = processes.get(name);
+      if (!p) throw new Error(`no service ${name} (there are ${[...processes.keys()].join(", ")})`);
+      signal(name, p, "SIGTERM");
       await exited(p);
     },
     restart(name) {
