@@ -34,6 +34,10 @@ describe("cluster: kill -9 of a NATS node, a gateway, a scheduler and an agent u
       drainMs: 90_000,
       log: (line) => log.push(line),
     });
+    if (process.env.GANTRY_E2E_LOG)
+      process.stderr.write(
+        `[cluster] ${JSON.stringify({ tally: { ...r.tally, examples: undefined }, longestSilenceMs: r.longestSilenceMs, steps: r.stepMs })}\n`,
+      );
     expectClusterHeld(r, log, { maxSilenceMs: 15_000 });
     // Both gateways answered the API during the run.
     expect(new Set(r.probes.filter((pr) => pr.ok).map((pr) => pr.gateway)).size).toBe(2);
