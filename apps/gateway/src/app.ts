@@ -105,8 +105,8 @@ export function createApp(deps: GatewayDeps) {
     checkPathIds(new URL(c.req.url).pathname);
     return next();
   };
-  const natsUp: MiddlewareHandler<GatewayEnv> = (_c, next) => {
-    nats.check();
+  const natsUp: MiddlewareHandler<GatewayEnv> = async (_c, next) => {
+    await nats.ready();
     return next();
   };
   const setBaseUrl: MiddlewareHandler<GatewayEnv> = async (c, next) => {

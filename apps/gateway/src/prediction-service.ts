@@ -26,7 +26,7 @@ import type { GatewayDeps } from "./deps.ts";
 import { resolveFileInputs } from "./file-inputs.ts";
 import { FilesService } from "./files-service.ts";
 import { checkInputUrls } from "./input-urls.ts";
-import { natsOutage } from "./nats-availability.ts";
+import { natsOutage, retryUnreached } from "./nats-availability.ts";
 import { indexKey } from "./prediction-list.ts";
 import { checkSpend } from "./spend-guard.ts";
 import { TtlCache } from "./ttl-cache.ts";
@@ -182,8 +182,9 @@ export class PredictionService {
       await this.#enqueue(record, runInput, now, billing, trainer, price, req.traceparent);
       try {
         const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
-        await this.#d.buckets.predictionIndex.put(key, "");
-        await this.store.create(record);
+        // A stream's leader moving (cluster: a node restarting) is waited out, not answered 503.
+        await retryUnreached(() => this.#d.buckets.predictionIndex.put(key, ""));
+        await retryUnreached(() => this.store.create(record));
       } catch (cause) {
         throw natsOutage(cause) ?? cause;
       }
@@ -223,10 +224,13 @@ export class PredictionService {
       ...(traceparent ? { traceparent } : {}),
     };
     try {
-      await this.#js.publish(subjects.work(record.hardware), encode(item), {
-        msgID: record.id,
-        timeout: ENQUEUE_TIMEOUT_MS,
-      });
+      // Repeating it is safe whatever happened: the stream drops a second copy by its message id.
+      await retryUnreached(() =>
+        this.#js.publish(subjects.work(record.hardware), encode(item), {
+          msgID: record.id,
+          timeout: ENQUEUE_TIMEOUT_MS,
+        }),
+      );
     } catch (cause) {
       throw (
         natsOutage(cause) ?? new AppError("UNAVAILABLE", "The prediction could not be queued; try again.", { cause })

@@ -2,7 +2,7 @@ import { silentLogger } from "@gantry/platform/logger";
 import { Registry } from "@gantry/platform/registry";
 import { ensureTopology, openTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
-import { connect } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 
@@ -67,7 +67,7 @@ describe("rate limits", () => {
     await registry.putAccount({ id: "carol", type: "user", username: "carol", name: "carol", created_at: at });
     await registry.putToken("r8_carol", { account_id: "carol", name: "t", created_at: at });
     // Each gateway as in production: its own connection, as the gateway identity.
-    const gateways = [];
+    const gateways: { app: ReturnType<typeof createApp>["app"]; gnc: NatsConnection }[] = [];
     for (let i = 0; i < 2; i++) {
       const gnc = await connect(nats.connectOptions("gateway"));
       const { app } = createApp({
