@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { BUCKETS } from "@gantry/contracts/subjects";
 import { allStreams } from "@gantry/platform/nats-permissions";
 import { type NatsCluster, startNatsCluster } from "@gantry/testing/nats-cluster";
 import { type Stack, startStack } from "@gantry/testing/stack";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import Replicate from "replicate";
 
@@ -12,6 +14,8 @@ export interface ClusterPlatform {
   stack: Stack;
   /** The operator, connected to every node (fails over). */
   nc: NatsConnection;
+  /** The agents' heartbeats (KV `agents`), through `nc`. */
+  agents: KV;
   token: string;
   /** Gateway copies a load balancer would send traffic to (the test takes a stopped one out). */
   inService: Set<number>;
@@ -65,10 +69,13 @@ export async function startClusterPlatform(
       ...init,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
     });
+  // Bound without a round trip (direct gets): nothing to time out while a node is away.
+  const agents = await new Kvm(nc).open(BUCKETS.agents, { allow_direct: true });
   return {
     cluster,
     stack,
     nc,
+    agents,
     token,
     inService,
     replicate: (i) => {

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { openTopology } from "@gantry/platform/topology";
 import {
   type CreateOutcome,
   type Final,
@@ -67,7 +66,6 @@ const gatewayIndex = (target: string) => (/^gateway-\d+$/.test(target) ? Number(
 /** Waits (to 120 s) until the target serves again after being started. */
 async function untilServing(p: ClusterPlatform, target: string, since: number | null): Promise<void> {
   const deadline = Date.now() + 120_000;
-  const buckets = await openTopology(p.nc, { identity: "operator" });
   for (;;) {
     let ok = false;
     const g = gatewayIndex(target);
@@ -78,7 +76,7 @@ async function untilServing(p: ClusterPlatform, target: string, since: number | 
       );
     } else if (target.startsWith("agent-")) {
       // A heartbeat written after the start: the agent is registered again.
-      const entry = await buckets.agents.get(target).catch(() => null);
+      const entry = await p.agents.get(target).catch(() => null);
       ok = entry?.operation === "PUT" && since !== null && entry.revision > since;
     } else {
       // Scheduler and billing answer nothing of their own to poll: alive for a few seconds is
@@ -109,8 +107,9 @@ async function doStep(p: ClusterPlatform, s: Step): Promise<void> {
   const g = gatewayIndex(s.target);
   // A balancer stops sending to a gateway that is going away (rolling) or stopped answering (kill).
   if (g >= 0) p.inService.delete(g);
-  const buckets = await openTopology(p.nc, { identity: "operator" });
-  const before = s.target.startsWith("agent-") ? ((await buckets.agents.get(s.target))?.revision ?? 0) : null;
+  const before = s.target.startsWith("agent-")
+    ? ((await p.agents.get(s.target).catch(() => null))?.revision ?? 0)
+    : null;
   if (s.action === "kill") await p.stack.kill(s.target);
   else await p.stack.terminate(s.target);
   await sleep(s.downMs ?? 0);
