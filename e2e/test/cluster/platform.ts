@@ -19,6 +19,8 @@ export interface ClusterPlatform {
   token: string;
   /** Gateway copies a load balancer would send traffic to (the test takes a stopped one out). */
   inService: Set<number>;
+  /** The last lines a service printed (any level): for failure messages. */
+  tail(service: string): string[];
   /** The official client through gateway `i`. */
   replicate(i: number): Replicate;
   /** A request through a gateway in service (round robin), as a balancer in front of them would. */
@@ -33,6 +35,7 @@ export async function startClusterPlatform(
   o: { copies?: number; env?: Record<string, string> } = {},
 ): Promise<ClusterPlatform> {
   const copies = o.copies ?? 2;
+  const tails = new Map<string, string[]>();
   const logNats = process.env.GANTRY_E2E_LOG === "all";
   const cluster = await startNatsCluster({
     onOutput: (node, line) => {
@@ -52,6 +55,9 @@ export async function startClusterPlatform(
     startTimeoutMs: 180_000,
     env: { GANTRY_WEBHOOKS_ALLOW_PRIVATE: "1", GANTRY_ALLOW_VERSION_COMMANDS: "1", ...o.env },
     onOutput: (svc, line) => {
+      const tail = tails.get(svc) ?? [];
+      tail.push(line);
+      tails.set(svc, tail.slice(-20));
       const level = process.env.GANTRY_E2E_LOG;
       if (level === "all" || (level === "warn" ? /"level":"(error|warn)"/ : /"level":"error"/).test(line))
         process.stderr.write(`[${svc}] ${line}\n`);
@@ -78,6 +84,7 @@ export async function startClusterPlatform(
     agents,
     token,
     inService,
+    tail: (service) => [...(tails.get(service) ?? [])],
     replicate: (i) => {
       const c = clients[i];
       if (!c) throw new Error(`no gateway ${i}`);

@@ -87,7 +87,12 @@ async function untilServing(p: ClusterPlatform, target: string, since: number | 
       ok &&= proc?.exitCode === null;
     }
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${target} did not serve again within 120 s`);
+    const proc = p.stack.processes.get(target);
+    const exited = proc && (proc.exitCode !== null || proc.signalCode !== null);
+    if (exited || Date.now() > deadline) {
+      const how = exited ? `exited (${proc?.signalCode ?? proc?.exitCode})` : "did not serve again within 120 s";
+      throw new Error(`${target} ${how} after its start:\n${p.tail(target).join("\n")}`);
+    }
     await sleep(250);
   }
 }
