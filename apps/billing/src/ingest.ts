@@ -44,12 +44,34 @@ export async function readPosition(ledger: KV): Promise<number> {
 }
 
 /**
+ * Moves the stored position forward to `at` (never back): a compare-and-set, so with several
+ * billing processes reading the stream, one that lags never rewinds what another applied.
+ */
+export async function advancePosition(ledger: KV, at: IngestPosition): Promise<void> {
+  for (;;) {
+    const entry = await ledger.get(POSITION_KEY);
+    const stored = entry?.operation === "PUT" ? decode(IngestPosition, entry.value, "billing position").seq : 0;
+    if (stored >= at.seq) return;
+    try {
+      if (entry) await ledger.update(POSITION_KEY, encode(at), entry.revision);
+      else await ledger.create(POSITION_KEY, encode(at));
+      return;
+    } catch (err) {
+      // Another billing process wrote it first: read again. Anything else is the caller's to retry.
+      if (!/wrong last sequence|10071/.test(String(err))) throw err;
+    }
+  }
+}
+
+/**
  * Reads the `USAGE` stream in order with an ordered consumer (no server-side ack state), from the
  * stored position on. A batch is applied in two steps: ledgers and line-item chunks (CAS writes;
  * a ledger skips events at or below its `last_seq`, a chunk items it holds already), then the
  * position. A crash between any two writes replays the batch, which changes nothing already
  * written. Failed writes are retried until they succeed, so the stream is never read past an
  * event that is not applied. Duplicates by message id are dropped by the stream (24 h window).
+ * Several billing processes may run this side by side (cluster mode): each reads the whole
+ * stream, and the CAS writes make whatever two of them apply land once.
  */
 export async function startIngest(d: IngestDeps): Promise<Ingest> {
   let position = await readPosition(d.ledger);
@@ -94,8 +116,7 @@ export async function startIngest(d: IngestDeps): Promise<Ingest> {
     ]);
     const last = batch[batch.length - 1];
     if (last) {
-      const at: IngestPosition = { seq: last.seq, at: d.now().toISOString() };
-      await d.ledger.put(POSITION_KEY, encode(at));
+      await advancePosition(d.ledger, { seq: last.seq, at: d.now().toISOString() });
       position = last.seq;
     }
   };

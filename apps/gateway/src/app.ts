@@ -105,8 +105,8 @@ export function createApp(deps: GatewayDeps) {
     checkPathIds(new URL(c.req.url).pathname);
     return next();
   };
-  const natsUp: MiddlewareHandler<GatewayEnv> = (_c, next) => {
-    nats.check();
+  const natsUp: MiddlewareHandler<GatewayEnv> = async (_c, next) => {
+    await nats.ready();
     return next();
   };
   const setBaseUrl: MiddlewareHandler<GatewayEnv> = async (c, next) => {
@@ -119,7 +119,8 @@ export function createApp(deps: GatewayDeps) {
       ? await tokens.get(token, async () => (await svc.registry.findToken(token))?.account_id ?? null)
       : null;
   };
-  const limiter = rateLimiter(deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.now);
+  // Shared by every gateway through NATS KV (docs/operations.md).
+  const limiter = rateLimiter(deps.rateLimits ?? DEFAULT_RATE_LIMITS, deps.now, deps.buckets.rateLimits);
 
   // The OpenAI-compatible API (errors in OpenAI's shape): all of it under /openai/v1, and its two
   // completion endpoints under /v1 too (GET /v1/models stays Replicate's).

@@ -51,10 +51,34 @@ if (metrics && env.GANTRY_METRICS_PORT !== undefined) {
 }
 answerClientErrors(server as Server);
 
+/**
+ * How long a stopping gateway lets the requests under way finish (a create waiting on `Prefer:
+ * wait`, a stream) before it closes what is left; within Kubernetes' default 30 s grace.
+ */
+const STOP_GRACE_MS = 25_000;
+
+// SIGINT and SIGTERM both stop (Ctrl-C reaches the whole process group, `npm start` adds SIGTERM):
+// the second joins the first, since draining twice throws. New connections are refused at once;
+// NATS is drained only after the requests under way have their answers: draining first answered
+// them 503 although their prediction had been created (found by the rolling-restart run).
+let stopping = false;
 const shutdown = () => {
+  if (stopping) return;
+  stopping = true;
+  const http = server as Server;
   wss.close();
-  server.close();
-  void nc.drain().finally(() => process.exit(0));
+  const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+  // Keep-alive connections between requests would hold `close` open: close each once it is idle.
+  const idle = setInterval(() => http.closeIdleConnections(), 100);
+  http.closeIdleConnections();
+  const grace = new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+  void Promise.race([closed, grace])
+    .then(() => {
+      clearInterval(idle);
+      http.closeAllConnections();
+      return nc.drain();
+    })
+    .finally(() => process.exit(0));
 };
 process.once("SIGTERM", shutdown);
 process.once("SIGINT", shutdown);

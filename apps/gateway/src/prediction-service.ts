@@ -28,7 +28,7 @@ import type { GatewayDeps } from "./deps.ts";
 import { resolveFileInputs } from "./file-inputs.ts";
 import { FilesService } from "./files-service.ts";
 import { checkInputUrls } from "./input-urls.ts";
-import { natsOutage } from "./nats-availability.ts";
+import { natsOutage, retryUnreached } from "./nats-availability.ts";
 import { indexKey } from "./prediction-list.ts";
 import { checkSpend } from "./spend-guard.ts";
 import { TtlCache } from "./ttl-cache.ts";
@@ -183,7 +183,7 @@ export class PredictionService {
       // A model priced per output is billed at the price in force when the prediction was created.
       const price = !trainer && model.price ? model.price : null;
       const key = indexKey(record.account_id, record.created_at, record.id, trainer ? "training" : "prediction");
-      const indexed = this.#d.buckets.predictionIndex.put(key, "").then(
+      const indexed = retryUnreached(() => this.#d.buckets.predictionIndex.put(key, "")).then(
         () => null,
         (cause: unknown) => ({ cause }),
       );
@@ -191,7 +191,8 @@ export class PredictionService {
       try {
         const failed = await indexed;
         if (failed) throw failed.cause;
-        await this.store.create(record);
+        // A stream's leader moving (cluster: a node restarting) is waited out, not answered 503.
+        await retryUnreached(() => this.store.create(record));
       } catch (cause) {
         throw natsOutage(cause) ?? cause;
       }
@@ -238,10 +239,13 @@ export class PredictionService {
       ...(traceparent ? { traceparent } : {}),
     };
     try {
-      await this.#js.publish(subjects.work(record.hardware), encode(item), {
-        msgID: record.id,
-        timeout: ENQUEUE_TIMEOUT_MS,
-      });
+      // Repeating it is safe whatever happened: the stream drops a second copy by its message id.
+      await retryUnreached(() =>
+        this.#js.publish(subjects.work(record.hardware), encode(item), {
+          msgID: record.id,
+          timeout: ENQUEUE_TIMEOUT_MS,
+        }),
+      );
     } catch (cause) {
       hop.span.setStatus({ code: SpanStatusCode.ERROR });
       throw (

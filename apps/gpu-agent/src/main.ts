@@ -62,11 +62,17 @@ const probes = startProbeResponder({
   timeoutMs: env.GANTRY_PROBE_TIMEOUT_MS,
 });
 
-const shutdown = async () => {
-  probes.unsubscribe();
-  await svc.stop();
-  await nc.drain();
-  process.exit(0);
+// SIGINT and SIGTERM both stop; Ctrl-C in a terminal sends SIGINT to the whole process group while
+// `npm start` sends SIGTERM too: the second signal joins the stop under way (draining twice throws).
+let stopping: Promise<void> | undefined;
+const shutdown = () => {
+  stopping ??= (async () => {
+    probes.unsubscribe();
+    await svc.stop();
+    await nc.drain();
+    process.exit(0);
+  })();
+  return stopping;
 };
 process.once("SIGTERM", () => void shutdown());
 process.once("SIGINT", () => void shutdown());

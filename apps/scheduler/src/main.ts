@@ -44,10 +44,16 @@ if (metrics && env.GANTRY_METRICS_PORT !== undefined) {
   log.info("metrics served", { url: `http://${env.GANTRY_METRICS_HOST}:${env.GANTRY_METRICS_PORT}/metrics` });
 }
 
-const shutdown = async () => {
-  await svc.stop();
-  await nc.drain();
-  process.exit(0);
+// SIGINT and SIGTERM both stop; Ctrl-C in a terminal sends SIGINT to the whole process group while
+// `npm start` sends SIGTERM too: the second signal joins the stop under way (draining twice throws).
+let stopping: Promise<void> | undefined;
+const shutdown = () => {
+  stopping ??= (async () => {
+    await svc.stop();
+    await nc.drain();
+    process.exit(0);
+  })();
+  return stopping;
 };
 process.once("SIGTERM", () => void shutdown());
 process.once("SIGINT", () => void shutdown());

@@ -173,7 +173,11 @@ async function create(p: Platform, item: LoadItem): Promise<CreateOutcome> {
 }
 
 /** Polls each accepted prediction (a few at a time) until it is terminal, unknown (404) or the deadline passes. */
-async function drain(p: Platform, accepted: readonly { id: string }[], deadline: number): Promise<Map<string, Final>> {
+export async function drain(
+  p: Pick<Platform, "api">,
+  accepted: readonly { id: string }[],
+  deadline: number,
+): Promise<Map<string, Final>> {
   const finals = new Map<string, Final>();
   let pending = accepted.map((a) => a.id);
   while (pending.length > 0) {
@@ -195,7 +199,7 @@ async function drain(p: Platform, accepted: readonly { id: string }[], deadline:
   return finals;
 }
 
-async function look(p: Platform, id: string): Promise<Final | null> {
+async function look(p: Pick<Platform, "api">, id: string): Promise<Final | null> {
   try {
     const res = await p.api(`/v1/predictions/${id}`, { signal: AbortSignal.timeout(10_000) });
     if (res.status === 404) return { kind: "unknown" };
@@ -225,7 +229,7 @@ async function look(p: Platform, id: string): Promise<Final | null> {
  * (an agent publishes it just after the terminal write) and billing has applied the whole stream,
  * then counts, per prediction id, its predict usage messages and its line items in billing's store.
  */
-async function readBilling(
+export async function readBilling(
   nc: NatsConnection,
   expected: ReadonlySet<string>,
   deadline: number,

@@ -46,6 +46,11 @@ export const BUCKETS = {
   placements: "placements",
   /** Short leases (leader election among schedulers); entries expire unless renewed. */
   leases: "leases",
+  /**
+   * Gateways' shared per-account rate-limit buckets (key `<account>.<class>`), so N gateways allow
+   * an account its limit once, not N times. Entries expire after a minute, when a bucket is full anyway.
+   */
+  rateLimits: "rate-limits",
   /** Webhook delivery log per prediction id. */
   webhookDeliveries: "webhook-deliveries",
   /** Curated collections of models, keyed by slug. */

@@ -144,6 +144,8 @@ const GRANTS: Record<ServiceIdentity, { grants: Grant[]; allowResponses: boolean
       ...kvReadWrite("versions"),
       ...kvReadWrite("deployments"),
       ...kvReadWrite("files"),
+      // Rate limits shared by every gateway.
+      ...kvReadWrite("rateLimits"),
       kvRead("accounts"),
       kvWrite("accounts", webhookSecretKey(">")),
       kvRead("tokens"),

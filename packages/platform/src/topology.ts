@@ -32,6 +32,8 @@ export interface Buckets {
   webhookDeliveries: KV;
   placements: KV;
   leases: KV;
+  /** Gateways' shared rate-limit buckets. */
+  rateLimits: KV;
   /** Bytes of uploaded and output files. */
   objects: ObjectStore;
 }
@@ -132,6 +134,8 @@ export async function ensureTopology(
     // Entries outlive any run (30-minute default timeout plus setup); older ones need no recovery.
     placements: await open(BUCKETS.placements, 3 * 60 * 60 * 1000),
     leases: await open(BUCKETS.leases, 5000),
+    // A bucket refills completely within a minute: an entry idle that long is a full bucket.
+    rateLimits: await open(BUCKETS.rateLimits, 60_000),
     objects: await new Objm(nc).create(OBJECT_STORES.files, { storage: StorageType.File, replicas: options.replicas }),
   };
 }
@@ -189,6 +193,7 @@ export async function openTopology(nc: NatsConnection, o: OpenTopologyOptions): 
     webhookDeliveries: await open(BUCKETS.webhookDeliveries),
     placements: await open(BUCKETS.placements),
     leases: await open(BUCKETS.leases),
+    rateLimits: await open(BUCKETS.rateLimits),
     objects: await new Objm(nc).open(OBJECT_STORES.files, false),
   };
 }

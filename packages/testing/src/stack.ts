@@ -23,9 +23,18 @@ export interface StackOptions {
   nats: StackNats;
   devToken: string;
   devUsername?: string;
-  /** Gateway port; a free one when unset. */
+  /** Gateway port; a free one when unset. Further gateways listen on the ports after it. */
   gatewayPort?: number;
   agents?: number;
+  /** Copies of the gateway, the scheduler and billing (default 1 each). With more than one, each
+   * copy is named `<service>-<i>` (`gateway-0`, `scheduler-1`, …); with one, just `<service>`. */
+  gateways?: number;
+  schedulers?: number;
+  billings?: number;
+  /** Replicas of every stream and bucket: 3 on a three-node cluster (default 1). */
+  replicas?: number;
+  /** How long every process gets to come up (default 30 s per copy of the most copied service). */
+  startTimeoutMs?: number;
   agentSku?: string;
   /** Data-retention window for every service (default: the platform's, one hour). */
   retentionMs?: number;
@@ -40,12 +49,17 @@ export interface StackOptions {
 }
 
 export interface Stack extends AsyncDisposable {
+  /** The first gateway's origin (the public URL every gateway puts in its answers). */
   baseUrl: string;
+  /** Every gateway's origin, in order (`gateway-0`, `gateway-1`, …). */
+  baseUrls: string[];
   token: string;
   versions: Record<string, string>;
   processes: Map<string, ChildProcess>;
-  /** SIGKILL one service (e.g. "scheduler", "agent-0"). */
+  /** SIGKILL one service (e.g. "scheduler", "agent-0", "gateway-1"). */
   kill(name: string): Promise<void>;
+  /** SIGTERM one service and wait for it to exit: its own graceful stop, as in a rolling restart. */
+  terminate(name: string): Promise<void>;
   /** Starts a killed service again, as it was first started. */
   restart(name: string): void;
   stop(): Promise<void>;
@@ -87,7 +101,11 @@ export function demoSeedModels(): SeedModel[] {
  * and the demo models. Used by `npm start`, the end-to-end tests and the benchmarks.
  */
 export async function startStack(o: StackOptions): Promise<Stack> {
-  const topology = { ...DEFAULT_TOPOLOGY, ...(o.retentionMs ? { retentionMs: o.retentionMs } : {}) };
+  const topology = {
+    ...DEFAULT_TOPOLOGY,
+    ...(o.retentionMs ? { retentionMs: o.retentionMs } : {}),
+    ...(o.replicas ? { replicas: o.replicas } : {}),
+  };
   const provisioner = await connect(o.nats.connectOptions("provisioner"));
   await ensureTopology(provisioner, topology);
   await provisioner.close();
@@ -102,10 +120,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     collections: DEMO_COLLECTIONS,
     now: new Date(),
   });
-  const gatewayPort = o.gatewayPort ?? (await freePort());
+  const gatewayCount = o.gateways ?? 1;
+  const gatewayPorts: number[] = [];
+  for (let i = 0; i < gatewayCount; i++)
+    gatewayPorts.push(o.gatewayPort === undefined ? await freePort() : o.gatewayPort + i);
+  const copyName = (service: string, count: number, i: number) => (count > 1 ? `${service}-${i}` : service);
   // No NATS credentials pass through from this process: each service is given its own below.
   const { NATS_NKEY_SEED: _seed, NATS_NKEY_SEED_FILE: _seedFile, ...inherited } = process.env;
-  const baseEnv = { ...inherited, GANTRY_RETENTION_MS: String(topology.retentionMs), ...o.env };
+  const baseEnv = {
+    ...inherited,
+    GANTRY_RETENTION_MS: String(topology.retentionMs),
+    GANTRY_NATS_REPLICAS: String(topology.replicas),
+    ...o.env,
+  };
   const processes = new Map<string, ChildProcess>();
   const launches = new Map<string, () => void>();
   const launchArgv = (name: string, argv: string[], env: Record<string, string>, group = false) => {
@@ -129,9 +156,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const launch = (name: string, entry: string, env: Record<string, string>) =>
     launchArgv(name, [process.execPath, ...(o.nodeArgs ?? []), "--import", "tsx", entry], env);
   const groups = new Set<string>();
-  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
-  launch("scheduler", "apps/scheduler/src/main.ts", { GANTRY_PUBLIC_URL: baseUrl, ...o.nats.serviceEnv("scheduler") });
-  launch("billing", "apps/billing/src/main.ts", o.nats.serviceEnv("billing"));
+  const baseUrls = gatewayPorts.map((port) => `http://127.0.0.1:${port}`);
+  const baseUrl = baseUrls[0] ?? "";
+  const schedulerCount = o.schedulers ?? 1;
+  for (let i = 0; i < schedulerCount; i++) {
+    launch(copyName("scheduler", schedulerCount, i), "apps/scheduler/src/main.ts", {
+      GANTRY_PUBLIC_URL: baseUrl,
+      ...o.nats.serviceEnv("scheduler"),
+    });
+  }
+  const billingCount = o.billings ?? 1;
+  for (let i = 0; i < billingCount; i++) {
+    launch(copyName("billing", billingCount, i), "apps/billing/src/main.ts", o.nats.serviceEnv("billing"));
+  }
   const agentCount = o.agents ?? 1;
   // Each stack's agents record their model servers in a folder of its own: stacks side by side
   // (tests, benchmarks, npm start) never stop each other's servers as leftovers of a crash.
@@ -146,64 +183,49 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     });
   }
   const runtime = o.gatewayRuntime ?? (process.env.GANTRY_GATEWAY_RUNTIME === "workerd" ? "workerd" : "node");
-  if (runtime === "workerd") {
-    if (!o.nats.wsUrl) throw new Error("the workerd gateway needs the nats-server's WebSocket listener");
-    const persist = await mkdtemp(join(tmpdir(), "gantry-wrangler-"));
-    // The seed is a secret in production (`wrangler secret put`); `--var` is how wrangler dev takes it.
-    const vars = {
-      GANTRY_RETENTION_MS: String(topology.retentionMs),
-      GANTRY_PUBLIC_URL: baseUrl,
-      ...o.env,
-      NATS_WS_URL: o.nats.wsUrl,
-      NATS_NKEY_SEED: o.nats.seeds.gateway,
-    };
-    launchArgv(
-      "gateway",
-      [
-        join(REPO_ROOT, "node_modules", ".bin", "wrangler"),
-        "dev",
-        "--config",
-        "apps/gateway/wrangler.jsonc",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        String(gatewayPort),
-        "--persist-to",
-        persist,
-        "--inspector-port",
-        String(await freePort()),
-        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-      ],
-      { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true" },
-      true,
-    );
-  } else {
-    launch("gateway", "apps/gateway/src/node.ts", {
-      GANTRY_PORT: String(gatewayPort),
-      // Its own file URLs in inputs are recognised by this origin only, never by a Host header.
-      GANTRY_PUBLIC_URL: o.env?.GANTRY_PUBLIC_URL ?? baseUrl,
-      ...o.nats.serviceEnv("gateway"),
-    });
-  }
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const up = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    let agents = 0;
-    for (const key of await listKeys(buckets.agents)) {
-      if ((await buckets.agents.get(key))?.operation === "PUT") agents++;
+  for (const [i, gatewayPort] of gatewayPorts.entries()) {
+    const name = copyName("gateway", gatewayCount, i);
+    if (runtime === "workerd") {
+      if (!o.nats.wsUrl) throw new Error("the workerd gateway needs the nats-server's WebSocket listener");
+      const persist = await mkdtemp(join(tmpdir(), "gantry-wrangler-"));
+      // The seed is a secret in production (`wrangler secret put`); `--var` is how wrangler dev takes it.
+      const vars = {
+        GANTRY_RETENTION_MS: String(topology.retentionMs),
+        GANTRY_NATS_REPLICAS: String(topology.replicas),
+        GANTRY_PUBLIC_URL: baseUrl,
+        ...o.env,
+        NATS_WS_URL: o.nats.wsUrl,
+        NATS_NKEY_SEED: o.nats.seeds.gateway,
+      };
+      launchArgv(
+        name,
+        [
+          join(REPO_ROOT, "node_modules", ".bin", "wrangler"),
+          "dev",
+          "--config",
+          "apps/gateway/wrangler.jsonc",
+          "--ip",
+          "127.0.0.1",
+          "--port",
+          String(gatewayPort),
+          "--persist-to",
+          persist,
+          "--inspector-port",
+          String(await freePort()),
+          ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+        ],
+        { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true" },
+        true,
+      );
+    } else {
+      launch(name, "apps/gateway/src/node.ts", {
+        GANTRY_PORT: String(gatewayPort),
+        // Its own file URLs in inputs are recognised by this origin only, never by a Host header.
+        GANTRY_PUBLIC_URL: o.env?.GANTRY_PUBLIC_URL ?? baseUrl,
+        ...o.nats.serviceEnv("gateway"),
+      });
     }
-    if (up && agents >= agentCount) break;
-    for (const [name, p] of processes) {
-      if (p.exitCode !== null) throw new Error(`${name} exited with code ${p.exitCode} during start-up`);
-    }
-    if (Date.now() > deadline) throw new Error("the platform did not start within 30 s");
-    await sleep(50);
   }
-  await nc.close();
 
   const exited = (p: ChildProcess) =>
     p.exitCode !== null || p.signalCode !== null
@@ -226,8 +248,41 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await Promise.race([Promise.all(all.map(exited)), sleep(5000)]);
     for (const [name, p] of processes) if (p.exitCode === null && p.signalCode === null) signal(name, p, "SIGKILL");
   };
+  // Two of each on a 2-core machine take longer to load than one.
+  const startMs = o.startTimeoutMs ?? 30_000 * Math.max(1, gatewayCount, schedulerCount, billingCount);
+  const startDeadline = Date.now() + startMs;
+  const notStarted = async (err: unknown): Promise<never> => {
+    await nc.close();
+    await stop();
+    throw err;
+  };
+  for (;;) {
+    let up = true;
+    for (const url of baseUrls) {
+      up &&= await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+    }
+    let agents = 0;
+    for (const key of await listKeys(buckets.agents)) {
+      if ((await buckets.agents.get(key))?.operation === "PUT") agents++;
+    }
+    if (up && agents >= agentCount) break;
+    for (const [name, p] of processes) {
+      if (p.exitCode !== null) return notStarted(new Error(`${name} exited with code ${p.exitCode} during start-up`));
+    }
+    if (Date.now() > startDeadline) {
+      const state = `gateways up: ${up}, agents registered: ${agents} of ${agentCount}`;
+      return notStarted(new Error(`the platform did not start within ${startMs / 1000} s (${state})`));
+    }
+    await sleep(50);
+  }
+  await nc.close();
+
   return {
     baseUrl,
+    baseUrls,
     token: o.devToken,
     versions,
     processes,
@@ -235,6 +290,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       const p = processes.get(name);
       if (!p) return;
       signal(name, p, "SIGKILL");
+      await exited(p);
+    },
+    async terminate(name) {
+      const p = processes.get(name);
+      if (!p) throw new Error(`no service ${name} (there are ${[...processes.keys()].join(", ")})`);
+      signal(name, p, "SIGTERM");
       await exited(p);
     },
     restart(name) {

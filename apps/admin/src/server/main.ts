@@ -33,10 +33,16 @@ if (!env.GANTRY_ADMIN_TOKEN) {
   );
 }
 
-const shutdown = async () => {
-  await svc.stop();
-  await nc.drain();
-  process.exit(0);
+// SIGINT and SIGTERM both stop; Ctrl-C in a terminal sends SIGINT to the whole process group while
+// `npm start` sends SIGTERM too: the second signal joins the stop under way (draining twice throws).
+let stopping: Promise<void> | undefined;
+const shutdown = () => {
+  stopping ??= (async () => {
+    await svc.stop();
+    await nc.drain();
+    process.exit(0);
+  })();
+  return stopping;
 };
 process.once("SIGTERM", () => void shutdown());
 process.once("SIGINT", () => void shutdown());

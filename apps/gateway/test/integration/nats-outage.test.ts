@@ -91,5 +91,6 @@ describe("NATS outage", () => {
     await recheck.close();
     await nc.close();
     await op.close();
-  });
+    // A request first waits up to RECONNECT_GRACE_MS for the connection to come back.
+  }, 60_000);
 });

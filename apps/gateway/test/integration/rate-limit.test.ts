@@ -1,8 +1,8 @@
 import { silentLogger } from "@gantry/platform/logger";
 import { Registry } from "@gantry/platform/registry";
-import { ensureTopology } from "@gantry/platform/topology";
+import { ensureTopology, openTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
-import { connect } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 
@@ -56,5 +56,50 @@ describe("rate limits", () => {
     expect((await create()).status).toBe(404);
     expect((await create()).status).toBe(429);
     await nc.close();
-  });
+  }, 60_000);
+
+  it("are shared by every gateway: two gateways on one NATS allow an account its limit once", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    const registry = new Registry(buckets);
+    const at = new Date().toISOString();
+    await registry.putAccount({ id: "carol", type: "user", username: "carol", name: "carol", created_at: at });
+    await registry.putToken("r8_carol", { account_id: "carol", name: "t", created_at: at });
+    // Each gateway as in production: its own connection, as the gateway identity.
+    const gateways: { app: ReturnType<typeof createApp>["app"]; gnc: NatsConnection }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const gnc = await connect(nats.connectOptions("gateway"));
+      const { app } = createApp({
+        nc: gnc,
+        buckets: await openTopology(gnc, { identity: "gateway" }),
+        signingSecret: "test-signing-secret",
+        now: () => new Date(),
+        newId: () => "unused",
+        newToken: () => "unused",
+        log: silentLogger,
+        rateLimits: { createPerMinute: 600, otherPerMinute: 4 },
+      });
+      gateways.push({ app, gnc });
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const g = gateways[i % 2];
+      const res = await g?.app.request("/v1/hardware", { headers: { authorization: "Bearer r8_carol" } });
+      statuses.push(res?.status ?? 0);
+    }
+    // Four between them (not four each), then 429 on both.
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429, 429]);
+    // Both racing at once still hand out no more than the budget.
+    await buckets.rateLimits.purge("carol.other");
+    const raced = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        gateways[i % 2]?.app.request("/v1/hardware", { headers: { authorization: "Bearer r8_carol" } }),
+      ),
+    );
+    expect(raced.filter((r) => r?.status === 200).length).toBe(4);
+    expect(nats.violations()).toEqual([]);
+    for (const g of gateways) await g.gnc.close();
+    await nc.close();
+  }, 60_000);
 });
