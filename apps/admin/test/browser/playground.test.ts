@@ -206,6 +206,9 @@ describe("playground", () => {
     try {
       const page = await user.newPage();
       await page.goto(`${p.admin.url}/p/${id}`);
+      // The token prompt, unless an earlier test of this context answered it.
+      await page.waitForSelector("input[name=api-token], [data-testid=prediction]");
+      if (await page.$("input[name=api-token]")) await enterToken(page, "api", USER_TOKEN);
       const note = await page.waitForSelector("[data-testid=prediction] [data-testid=queue]", { timeout: 30_000 });
       expect(await note.getAttribute("data-phase")).toBe("waiting_for_slot");
       expect(await note.textContent()).toMatch(/^Waiting for a free slot · 2 ahead · starting in about /);
