@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 import { DEMO_MODELS } from "@gantry/demo-models/catalog";
+import { PredictionStore } from "@gantry/platform/prediction-store";
+import { openTopology } from "@gantry/platform/topology";
+import { predictionRecord } from "@gantry/testing/fixtures";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type BrowserPlatform, enterToken, shot, startBrowserPlatform, USER_TOKEN } from "./platform.ts";
@@ -168,27 +171,70 @@ describe("playground", () => {
     await page.close();
   });
   it("a waiting prediction's page says where it waits: its phase and its place in the queue", async () => {
-    // Every slot of the agent (4, one prediction each) held by a long prediction; two more wait.
-    const ids: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const res = await p.api("/v1/models/gantry/test/predictions", {
-        method: "POST",
-        body: JSON.stringify({ input: { tokens: 1, sleep_ms: 60_000 } }),
-      });
-      ids.push(((await res.json()) as { id: string }).id);
-    }
-    const last = ids.at(-1) ?? "";
+    // The demo models take 64 predictions per instance, so none waits here: a waiting one's record
+    // is stored as the placer would have left it (queued, no work item: nothing ever places it).
+    const res = await p.api("/v1/models/gantry/test/predictions", {
+      method: "POST",
+      body: JSON.stringify({ input: { tokens: 1 } }),
+    });
+    const real = (await res.json()) as { id: string };
+    const buckets = await openTopology(p.nc, { identity: "operator" });
+    const store = new PredictionStore(buckets.predictions, p.nc);
+    const template = (await store.get(real.id))?.record;
+    if (!template) throw new Error("the created prediction was not stored");
+    const id = "w".repeat(26);
+    const at = new Date();
+    await store.create(
+      predictionRecord({
+        id,
+        account_id: template.account_id,
+        model: "gantry/test",
+        version: template.version,
+        created_at: at.toISOString(),
+        // Its stream: the page follows it, and reads the record each second while it waits.
+        streams: true,
+        stream_token: "s".repeat(32),
+        logs: "Queued: waiting for a free cpu instance of gantry/test (2 ahead).\n",
+        queue: {
+          position: 2,
+          estimated_start_at: new Date(at.getTime() + 45_000).toISOString(),
+          phase: "waiting_for_slot",
+          phase_started_at: at.toISOString(),
+        },
+      }),
+    );
     try {
       const page = await user.newPage();
-      await page.goto(`${p.admin.url}/p/${last}`);
+      await page.goto(`${p.admin.url}/p/${id}`);
+      // The token prompt, unless an earlier test of this context answered it.
+      await page.waitForSelector("input[name=api-token], [data-testid=prediction]");
+      if (await page.$("input[name=api-token]")) await enterToken(page, "api", USER_TOKEN);
       const note = await page.waitForSelector("[data-testid=prediction] [data-testid=queue]", { timeout: 30_000 });
       expect(await note.getAttribute("data-phase")).toBe("waiting_for_slot");
-      expect(await note.textContent()).toMatch(/^Waiting for a free slot · (next in line|\d+ ahead)/);
+      expect(await note.textContent()).toMatch(/^Waiting for a free slot · 2 ahead · starting in about /);
       expect(await page.textContent("[data-testid=prediction] .status")).toBe("starting");
+      // Its boot begins: the page, reading the record while it waits, shows the new phase.
+      await store.transition(id, {
+        type: "queue",
+        queue: { position: null, estimated_start_at: null, phase: "setup", phase_started_at: new Date().toISOString() },
+        line: "[setup] loading weights",
+      });
+      await page.waitForSelector("[data-testid=queue][data-phase=setup]", { timeout: 30_000 });
+      expect(await page.textContent("[data-testid=queue]")).toBe("Model setup");
+      // The line it gained came over the stream as a `logs` event.
+      await page.waitForFunction(
+        () => document.querySelector("[data-testid=logs]")?.textContent?.includes("[setup] loading weights"),
+        undefined,
+        { timeout: 30_000 },
+      );
       await shot(page, "prediction-waiting");
+      // Once it has ended the note is gone.
+      await store.transition(id, { type: "cancel", at: new Date() });
+      await page.waitForSelector("[data-testid=prediction] [data-status=canceled]", { timeout: 30_000 });
+      expect(await page.$("[data-testid=queue]")).toBeNull();
       await page.close();
     } finally {
-      for (const id of ids) await p.api(`/v1/predictions/${id}/cancel`, { method: "POST" });
+      await store.transition(id, { type: "cancel", at: new Date() });
     }
   });
 });
