@@ -45,7 +45,7 @@ const ERROR_RETRY_MS = [100, 400];
  * Pauses before asking a full server (409) again, before the run is handed back to the scheduler: a
  * slot usually frees within milliseconds (Cog sends its last webhook just before it takes the next).
  */
-const BUSY_RETRY_MS = [1, 2, 4, 8, 16, 32, 64, 128];
+export const BUSY_RETRY_MS = [1, 2, 4, 8, 16, 32, 64, 128];
 const DEFUNCT = "The model server became DEFUNCT (its worker process died)";
 /** How long a DEFUNCT server's other runs have for their own failure to arrive before it is killed. */
 const DEFUNCT_GRACE_MS = 1000;
