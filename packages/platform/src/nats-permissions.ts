@@ -172,6 +172,8 @@ const GRANTS: Record<ServiceIdentity, { grants: Grant[]; allowResponses: boolean
       ...kvReadWrite("files"),
       pub(`${api}.STREAM.PURGE.${kvStream("files")}`),
       kvRead("agents"),
+      // The deployment keeper reads a model's scaling defaults.
+      kvRead("models"),
       // The canary judge counts finished predictions on the deployment and promotes or rolls back.
       ...kvReadWrite("deployments"),
       ...webhookSecrets,
