@@ -51,9 +51,20 @@ describe("startNatsCluster", () => {
       await sleep(250);
     }
     // Read through the restarted node alone.
+    // Its own JetStream API answers once its view of the cluster's metadata is current again,
+    // which can come a moment after the leader counts it caught up: asked until it answers.
     const only3 = await connect(cluster.connectOptions("operator", 2));
-    const js3 = await jetstreamManager(only3);
-    expect((await js3.streams.info(kvStream)).state.last_seq).toBe(last);
+    const answers = Date.now() + 30_000;
+    let seen: number | null = null;
+    while (seen === null) {
+      seen = await jetstreamManager(only3, { timeout: 2000 })
+        .then((js3) => js3.streams.info(kvStream))
+        .then((info) => info.state.last_seq)
+        .catch(() => null);
+      if (seen === null && Date.now() > answers) throw new Error("n3's JetStream API did not answer");
+      if (seen === null) await sleep(250);
+    }
+    expect(seen).toBe(last);
     await only3.close();
     await nc.close();
     expect(cluster.violations()).toEqual([]);
