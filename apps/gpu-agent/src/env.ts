@@ -46,6 +46,12 @@ const Env = z.object({
    * write, before its usage is reported. Never set in production.
    */
   GANTRY_TEST_CRASH_AFTER_TERMINAL_WRITE: z.enum(["0", "1"]).default("0"),
+  /**
+   * On SIGTERM or SIGINT, how long the agent keeps running the predictions it holds (taking
+   * nothing new) before it stops; a second signal stops it at once. Default: the 30-minute
+   * prediction timeout, so a polite stop ends nothing early (give Kubernetes pods as long).
+   */
+  GANTRY_AGENT_DRAIN_MS: z.coerce.number().int().nonnegative().default(1_800_000),
   /** After a cancel or timeout, how long a model server has to stop before it is killed. */
   GANTRY_CANCEL_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   /** Replicas of every stream and bucket (3 on a cluster); the same in every service. */

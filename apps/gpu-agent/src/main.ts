@@ -62,17 +62,24 @@ const probes = startProbeResponder({
   timeoutMs: env.GANTRY_PROBE_TIMEOUT_MS,
 });
 
-// SIGINT and SIGTERM both stop; Ctrl-C in a terminal sends SIGINT to the whole process group while
-// `npm start` sends SIGTERM too: the second signal joins the stop under way (draining twice throws).
+// SIGINT or SIGTERM stops politely: the agent drains (finishes what it holds, takes nothing new)
+// for up to GANTRY_AGENT_DRAIN_MS. A second signal cuts the drain short: Ctrl-C in a terminal sends
+// SIGINT to the whole process group while `npm start` sends SIGTERM too, so a local stop is quick.
 let stopping: Promise<void> | undefined;
+const cutShort = new AbortController();
 const shutdown = () => {
-  stopping ??= (async () => {
+  if (stopping) {
+    cutShort.abort();
+    return stopping;
+  }
+  stopping = (async () => {
     probes.unsubscribe();
+    await svc.drain(env.GANTRY_AGENT_DRAIN_MS, cutShort.signal);
     await svc.stop();
     await nc.drain();
     process.exit(0);
   })();
   return stopping;
 };
-process.once("SIGTERM", () => void shutdown());
-process.once("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());
+process.on("SIGINT", () => void shutdown());

@@ -94,6 +94,13 @@ export interface AgentDeps {
 export interface Agent {
   /** The model servers of this host (for tests and diagnostics). */
   instances(): readonly ModelInstance[];
+  /**
+   * A polite stop's first half: takes nothing new (its heartbeat says `draining`, so schedulers
+   * place elsewhere, and a run offered meanwhile is refused) and waits until every prediction it
+   * holds has ended and stored its end, or `timeoutMs` passed, or `signal` aborted. What is left
+   * then is the reaper's, as after a crash.
+   */
+  drain(timeoutMs: number, signal?: AbortSignal): Promise<{ left: number }>;
   stop(): Promise<void>;
 }
 
@@ -207,6 +214,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       at: now().toISOString(),
       started_at: startedAt,
       running: [...new Set([...runs.keys(), ...ending])],
+      ...(draining ? { draining: true } : {}),
     };
     await buckets.agents.put(config.agentId, encode(hb));
   };
@@ -221,6 +229,9 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
 
   /** Predictions whose end (terminal write and usage report) is not stored yet, run or not. */
   const ending = new Set<string>();
+  /** Set by `drain`: nothing new is taken. */
+  let draining = false;
+  const held = () => new Set([...runs.keys(), ...ending]).size;
   const newRun = (req: RunRequest, instance: ModelInstance): Run => {
     ending.add(req.prediction_id);
     return runOf(req, instance);
@@ -268,6 +279,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       const req = decode(RunRequest, msg.data, "run request");
       if (runs.has(req.prediction_id)) {
         reply = { accepted: true, cold_boot: false, incarnation: startedAt };
+      } else if (draining) {
+        reply = { accepted: false, reason: "draining" };
       } else {
         const placed = await pool.place(req);
         if (!placed) {
@@ -316,7 +329,8 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     try {
       const req = decode(WarmRequest, msg.data, "warm request");
       const until = now().getTime() + req.lease_ms;
-      reply = { instances: await pool.warm(specOf(req), req.count, until) };
+      // A draining agent keeps nothing warm: the keeper finds the instances elsewhere.
+      if (!draining) reply = { instances: await pool.warm(specOf(req), req.count, until) };
     } catch (err) {
       log.warn("bad warm request", { err: String(err) });
     }
@@ -341,6 +355,18 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
 
   return {
     instances: () => pool.list(),
+    async drain(timeoutMs, signal) {
+      draining = true;
+      await heartbeat().catch(() => {});
+      const deadline = now().getTime() + timeoutMs;
+      if (held() > 0) log.info("draining", { predictions: held(), timeout_ms: timeoutMs });
+      while (held() > 0 && now().getTime() < deadline && !signal?.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const left = held();
+      if (left > 0) log.warn("drain ended with predictions still held", { predictions: left });
+      return { left };
+    },
     async stop() {
       clearInterval(beat);
       bootNotes.stop();

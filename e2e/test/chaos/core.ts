@@ -106,6 +106,8 @@ export type Final =
       predictTimeS: number | null;
       startedAt: string | null;
       completedAt: string | null;
+      /** The prediction's `error`, when it has one. */
+      error?: unknown;
     };
 
 /** What billing holds of one prediction. */

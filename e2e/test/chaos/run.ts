@@ -210,6 +210,7 @@ async function look(p: Pick<Platform, "api">, id: string): Promise<Final | null>
       metrics?: { predict_time?: number };
       started_at?: string | null;
       completed_at?: string | null;
+      error?: unknown;
     };
     return {
       kind: "shown",
@@ -218,6 +219,7 @@ async function look(p: Pick<Platform, "api">, id: string): Promise<Final | null>
       predictTimeS: b.metrics?.predict_time ?? null,
       startedAt: b.started_at ?? null,
       completedAt: b.completed_at ?? null,
+      ...(b.error ? { error: b.error } : {}),
     };
   } catch {
     return null;

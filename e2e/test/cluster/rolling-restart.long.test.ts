@@ -52,7 +52,12 @@ describe("cluster: rolling restart of every NATS node and every service copy und
     );
     expectClusterHeld(r, log, { maxSilenceMs: 15_000 });
     // A polite restart fails nothing: every prediction succeeded, and no create was refused.
-    const context = [...log, ...refusalWindows(r.outcomes).map((l) => `refused ${l}`)].join("\n");
+    const failures = r.observations.flatMap((o) =>
+      o.final.kind === "shown" && o.final.status !== "succeeded"
+        ? [`${o.id} ${o.final.status}: ${JSON.stringify(o.final.error)}`]
+        : [],
+    );
+    const context = [...log, ...refusalWindows(r.outcomes).map((l) => `refused ${l}`), ...failures].join("\n");
     expect(r.tally.statuses, context).toEqual({ succeeded: r.tally.accepted });
     expect(r.tally.refused, context).toBe(0);
   }, 1_200_000);

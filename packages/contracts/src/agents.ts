@@ -60,5 +60,10 @@ export const AgentHeartbeat = z.object({
    * Absent (an older agent): the reaper only acts on its death or restart.
    */
   running: z.array(z.string()).optional(),
+  /**
+   * The agent is stopping politely: it finishes what it holds and takes nothing new, so no
+   * scheduler places or keeps anything warm there (absent: it takes work).
+   */
+  draining: z.boolean().optional(),
 });
 export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;

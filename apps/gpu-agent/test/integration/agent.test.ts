@@ -77,6 +77,43 @@ describe("gpu-agent with a real Cog-protocol model server", () => {
     }
   });
 
+  it("a polite stop drains: what it holds ends normally, nothing new is taken, the heartbeat says so", async () => {
+    const t = await startAgent();
+    try {
+      await t.finished((await t.run({ tokens: 1 })).id); // cold boot out of the way
+      const held = await t.run({ tokens: 3, token_delay_ms: 300 });
+      await t.processing(held.id);
+      const draining = t.agent.drain(30_000);
+      // Offered meanwhile (a scheduler that has not read the heartbeat yet): refused, so it goes elsewhere.
+      const late = await t.run({ tokens: 1 });
+      expect(late.reply).toEqual({ accepted: false, reason: "draining" });
+      const hb = (await t.buckets.agents.get(t.agentId))?.json<{ draining?: boolean; running: string[] }>();
+      expect(hb?.draining).toBe(true);
+      expect(hb?.running).toEqual([held.id]);
+      expect(await draining).toEqual({ left: 0 });
+      const rec = await t.finished(held.id);
+      expect(rec.status).toBe("succeeded");
+      expect(rec.output).toEqual(["tok0", " tok1", " tok2"]);
+      expect((await t.store.get(late.id))?.record.status).toBe("starting");
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a drain cut short returns what it still holds", async () => {
+    const t = await startAgent();
+    try {
+      const held = await t.run({ sleep_ms: 20_000 });
+      await t.processing(held.id);
+      const cut = new AbortController();
+      const draining = t.agent.drain(60_000, cut.signal);
+      cut.abort();
+      expect(await draining).toEqual({ left: 1 });
+    } finally {
+      await t.close();
+    }
+  });
+
   it("heartbeats report instances with their state and boot time", async () => {
     const t = await startAgent();
     try {

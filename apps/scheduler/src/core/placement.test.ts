@@ -64,6 +64,13 @@ describe("rankCandidates", () => {
     ]);
   });
 
+  it("skips draining agents, and their instances do not hold back a boot elsewhere", () => {
+    const leaving = agent("leaving", { draining: true, instances: [instance()] });
+    expect(rank([leaving, agent("other")])).toEqual([{ agentId: "other", warm: false }]);
+    const lane = { waitedMs: 0, waiting: 1 };
+    expect(shouldBoot([leaving, agent("other")], JOB, lane, DEFAULT_SCALE_POLICY, NOW, STALE_MS)).toBe(true);
+  });
+
   it("does not count a full instance as warm", () => {
     const full = instance({ concurrency: 2, running: 2 });
     // No free slot and nothing idle to evict: no room at all.

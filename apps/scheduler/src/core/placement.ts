@@ -42,6 +42,10 @@ export interface LaneState {
   waiting: number;
 }
 
+/** Whether an agent takes work: heard from within `staleMs`, and not draining for a stop. */
+export const takesWork = (a: AgentHeartbeat, now: Date, staleMs: number) =>
+  a.draining !== true && now.getTime() - Date.parse(a.at) <= staleMs;
+
 /**
  * Whether to boot one more instance for a lane: always when none serves it; otherwise only
  * when the head has waited past `scaleUpAfterMs` (the busy instances are not keeping up) and the
@@ -58,7 +62,7 @@ export function shouldBoot(
   let live = 0;
   let booting = 0;
   for (const a of agents) {
-    if (a.sku !== job.hardware || !fresh(a, now, staleMs)) continue;
+    if (a.sku !== job.hardware || !takesWork(a, now, staleMs)) continue;
     for (const i of a.instances) {
       if (!serves(i, job)) continue;
       live++;
@@ -76,8 +80,6 @@ export interface Candidate {
   warm: boolean;
 }
 
-const fresh = (a: AgentHeartbeat, now: Date, staleMs: number) => now.getTime() - Date.parse(a.at) <= staleMs;
-
 /** Whether an instance serves the job's predictions (same version, same deployment or none). */
 export function serves(i: InstanceStatus, job: Pick<PlacementJob, "versionId" | "deployment">): boolean {
   return i.version_id === job.versionId && (i.deployment ?? null) === job.deployment && i.state !== "failed";
@@ -87,7 +89,7 @@ export function serves(i: InstanceStatus, job: Pick<PlacementJob, "versionId" | 
 export function instanceCount(agents: Iterable<AgentHeartbeat>, job: PlacementJob, now: Date, staleMs: number) {
   let n = 0;
   for (const a of agents) {
-    if (a.sku === job.hardware && fresh(a, now, staleMs)) n += a.instances.filter((i) => serves(i, job)).length;
+    if (a.sku === job.hardware && takesWork(a, now, staleMs)) n += a.instances.filter((i) => serves(i, job)).length;
   }
   return n;
 }
@@ -105,7 +107,7 @@ export function rankCandidates(
   staleMs: number,
   boot: { allowed: boolean; evictIdleMs: number } = { allowed: true, evictIdleMs: 0 },
 ): Candidate[] {
-  const all = [...agents].filter((a) => a.sku === job.hardware && fresh(a, now, staleMs));
+  const all = [...agents].filter((a) => a.sku === job.hardware && takesWork(a, now, staleMs));
   const warm: { agentId: string; load: number }[] = [];
   const cold: { agentId: string; load: number }[] = [];
   const canBoot =

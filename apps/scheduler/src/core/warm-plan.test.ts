@@ -34,10 +34,11 @@ describe("planWarm", () => {
     expect(Object.fromEntries(plan)).toEqual({ a: 2, c: 1 });
   });
 
-  it("skips stale agents, other hardware and failed instances; asks nothing when min is met", () => {
+  it("skips stale and draining agents, other hardware and failed instances; asks nothing when min is met", () => {
     const agents = [
       agent("stale", [], { at: "2026-01-01T00:00:00.000Z" }),
       agent("gpu", [], { sku: "gpu-t4" }),
+      agent("leaving", [inst(V)], { draining: true }),
       agent("a", [inst(V, "failed")]),
     ];
     expect(

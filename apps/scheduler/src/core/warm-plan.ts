@@ -1,4 +1,5 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
+import { takesWork } from "./placement.ts";
 
 export interface WarmTarget {
   versionId: string;
@@ -11,7 +12,7 @@ export interface WarmTarget {
 /**
  * How many instances of a deployment's version each agent should keep warm: instances that run
  * already are kept first (their leases renewed, up to `minInstances`), and the shortfall goes to
- * fresh agents of the right hardware with a free slot, emptiest first. Pure.
+ * fresh agents of the right hardware with a free slot (none draining), emptiest first. Pure.
  */
 export function planWarm(
   agents: Iterable<AgentHeartbeat>,
@@ -20,7 +21,7 @@ export function planWarm(
   staleMs: number,
 ): Map<string, number> {
   const plan = new Map<string, number>();
-  const fresh = [...agents].filter((a) => a.sku === target.hardware && now.getTime() - Date.parse(a.at) <= staleMs);
+  const fresh = [...agents].filter((a) => a.sku === target.hardware && takesWork(a, now, staleMs));
   let have = 0;
   for (const a of fresh) {
     // Leases are renewed for `minInstances` of them only: the rest may scale down when idle.

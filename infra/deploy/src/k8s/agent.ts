@@ -22,8 +22,9 @@ export const agent: DaemonSet = {
       spec: {
         securityContext: podSecurity,
         automountServiceAccountToken: false,
-        // Running predictions get the cancel grace, then the agent stops its servers.
-        terminationGracePeriodSeconds: 60,
+        // On SIGTERM the agent drains: it takes nothing new and lets the predictions it holds end,
+        // up to GANTRY_AGENT_DRAIN_MS (the 30-minute prediction timeout), then stops its servers.
+        terminationGracePeriodSeconds: 1860,
         // Set by NVIDIA's GPU Feature Discovery / GPU Operator; change it to your GPU nodes' label.
         nodeSelector: { "nvidia.com/gpu.present": "true" },
         tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
