@@ -35,7 +35,7 @@ export function startReaper(deps: {
   log: Logger;
   staleMs: number;
   intervalMs: number;
-}): { stop(): void } {
+}): { stop(): Promise<void> } {
   const { buckets, store, now, log } = deps;
   const js = jetstream(deps.nc);
   const handled = new Set<string>();
@@ -227,8 +227,17 @@ export function startReaper(deps: {
     for (const agentId of compared.keys()) if (!deps.agents.has(agentId)) compared.delete(agentId);
   };
 
-  const timer = setInterval(() => void sweep(), deps.intervalMs);
+  // One sweep at a time; a stop waits for the one under way (it must not meet a draining connection).
+  let sweeping: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    sweeping ??= sweep().finally(() => {
+      sweeping = null;
+    });
+  }, deps.intervalMs);
   return {
-    stop: () => clearInterval(timer),
+    stop: async () => {
+      clearInterval(timer);
+      await sweeping;
+    },
   };
 }

@@ -213,7 +213,7 @@ export async function start({
     async stop() {
       withdrawals.unsubscribe();
       placer.stop();
-      reaper.stop();
+      await reaper.stop();
       keeper.stop();
       await janitor.stop();
       await fileJanitor.stop();

@@ -70,7 +70,7 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
       if (failed?.status === "failed" && requeued?.agent_id === null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (const r of reapers) r.stop();
+    await Promise.all(reapers.map((r) => r.stop()));
     expect(failed?.status).toBe("failed");
     expect(failed?.error).toMatch(
       /^The agent running this prediction \(ghost\) stopped responding: no heartbeat for \d+ s\.$/,
@@ -132,7 +132,7 @@ describe("the reaper, when an agent stops sending heartbeats", () => {
       old = (await store.get(before.id))?.record;
     }
     await new Promise((r) => setTimeout(r, 200));
-    reaper.stop();
+    await reaper.stop();
     expect(old?.error).toMatch(/^The agent running this prediction \(ghost\) restarted while it ran/);
     // Placed on the process that runs now: by the clocks it came before the start, but it is this process's.
     expect((await store.get(after.id))?.record.status).toBe("processing");
@@ -190,7 +190,7 @@ describe("the reaper bills exactly the model's time", () => {
       placeAgain,
       placementsLeft,
       async [Symbol.asyncDispose]() {
-        reaper.stop();
+        await reaper.stop();
         await nc.close();
         await nats[Symbol.asyncDispose]();
       },
@@ -331,7 +331,7 @@ describe("the reaper, when a live agent no longer has a prediction placed on it"
       for (let i = 0; i < 300 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       clearInterval(beat);
-      reaper.stop();
+      await reaper.stop();
     }
     const failed = (await store.get(lost.id))?.record;
     expect(failed?.status).toBe("failed");
