@@ -25,6 +25,16 @@ const Env = z.object({
     .default(24 * 60 * 60 * 1000),
   /** Boot another instance of a busy model once its oldest queued prediction waited this long. */
   GANTRY_SCALE_UP_AFTER_MS: z.coerce.number().int().nonnegative().default(500),
+  /**
+   * Boot for the queue, not for one prediction: a busy model's queue boots instances and stays
+   * queued, each prediction taking whichever slot frees first (a busy instance's or the new one's).
+   * Off, a prediction that waited `GANTRY_SCALE_UP_AFTER_MS` boots an instance and waits for it,
+   * with the boot's phases and setup logs on its own object. The simulator's figures: docs/capacity.md.
+   */
+  GANTRY_SCALE_UNBOUND: z
+    .enum(["0", "1", "true", "false"])
+    .default("0")
+    .transform((v) => v === "1" || v === "true"),
   /** Replace an idle instance with another model's only after it idled this long. */
   GANTRY_EVICT_IDLE_MS: z.coerce.number().int().nonnegative().default(2000),
   /** A model with no instance whose oldest prediction waited this long may replace any idle instance. */

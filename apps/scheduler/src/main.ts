@@ -27,6 +27,7 @@ const svc = await start({
       scaleUpAfterMs: env.GANTRY_SCALE_UP_AFTER_MS,
       evictIdleMs: env.GANTRY_EVICT_IDLE_MS,
       starveAfterMs: env.GANTRY_STARVE_AFTER_MS,
+      unbound: env.GANTRY_SCALE_UNBOUND,
     },
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
     webhooks: {

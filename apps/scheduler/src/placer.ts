@@ -1,6 +1,13 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import type { DeploymentRecord } from "@gantry/contracts/deployments";
-import { type Placement, RunReply, type RunRequest, WorkItem } from "@gantry/contracts/jobs";
+import {
+  type Placement,
+  RunReply,
+  type RunRequest,
+  WarmReply,
+  type WarmRequest,
+  WorkItem,
+} from "@gantry/contracts/jobs";
 import type { VersionRecord } from "@gantry/contracts/models";
 import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
@@ -17,7 +24,7 @@ import { AgentView } from "./core/agent-view.ts";
 import { drainOrder, laneOf, placementCandidates } from "./core/dispatch.ts";
 import { FairQueue } from "./core/fair-queue.ts";
 import { type DrainPlan, drainLane } from "./core/lane-drain.ts";
-import type { Candidate, PlacementJob, ScalePolicy } from "./core/placement.ts";
+import { type Candidate, type PlacementJob, type ScalePolicy, serves } from "./core/placement.ts";
 import { DrainRates, estimateStartMs, shouldRewrite, type WaitWritten, waitLine } from "./core/wait-estimate.ts";
 import { readHeartbeats } from "./heartbeats.ts";
 import { placementKey } from "./reaper.ts";
@@ -75,6 +82,7 @@ interface Waiting {
 }
 
 interface Send {
+  item: WorkItem;
   candidates: Candidate[];
   job: PlacementJob;
   version: VersionRecord;
@@ -172,7 +180,9 @@ export function startPlacer(d: PlacerDeps) {
         return { kind: "ended" };
       }
     }
-    return { kind: "send", warm: candidates[0]?.warm === true, send: { candidates, job, version: v, ticket } };
+    const send = { item, candidates, job, version: v, ticket };
+    const warm = candidates[0]?.warm === true;
+    return !warm && d.scale.unbound ? { kind: "boot", send } : { kind: "send", warm, send };
   };
 
   /** Offers the prediction to the planned agents in turn; true once one accepted it. */
@@ -222,6 +232,39 @@ export function startPlacer(d: PlacerDeps) {
         model: item.model,
         hardware: item.hardware,
       });
+      return true;
+    }
+    return false;
+  };
+
+  /**
+   * An unbound boot: asks the planned agents in turn to start one more instance of the lane's
+   * version, with no prediction on it and no lease (it idles out as any other); true once one did.
+   */
+  const bootFor = async (p: Send): Promise<boolean> => {
+    const { item, version: v } = p;
+    for (const c of p.candidates) {
+      if (c.warm) continue;
+      const have = view.get(c.agentId)?.instances.filter((i) => serves(i, p.job)).length ?? 0;
+      const req: WarmRequest = {
+        version_id: v.id,
+        runtime: v.runtime,
+        concurrency: v.concurrency,
+        count: have + 1,
+        lease_ms: 1,
+        deployment: item.deployment ?? null,
+        billing: item.billing ?? "predict",
+        account_id: item.account_id,
+        model: item.model,
+      };
+      try {
+        const res = await d.nc.request(subjects.agentWarm(c.agentId), encode(req), { timeout: 5000 });
+        if (decode(WarmReply, res.data, "warm reply").instances <= have) continue;
+      } catch (err) {
+        d.log.warn("agent did not boot an instance", { agent_id: c.agentId, err: String(err) });
+        continue;
+      }
+      view.assume(c.agentId, p.job, v.concurrency, d.now().getTime(), true);
       return true;
     }
     return false;
@@ -330,6 +373,11 @@ export function startPlacer(d: PlacerDeps) {
           return sent;
         },
         requeue,
+        bootFor: async (p) => {
+          const booted = await bootFor(p).catch(() => false);
+          await p.ticket?.release();
+          return booted;
+        },
       });
     } finally {
       draining.delete(lane);

@@ -25,13 +25,16 @@ export class AgentView {
     return this.#agents.get(agentId);
   }
 
-  /** One more prediction of the job on the agent (on a new, booting instance when none has room). */
-  assume(agentId: string, job: PlacementJob, concurrency: number, at: number): void {
+  /**
+   * One more prediction of the job on the agent (on a new, booting instance when none has room);
+   * with `boot`, one more booting instance of the job with nothing on it (an unbound boot).
+   */
+  assume(agentId: string, job: PlacementJob, concurrency: number, at: number, boot = false): void {
     const a = this.#agents.get(agentId);
     if (!a) return;
-    this.#agents.set(agentId, assumePlaced(a, job, concurrency));
+    this.#agents.set(agentId, assumePlaced(a, job, concurrency, boot));
     const list = this.#assumed.get(agentId) ?? [];
-    list.push({ job, concurrency, at });
+    list.push({ job, concurrency, at, ...(boot ? { boot } : {}) });
     this.#assumed.set(agentId, list);
   }
 

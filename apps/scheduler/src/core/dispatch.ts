@@ -30,7 +30,11 @@ export function placementCandidates(
   const all = [...agents];
   const boot = shouldBoot(all, job, lane, policy, now, staleMs);
   const instances = instanceCount(all, job, now, staleMs);
-  return rankCandidates(all, job, now, staleMs, { allowed: boot, evictIdleMs: evictAfterMs(policy, lane, instances) });
+  return rankCandidates(all, job, now, staleMs, {
+    allowed: boot,
+    evictIdleMs: evictAfterMs(policy, lane, instances),
+    unbound: policy.unbound === true,
+  });
 }
 
 /** The order in which lanes are drained: the one whose head has waited longest first (it is first to a freed slot). */

@@ -31,6 +31,7 @@ describe("drainLane", () => {
       sendWarm: (w, s) => log.push(`warm ${w.id}→${s}`),
       sendBoot: async () => true,
       requeue: (w) => log.push(`requeue ${w.id}`),
+      bootFor: async () => true,
     });
     expect(log).toEqual(["warm x1→a1", "waits"]);
     expect([...queue.items()].map((w) => w.id)).toEqual(["x2"]);
@@ -52,8 +53,36 @@ describe("drainLane", () => {
         log.push(`requeue ${w.id}`);
         queue.unshift("lane", "acct-y", w);
       },
+      bootFor: async () => true,
     });
     expect(log).toEqual(["boot x1", "boot y1", "requeue y1"]);
+    expect([...queue.items()].map((w) => w.id)).toEqual(["y1"]);
+  });
+
+  it("an unbound boot leaves the head queued and plans it again; a refused one ends the drain", async () => {
+    const queue = setup(["x1", "y1"]);
+    const log: string[] = [];
+    let boots = 0;
+    await drainLane(queue, "lane", {
+      // Two boots for the lane, then the head takes a free slot, then the next head waits.
+      plan: async (w) =>
+        w.id === "x1" && boots < 2
+          ? { kind: "boot", send: "b" }
+          : w.id === "x1"
+            ? { kind: "send", warm: true, send: "a1" }
+            : { kind: "boot", send: "refused" },
+      waits: () => log.push("waits"),
+      sendWarm: (w, s) => log.push(`warm ${w.id}→${s}`),
+      sendBoot: async () => true,
+      requeue: (w) => log.push(`requeue ${w.id}`),
+      bootFor: async (s) => {
+        log.push(`boot ${s}`);
+        if (s === "refused") return false;
+        boots++;
+        return true;
+      },
+    });
+    expect(log).toEqual(["boot b", "boot b", "warm x1→a1", "boot refused", "waits"]);
     expect([...queue.items()].map((w) => w.id)).toEqual(["y1"]);
   });
 });

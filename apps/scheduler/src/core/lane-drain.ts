@@ -1,7 +1,14 @@
 import type { FairQueue } from "./fair-queue.ts";
 
-/** What to do with a lane's head: end it, let it (and the lane) wait, or send it. */
-export type DrainPlan<S> = { kind: "ended" } | { kind: "wait" } | { kind: "send"; warm: boolean; send: S };
+/**
+ * What to do with a lane's head: end it, let it (and the lane) wait, send it, or boot an instance
+ * for the lane while the head stays queued (an unbound boot: `ScalePolicy.unbound`).
+ */
+export type DrainPlan<S> =
+  | { kind: "ended" }
+  | { kind: "wait" }
+  | { kind: "send"; warm: boolean; send: S }
+  | { kind: "boot"; send: S };
 
 /** The effects of draining a lane, injected: the live placer talks to NATS, the simulator to simulated agents. */
 export interface DrainSteps<W, S> {
@@ -14,6 +21,11 @@ export interface DrainSteps<W, S> {
   sendBoot(head: W, send: S): Promise<boolean>;
   /** A boot that no agent took: the head waits again, at the front. */
   requeue(head: W): void;
+  /**
+   * An unbound boot for the lane (the head stays queued): the lane waits for the answer, so the
+   * next plan sees the instance. False: no agent booted one.
+   */
+  bootFor(send: S): Promise<boolean>;
 }
 
 /**
@@ -31,6 +43,12 @@ export async function drainLane<W extends { busy: boolean }, S>(
     const p = await steps.plan(head);
     head.busy = false;
     if (p.kind === "wait") {
+      steps.waits();
+      break;
+    }
+    if (p.kind === "boot") {
+      // Planned again with the new instance in view: another boot, or a wait for the first free slot.
+      if (await steps.bootFor(p.send)) continue;
       steps.waits();
       break;
     }

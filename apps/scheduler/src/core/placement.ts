@@ -21,6 +21,12 @@ export interface ScalePolicy {
    * instance would otherwise wait for the load to end. Absent: never.
    */
   starveAfterMs?: number;
+  /**
+   * Boots are started for the lane, not for its head: the head stays queued and takes whichever
+   * slot frees first, a busy instance's or the new one's once it is ready. Bound (absent or false),
+   * the head is sent to the new instance and waits for that boot, however soon a busy one frees.
+   */
+  unbound?: boolean;
 }
 
 export const DEFAULT_SCALE_POLICY: ScalePolicy = { scaleUpAfterMs: 500, evictIdleMs: 2000, starveAfterMs: 5000 };
@@ -105,7 +111,7 @@ export function rankCandidates(
   job: PlacementJob,
   now: Date,
   staleMs: number,
-  boot: { allowed: boolean; evictIdleMs: number } = { allowed: true, evictIdleMs: 0 },
+  boot: { allowed: boolean; evictIdleMs: number; unbound?: boolean } = { allowed: true, evictIdleMs: 0 },
 ): Candidate[] {
   const all = [...agents].filter((a) => a.sku === job.hardware && takesWork(a, now, staleMs));
   const warm: { agentId: string; load: number }[] = [];
@@ -118,7 +124,10 @@ export function rankCandidates(
     i.leased !== true &&
     (i.last_used === undefined || now.getTime() - Date.parse(i.last_used) >= boot.evictIdleMs);
   for (const a of all) {
-    const mine = a.instances.filter((i) => serves(i, job) && i.running < i.concurrency);
+    // Unbound boots: a booting instance's slots are no one's until it is ready.
+    const mine = a.instances.filter(
+      (i) => serves(i, job) && i.running < i.concurrency && !(boot.unbound && i.state === "booting"),
+    );
     if (mine.length > 0) {
       const load = Math.min(...mine.map((i) => i.running / i.concurrency));
       warm.push({ agentId: a.agent_id, load });
@@ -139,15 +148,17 @@ export function rankCandidates(
 
 /**
  * What the scheduler assumes right after placing a prediction, until the agent's next heartbeat
- * says otherwise: one more running prediction on the job's instance (a booting one if new).
+ * says otherwise: one more running prediction on the job's instance (a booting one if new); or,
+ * for an unbound boot (`boot`), one more booting instance with nothing on it.
  */
 export function assumePlaced(
   agent: AgentHeartbeat,
   job: Pick<PlacementJob, "versionId" | "deployment">,
   concurrency: number,
+  boot = false,
 ): AgentHeartbeat {
   const instances = [...agent.instances];
-  const i = instances.findIndex((x) => serves(x, job) && x.running < x.concurrency);
+  const i = boot ? -1 : instances.findIndex((x) => serves(x, job) && x.running < x.concurrency);
   const existing = instances[i];
   if (existing) instances[i] = { ...existing, running: existing.running + 1 };
   else
@@ -156,7 +167,7 @@ export function assumePlaced(
       deployment: job.deployment,
       state: "booting",
       concurrency,
-      running: 1,
+      running: boot ? 0 : 1,
       booted_at: null,
     });
   return { ...agent, instances };
@@ -168,6 +179,8 @@ export interface Assumption {
   concurrency: number;
   /** When the agent accepted it (epoch ms, the scheduler's clock). */
   at: number;
+  /** An unbound boot: a new instance, nothing placed on it. */
+  boot?: boolean;
 }
 
 /** How long an assumption outlives a heartbeat that should show it (clock skew between hosts). */
@@ -186,5 +199,5 @@ export function withAssumed(
 ): { heartbeat: AgentHeartbeat; pending: Assumption[] } {
   const taken = Date.parse(hb.at);
   const keep = pending.filter((a) => a.at > taken && now - a.at < ASSUME_MS);
-  return { heartbeat: keep.reduce((h, a) => assumePlaced(h, a.job, a.concurrency), hb), pending: keep };
+  return { heartbeat: keep.reduce((h, a) => assumePlaced(h, a.job, a.concurrency, a.boot), hb), pending: keep };
 }

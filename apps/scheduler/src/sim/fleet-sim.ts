@@ -58,6 +58,8 @@ interface Waiting {
 interface Send {
   candidates: Candidate[];
   job: PlacementJob;
+  /** An unbound boot's boot time (the head's model's). */
+  bootMs?: number;
 }
 
 /** The placer's sweep and the agents' heartbeats: a waiting lane is retried at least this often. */
@@ -122,8 +124,21 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   const leased = new Set<SimInstance>();
   /** Lane → its version and hardware, for the pre-warm. */
   const laneJobs = new Map<string, { versionId: string; hardware: string }>();
+  /** Live instances of a version across the fleet. */
+  const liveOf = (versionId: string) => {
+    let n = 0;
+    for (const a of holders.get(versionId) ?? []) for (const i of a.instances) if (i.versionId === versionId) n++;
+    return n;
+  };
+  const idleOf = (i: SimInstance) => {
+    const window = o.policy.idleStopMs;
+    const extra = o.policy.idleExtraMs;
+    return extra !== undefined && extra < window && liveOf(i.versionId) > 1 ? extra : window;
+  };
+  /** Instances whose idle check is due (by when): windows that depend on the fleet are checked again. */
+  const checkAt = new WeakMap<SimInstance, number>();
   const idleCheck = (agent: SimAgent, i: SimInstance) =>
-    events.push(Math.ceil(Math.max(now, i.lastUsed + o.policy.idleStopMs) / idleGrid) * idleGrid, {
+    events.push(Math.ceil(Math.max(now, i.lastUsed + idleOf(i)) / idleGrid) * idleGrid, {
       kind: "idle",
       agent,
     });
@@ -187,7 +202,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
     for (const i of was) {
       if (i.leased) continue;
       const agent = byId.get(agentOf.get(i) ?? "");
-      if (!agent || !agent.instances.includes(i)) continue;
+      if (!agent?.instances.includes(i)) continue;
       touched.add(agent);
       if (i.state === "ready" && i.running.length === 0) idleCheck(agent, i);
     }
@@ -241,6 +256,8 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         const candidates = placementCandidates(agents, job, state, o.policy.scale, new Date(now), NEVER_STALE);
         const best = candidates[0];
         if (!best) return { kind: "wait" };
+        if (!best.warm && o.policy.scale.unbound)
+          return { kind: "boot", send: { candidates, job, bootMs: row.bootMs } };
         return { kind: "send", warm: best.warm, send: { candidates, job } };
       },
       waits: () => {},
@@ -251,6 +268,17 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
       },
       sendBoot: async (head, s) => offer(head, s),
       requeue: (head) => requeue(head),
+      bootFor: async (s) => {
+        for (const c of s.candidates) {
+          const agent = byId.get(c.agentId);
+          const instance = agent?.boot(s.job.versionId, 1, now, nextId);
+          if (!agent || !instance) continue;
+          launched(agent, instance, s.bootMs ?? 0);
+          beat(agent);
+          return true;
+        }
+        return false;
+      },
     });
   const requeue = (w: Waiting) => queue.unshift(w.lane, ACCOUNT, w);
   const kick = async () => {
@@ -288,7 +316,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         r.splice(r.indexOf(e.p), 1);
         e.instance.lastUsed = now;
         if (r.length === 0) {
-          events.push(Math.ceil((now + o.policy.idleStopMs) / idleGrid) * idleGrid, { kind: "idle", agent: e.agent });
+          events.push(Math.ceil((now + idleOf(e.instance)) / idleGrid) * idleGrid, { kind: "idle", agent: e.agent });
         }
         beat(e.agent);
         // The freed slot is warm for its own lane at once; other lanes see it (an instance they may
@@ -301,7 +329,18 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         return;
       }
       case "idle": {
-        if (!e.agent.stopIdle(o.policy.idleStopMs, now)) return;
+        const stopped = e.agent.stopIdle(idleOf, now);
+        if (o.policy.idleExtraMs !== undefined) {
+          // An instance that became its version's last keeps the longer window: check it again then.
+          for (const i of e.agent.instances) {
+            if (!SimAgent.idle(i)) continue;
+            const at = Math.ceil(Math.max(now + 1, i.lastUsed + idleOf(i)) / idleGrid) * idleGrid;
+            if (checkAt.get(i) === at) continue;
+            checkAt.set(i, at);
+            events.push(at, { kind: "idle", agent: e.agent });
+          }
+        }
+        if (!stopped) return;
         break;
       }
       case "sweep":

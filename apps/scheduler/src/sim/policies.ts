@@ -10,6 +10,11 @@ export interface SimPolicy {
   summary: string;
   scale: ScalePolicy;
   idleStopMs: number;
+  /**
+   * Extras go early: an instance idles at most this long while another instance of its version is
+   * live in the fleet; the version's last instance keeps the full window (absent: the full window for all).
+   */
+  idleExtraMs?: number;
   /** The pre-warm's knobs for every lane (the deployment keeper's, `core/warm-demand.ts`); absent: no pre-warm. */
   scaling?: Scaling;
   demand?: DemandModel;
@@ -45,6 +50,21 @@ export const POLICIES: readonly SimPolicy[] = [
     summary: "scale up after 30 s of waiting, idle window 2 min: the most utilization tried, at the cost of waits",
     scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 30_000 },
     idleStopMs: 120_000,
+  },
+  {
+    name: "unbound",
+    summary:
+      "production's defaults with unbound boots (GANTRY_SCALE_UNBOUND): a busy lane boots for its queue, each prediction takes the first free slot",
+    scale: { ...DEFAULT_SCALE_POLICY, unbound: true },
+    idleStopMs: AGENT_IDLE_STOP_MS,
+  },
+  {
+    name: "pooled",
+    summary:
+      "unbound boots after 10 s of waiting; a model's last instance idles 10 min, its extras 2 min (simulator only: agents have one window)",
+    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 10_000, unbound: true },
+    idleStopMs: 600_000,
+    idleExtraMs: 120_000,
   },
 ];
 

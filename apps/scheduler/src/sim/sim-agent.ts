@@ -61,13 +61,19 @@ export class SimAgent {
     return i.running.length === 0 && i.state !== "booting" && !i.leased;
   }
 
-  /** `InstancePool.place`: a warm instance with a free slot, else a new one; null when there is no room. */
+  /** `InstancePool.place`: a warm instance with a free slot (a ready one first), else a new one; null when there is no room. */
   place(versionId: string, concurrency: number, boot: boolean, now: number, nextId: () => number) {
-    const warm = this.instances.find((i) => i.versionId === versionId && i.concurrency - i.running.length > 0);
+    const free = (i: SimInstance) => i.versionId === versionId && i.concurrency - i.running.length > 0;
+    const warm = this.instances.find((i) => free(i) && i.state === "ready") ?? this.instances.find((i) => free(i));
     if (warm) return { instance: warm, cold: warm.state === "booting", created: false };
     if (!boot) return null;
     const instance = this.#boot(versionId, concurrency, now, nextId);
     return instance ? { instance, cold: true, created: true } : null;
+  }
+
+  /** An unbound boot (`InstancePool.warm` of one more, unleased): the instance, or null when there is no room. */
+  boot(versionId: string, concurrency: number, now: number, nextId: () => number): SimInstance | null {
+    return this.#boot(versionId, concurrency, now, nextId);
   }
 
   /** A new instance in a free slot, or in the slot of the least recently used idle one; null: no room. */
@@ -117,9 +123,10 @@ export class SimAgent {
   }
 
   /** `InstancePool.stopIdle`: stops ready instances that ran nothing for `idleMs`. True when one stopped. */
-  stopIdle(idleMs: number, now: number): boolean {
+  stopIdle(idleMs: number | ((i: SimInstance) => number), now: number): boolean {
+    const windowOf = typeof idleMs === "number" ? () => idleMs : idleMs;
     const idle = this.instances.filter(
-      (i) => i.state === "ready" && i.running.length === 0 && !i.leased && now - i.lastUsed >= idleMs,
+      (i) => i.state === "ready" && i.running.length === 0 && !i.leased && now - i.lastUsed >= windowOf(i),
     );
     for (const i of idle) this.remove(i, now);
     return idle.length > 0;

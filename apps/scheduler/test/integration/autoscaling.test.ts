@@ -5,7 +5,8 @@ import { ensureTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { start } from "../../src/service.ts";
+import { DEFAULT_SCALE_POLICY } from "../../src/core/placement.ts";
+import { type Placed, start } from "../../src/service.ts";
 import {
   enqueue,
   newId,
@@ -53,6 +54,50 @@ describe("autoscaling with real agents and nats-server", () => {
       // One instance could not keep up: the queue grew and more were booted, up to every slot.
       expect(most).toBeGreaterThanOrEqual(3);
       expect(most).toBeLessThanOrEqual(4);
+      await until("every instance to stop", () => live() === 0, 15_000);
+    } finally {
+      clearInterval(watch);
+      await scheduler.stop();
+      for (const a of agents) await a.close();
+      await nc.close();
+    }
+  }, 90_000);
+
+  it("unbound boots: the lane boots instances, and each prediction takes whichever slot is free first", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    await putTestVersion(buckets, 1);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const placed: Placed[] = [];
+    const scheduler = await start({
+      nc,
+      now,
+      log: silentLogger,
+      config: { ...SCHEDULER_CONFIG, scale: { ...DEFAULT_SCALE_POLICY, unbound: true } },
+      onPlaced: (p) => placed.push(p),
+    });
+    const agents = await Promise.all(["ub-1", "ub-2"].map((id) => startTestAgent(nats, id, 2, 1500)));
+    const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, live());
+    }, 5);
+    try {
+      const burst = Array.from({ length: 16 }, () => record(newId("ub"), { sleep_ms: 300 }));
+      await enqueue(nc, store, burst);
+      const done = await waitTerminal(
+        store,
+        burst.map((r) => r.id),
+        60_000,
+      );
+      expect(done.every((r) => r.status === "succeeded")).toBe(true);
+      // The queue grew, so the lane booted more instances …
+      expect(most).toBeGreaterThanOrEqual(3);
+      expect(most).toBeLessThanOrEqual(4);
+      // … but no prediction was bound to a boot: every one went to a ready instance's free slot.
+      expect(placed).toHaveLength(16);
+      expect(placed.filter((p) => !p.warm)).toEqual([]);
       await until("every instance to stop", () => live() === 0, 15_000);
     } finally {
       clearInterval(watch);
