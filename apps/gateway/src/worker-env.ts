@@ -7,7 +7,14 @@ const flag = z
 
 /** The Worker's `vars` (wrangler.jsonc), validated: the workerd twin of env.ts. */
 export const WorkerVars = z.object({
-  NATS_WS_URL: z.string().min(1),
+  /**
+   * The NATS servers' WebSocket URLs, comma-separated: on a cluster, list every node, so the
+   * connection moves to another when its node goes away.
+   */
+  NATS_WS_URL: z
+    .string()
+    .transform((v) => v.split(",").map((u) => u.trim()))
+    .pipe(z.array(z.url({ protocol: /^wss?$/ })).min(1)),
   /** The gateway's NATS nkey seed: a secret (`wrangler secret put NATS_NKEY_SEED`), never a committed var. */
   NATS_NKEY_SEED: z.string().min(1).optional(),
   GANTRY_PUBLIC_URL: z

@@ -26,10 +26,11 @@ const Env = z.object({
   /** Boot another instance of a busy model once its oldest queued prediction waited this long. */
   GANTRY_SCALE_UP_AFTER_MS: z.coerce.number().int().nonnegative().default(500),
   /**
-   * Boot for the queue, not for one prediction: a busy model's queue boots instances and stays
-   * queued, each prediction taking whichever slot frees first (a busy instance's or the new one's).
-   * Off, a prediction that waited `GANTRY_SCALE_UP_AFTER_MS` boots an instance and waits for it,
-   * with the boot's phases and setup logs on its own object. The simulator's figures: docs/capacity.md.
+   * Scale up for the queue, not for one prediction: a busy model's queue boots more instances and
+   * stays queued, each prediction taking whichever slot frees first (a busy instance's or a new
+   * one's); a model's first boot still takes its prediction, which shows the boot's phases. Off, a
+   * prediction that waited `GANTRY_SCALE_UP_AFTER_MS` boots an instance and waits for it. Better on
+   * both simulated traces; off until the simulator runs it fast enough (docs/capacity.md, round 7).
    */
   GANTRY_SCALE_UNBOUND: z
     .enum(["0", "1", "true", "false"])

@@ -21,7 +21,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { LRUCache } from "lru-cache";
 import { type BootTicket, bootTickets } from "./boot-ticket.ts";
 import { AgentView } from "./core/agent-view.ts";
-import { drainOrder, laneOf, placementCandidates } from "./core/dispatch.ts";
+import { bootsUnbound, drainOrder, laneOf, placementCandidates } from "./core/dispatch.ts";
 import { FairQueue } from "./core/fair-queue.ts";
 import { type DrainPlan, drainLane } from "./core/lane-drain.ts";
 import { type Candidate, type PlacementJob, type ScalePolicy, serves } from "./core/placement.ts";
@@ -182,7 +182,8 @@ export function startPlacer(d: PlacerDeps) {
     }
     const send = { item, candidates, job, version: v, ticket };
     const warm = candidates[0]?.warm === true;
-    return !warm && d.scale.unbound ? { kind: "boot", send } : { kind: "send", warm, send };
+    const unbound = !warm && bootsUnbound(view.values(), job, d.scale, d.now(), d.agentStaleMs);
+    return unbound ? { kind: "boot", send } : { kind: "send", warm, send };
   };
 
   /** Offers the prediction to the planned agents in turn; true once one accepted it. */

@@ -42,6 +42,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Which runtime serves the gateway: Node (default, or `GANTRY_GATEWAY_RUNTIME`) or workerd via `wrangler dev`. */
   gatewayRuntime?: "node" | "workerd";
+  /** The workerd gateway's `NATS_WS_URL` (default: the nats-server's WebSocket listener). */
+  workerdNatsWsUrl?: string;
   /** Extra Node flags for every service (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   /** Where service output goes (default: dropped). */
@@ -194,7 +196,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         GANTRY_NATS_REPLICAS: String(topology.replicas),
         GANTRY_PUBLIC_URL: baseUrl,
         ...o.env,
-        NATS_WS_URL: o.nats.wsUrl,
+        NATS_WS_URL: o.workerdNatsWsUrl ?? o.nats.wsUrl,
         NATS_NKEY_SEED: o.nats.seeds.gateway,
       };
       launchArgv(

@@ -37,6 +37,22 @@ export function placementCandidates(
   });
 }
 
+/**
+ * Whether a boot for the job's lane leaves its head queued (`ScalePolicy.unbound`): only when the lane
+ * scales up, that is when an instance serves it already. The lane's first boot takes its head, as
+ * bound boots do: no other slot could free sooner, and the prediction shows that boot's phases and
+ * setup logs. Pure.
+ */
+export function bootsUnbound(
+  agents: Iterable<AgentHeartbeat>,
+  job: PlacementJob,
+  policy: ScalePolicy,
+  now: Date,
+  staleMs: number,
+): boolean {
+  return policy.unbound === true && instanceCount(agents, job, now, staleMs) > 0;
+}
+
 /** The order in which lanes are drained: the one whose head has waited longest first (it is first to a freed slot). */
 export function drainOrder(lanes: readonly string[], headSince: (lane: string) => number): string[] {
   return [...lanes].sort((a, b) => headSince(a) - headSince(b));

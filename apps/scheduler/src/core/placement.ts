@@ -22,9 +22,10 @@ export interface ScalePolicy {
    */
   starveAfterMs?: number;
   /**
-   * Boots are started for the lane, not for its head: the head stays queued and takes whichever
-   * slot frees first, a busy instance's or the new one's once it is ready. Bound (absent or false),
-   * the head is sent to the new instance and waits for that boot, however soon a busy one frees.
+   * Scale-up boots are started for the lane, not for its head: the head stays queued and takes
+   * whichever slot frees first, a busy instance's or the new one's once it is ready (a lane's first
+   * boot still takes its head: `bootsUnbound`). Bound (false), the head is sent to the new instance
+   * and waits for that boot, however soon a busy one frees.
    */
   unbound?: boolean;
 }

@@ -1,7 +1,7 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import { mulberry32 } from "@gantry/demo-models/prng";
 import { AgentView } from "../core/agent-view.ts";
-import { drainOrder, laneOf, placementCandidates } from "../core/dispatch.ts";
+import { bootsUnbound, drainOrder, laneOf, placementCandidates } from "../core/dispatch.ts";
 import { FairQueue } from "../core/fair-queue.ts";
 import { drainLane } from "../core/lane-drain.ts";
 import type { Candidate, PlacementJob } from "../core/placement.ts";
@@ -248,15 +248,16 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         if (!row) return { kind: "ended" };
         const job: PlacementJob = { versionId: row.model, hardware: row.hardware, deployment: null };
         const state = { waitedMs: now - row.arrivalMs, waiting: queue.depth(lane) };
+        const at = new Date(now);
         const agents = o.exact
-          ? view.values()
+          ? [...view.values()]
           : agentsThatMatter(fleet, holders, job, now, o.policy.scale.evictIdleMs)
               .map((a) => view.get(a.agentId))
               .filter((hb) => hb !== undefined);
-        const candidates = placementCandidates(agents, job, state, o.policy.scale, new Date(now), NEVER_STALE);
+        const candidates = placementCandidates(agents, job, state, o.policy.scale, at, NEVER_STALE);
         const best = candidates[0];
         if (!best) return { kind: "wait" };
-        if (!best.warm && o.policy.scale.unbound)
+        if (!best.warm && bootsUnbound(agents, job, o.policy.scale, at, NEVER_STALE))
           return { kind: "boot", send: { candidates, job, bootMs: row.bootMs } };
         return { kind: "send", warm: best.warm, send: { candidates, job } };
       },

@@ -63,7 +63,7 @@ describe("autoscaling with real agents and nats-server", () => {
     }
   }, 90_000);
 
-  it("unbound boots: the lane boots instances, and each prediction takes whichever slot is free first", async () => {
+  it("unbound boots: the lane's first boot takes its head; the rest are booted for the queue, whose predictions take whichever slot is free first", async () => {
     await using nats = await startNatsServer();
     const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
@@ -95,9 +95,10 @@ describe("autoscaling with real agents and nats-server", () => {
       // The queue grew, so the lane booted more instances …
       expect(most).toBeGreaterThanOrEqual(3);
       expect(most).toBeLessThanOrEqual(4);
-      // … but no prediction was bound to a boot: every one went to a ready instance's free slot.
+      // … but only the first prediction was bound to a boot (the lane had no instance): every other
+      // one went to a ready instance's free slot.
       expect(placed).toHaveLength(16);
-      expect(placed.filter((p) => !p.warm)).toEqual([]);
+      expect(placed.filter((p) => !p.warm)).toHaveLength(1);
       await until("every instance to stop", () => live() === 0, 15_000);
     } finally {
       clearInterval(watch);
