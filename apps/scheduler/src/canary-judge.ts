@@ -5,6 +5,7 @@ import { subjects } from "@gantry/contracts/subjects";
 import { counted, judge, settle } from "@gantry/platform/canary";
 import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
+import { DEPLOYMENT_HEADER, ENDED_HEADER } from "@gantry/platform/prediction-store";
 import type { Buckets } from "@gantry/platform/topology";
 import type { NatsConnection } from "@nats-io/nats-core";
 
@@ -59,6 +60,8 @@ export function startCanaryJudge(deps: { nc: NatsConnection; buckets: Buckets; n
   const sub = deps.nc.subscribe(subjects.changed("*"), {
     queue: "canary",
     callback: (_err, m) => {
+      // Only deployments' ended predictions count, and their notices say so: the rest is not decoded.
+      if (m.headers?.get(DEPLOYMENT_HEADER) !== "1" || m.headers.get(ENDED_HEADER) !== "1") return;
       let record: PredictionRecord;
       try {
         record = decode(PredictionChanged, m.data, "prediction change").record;

@@ -3,6 +3,7 @@ import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode } from "@gantry/platform/codec";
 import { boundedLabel, Counter, Histogram, LATENCY_BUCKETS, type Registry } from "@gantry/platform/metrics";
+import { ENDED_HEADER } from "@gantry/platform/prediction-store";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Placed } from "./placer.ts";
 import type { WebhookObservation } from "./webhooks/dispatcher.ts";
@@ -57,6 +58,8 @@ export function predictionMetrics(registry: Registry, nc: NatsConnection): { sto
   const sub = nc.subscribe(subjects.changed("*"), {
     queue: "metrics",
     callback: (_err, m) => {
+      // Only ended predictions count: the others' notices are not decoded.
+      if (m.headers?.get(ENDED_HEADER) !== "1") return;
       let notice: PredictionChanged;
       try {
         notice = decode(PredictionChanged, m.data, "prediction change");

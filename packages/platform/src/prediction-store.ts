@@ -20,6 +20,8 @@ const MAX_CAS_ATTEMPTS = 20;
 export const WEBHOOK_HEADER = "Gantry-Webhook";
 /** Set on change notices of predictions made through a deployment. */
 export const DEPLOYMENT_HEADER = "Gantry-Deployment";
+/** Set on the change notice of a prediction's end (a terminal status). */
+export const ENDED_HEADER = "Gantry-Ended";
 
 /**
  * Predictions in the `predictions` KV bucket. Every change is a compare-and-set on the entry's
@@ -114,11 +116,14 @@ export class PredictionStore {
 
   #notify(record: PredictionRecord, revision: number): void {
     const notice: PredictionChanged = { revision, record };
-    // Headers let the webhook sender and the deployment keeper skip, without decoding, the many
-    // records that have no webhook or came through no deployment.
-    const hdrs = record.webhook || record.deployment ? headers() : undefined;
+    // Headers let the webhook sender, the deployment keeper, the canary judge and the metrics skip,
+    // without decoding, the many notices that are not theirs: records with no webhook, from no
+    // deployment, or not ended.
+    const ended = isTerminal(record.status);
+    const hdrs = record.webhook || record.deployment || ended ? headers() : undefined;
     if (record.webhook) hdrs?.set(WEBHOOK_HEADER, "1");
     if (record.deployment) hdrs?.set(DEPLOYMENT_HEADER, "1");
+    if (ended) hdrs?.set(ENDED_HEADER, "1");
     this.#nc.publish(subjects.changed(record.id), encode(notice), hdrs ? { headers: hdrs } : undefined);
   }
 }

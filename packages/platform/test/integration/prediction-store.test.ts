@@ -6,7 +6,7 @@ import { startNatsServer } from "@gantry/testing/nats-server";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { decode } from "../../src/codec.ts";
-import { PredictionStore } from "../../src/prediction-store.ts";
+import { ENDED_HEADER, PredictionStore } from "../../src/prediction-store.ts";
 import { ensureTopology } from "../../src/topology.ts";
 
 const record = (id: string): PredictionRecord =>
@@ -54,14 +54,21 @@ describe("PredictionStore on a real nats-server", () => {
     const nc = await connect(nats.connectOptions());
     const store = new PredictionStore((await ensureTopology(nc)).predictions, nc);
     const id = "notice0000000000000000000a";
-    const sub = nc.subscribe(subjects.changed(id), { max: 2 });
+    const sub = nc.subscribe(subjects.changed(id), { max: 3 });
     await nc.flush();
     await store.create(record(id));
     await store.transition(id, { type: "start", at: new Date("2026-01-01T00:00:00.500Z") });
+    await store.transition(id, { type: "cancel", at: new Date("2026-01-01T00:00:01.000Z") });
     const seen: PredictionChanged[] = [];
-    for await (const m of sub) seen.push(decode(PredictionChanged, m.data, "notice"));
-    expect(seen.map((s) => s.record.status)).toEqual(["starting", "processing"]);
+    const ended: (string | undefined)[] = [];
+    for await (const m of sub) {
+      seen.push(decode(PredictionChanged, m.data, "notice"));
+      ended.push(m.headers?.get(ENDED_HEADER) || undefined);
+    }
+    expect(seen.map((s) => s.record.status)).toEqual(["starting", "processing", "canceled"]);
     expect(seen[1]!.revision).toBeGreaterThan(seen[0]!.revision);
+    // Subscribers that want only ends (metrics, the canary judge) tell them by a header.
+    expect(ended).toEqual([undefined, undefined, "1"]);
     await nc.close();
   });
 
