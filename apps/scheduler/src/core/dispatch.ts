@@ -1,13 +1,14 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import {
+  bootAllowed,
   type Candidate,
   evictAfterMs,
   instanceCount,
   type LaneState,
+  laneCounts,
   type PlacementJob,
   rankCandidates,
   type ScalePolicy,
-  shouldBoot,
 } from "./placement.ts";
 
 /** What a queued prediction needs: its lane. Predictions of one lane are interchangeable to agents. */
@@ -28,11 +29,10 @@ export function placementCandidates(
   staleMs: number,
 ): Candidate[] {
   const all = [...agents];
-  const boot = shouldBoot(all, job, lane, policy, now, staleMs);
-  const instances = instanceCount(all, job, now, staleMs);
+  const counts = laneCounts(all, job, now, staleMs);
   return rankCandidates(all, job, now, staleMs, {
-    allowed: boot,
-    evictIdleMs: evictAfterMs(policy, lane, instances),
+    allowed: bootAllowed(counts, job, lane, policy),
+    evictIdleMs: evictAfterMs(policy, lane, counts.live),
     unbound: policy.unbound === true,
   });
 }

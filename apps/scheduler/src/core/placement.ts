@@ -49,15 +49,48 @@ export interface LaneState {
   waiting: number;
 }
 
-/** Whether an agent takes work: heard from within `staleMs`, and not draining for a stop. */
+/** Whether an agent takes work: heard from within `staleMs` (never stale when infinite: the simulator), and not draining for a stop. */
 export const takesWork = (a: AgentHeartbeat, now: Date, staleMs: number) =>
-  a.draining !== true && now.getTime() - Date.parse(a.at) <= staleMs;
+  a.draining !== true && (staleMs === Number.POSITIVE_INFINITY || now.getTime() - Date.parse(a.at) <= staleMs);
+
+/** What serves a lane now: live instances, and the free slots of those still booting. */
+export interface LaneCounts {
+  live: number;
+  bootingFree: number;
+}
+
+/** Counts the lane's instances on fresh agents of its hardware, in one pass. Pure. */
+export function laneCounts(
+  agents: Iterable<AgentHeartbeat>,
+  job: PlacementJob,
+  now: Date,
+  staleMs: number,
+): LaneCounts {
+  let live = 0;
+  let bootingFree = 0;
+  for (const a of agents) {
+    if (a.sku !== job.hardware || !takesWork(a, now, staleMs)) continue;
+    for (const i of a.instances) {
+      if (!serves(i, job)) continue;
+      live++;
+      if (i.state === "booting") bootingFree += i.concurrency - i.running;
+    }
+  }
+  return { live, bootingFree };
+}
 
 /**
- * Whether to boot one more instance for a lane: always when none serves it; otherwise only
- * when the head has waited past `scaleUpAfterMs` (the busy instances are not keeping up) and the
- * instances already booting are fewer than the predictions waiting. Pure.
+ * Whether to boot one more instance for a lane with these counts: always when none serves it;
+ * otherwise only when the head has waited past `scaleUpAfterMs` (the busy instances are not keeping
+ * up) and the instances already booting have fewer free slots than the predictions waiting. Pure.
  */
+export function bootAllowed(counts: LaneCounts, job: PlacementJob, lane: LaneState, policy: ScalePolicy): boolean {
+  if (job.maxInstances !== undefined && counts.live >= job.maxInstances) return false;
+  if (counts.live === 0) return true;
+  return lane.waitedMs >= policy.scaleUpAfterMs && counts.bootingFree < lane.waiting;
+}
+
+/** {@link bootAllowed} on the agents' heartbeats. Pure. */
 export function shouldBoot(
   agents: Iterable<AgentHeartbeat>,
   job: PlacementJob,
@@ -66,19 +99,7 @@ export function shouldBoot(
   now: Date,
   staleMs: number,
 ): boolean {
-  let live = 0;
-  let booting = 0;
-  for (const a of agents) {
-    if (a.sku !== job.hardware || !takesWork(a, now, staleMs)) continue;
-    for (const i of a.instances) {
-      if (!serves(i, job)) continue;
-      live++;
-      if (i.state === "booting") booting += i.concurrency - i.running;
-    }
-  }
-  if (job.maxInstances !== undefined && live >= job.maxInstances) return false;
-  if (live === 0) return true;
-  return lane.waitedMs >= policy.scaleUpAfterMs && booting < lane.waiting;
+  return bootAllowed(laneCounts(agents, job, now, staleMs), job, lane, policy);
 }
 
 export interface Candidate {
@@ -94,11 +115,7 @@ export function serves(i: InstanceStatus, job: Pick<PlacementJob, "versionId" | 
 
 /** Live instances that serve the job, on fresh agents of its hardware. */
 export function instanceCount(agents: Iterable<AgentHeartbeat>, job: PlacementJob, now: Date, staleMs: number) {
-  let n = 0;
-  for (const a of agents) {
-    if (a.sku === job.hardware && takesWork(a, now, staleMs)) n += a.instances.filter((i) => serves(i, job)).length;
-  }
-  return n;
+  return laneCounts(agents, job, now, staleMs).live;
 }
 
 /**

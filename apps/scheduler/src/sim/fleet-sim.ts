@@ -306,8 +306,11 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
           if (e.instance.running.length === 0) idleCheck(e.agent, e.instance);
           for (const p of e.instance.running) start(e.agent, e.instance, p);
           beat(e.agent);
-          // Its slots were taken when it was placed: capacity changes only when it has room for more.
-          if (e.instance.running.length < e.instance.concurrency && queue.size > 0) await kick();
+          // Its slots were taken when it was placed: capacity changes only when it has room for more
+          // (a pre-warmed or unbound boot). Then it is warm for its own lane at once; other lanes see
+          // it at the next sweep, as they see a freed slot ("done" below).
+          const lane = laneOf({ hardware: e.agent.sku, version_id: e.instance.versionId });
+          if (e.instance.running.length < e.instance.concurrency && queue.depth(lane) > 0) await drain(lane);
           return;
         }
         break;
