@@ -28,13 +28,13 @@ const Env = z.object({
   /**
    * Scale up for the queue, not for one prediction: a busy model's queue boots more instances and
    * stays queued, each prediction taking whichever slot frees first (a busy instance's or a new
-   * one's); a model's first boot still takes its prediction, which shows the boot's phases. Off, a
-   * prediction that waited `GANTRY_SCALE_UP_AFTER_MS` boots an instance and waits for it. Better on
-   * both simulated traces; off until the simulator runs it fast enough (docs/capacity.md, round 7).
+   * one's); a model's first boot still takes its prediction, which shows the boot's phases. `0`: a
+   * prediction that waited `GANTRY_SCALE_UP_AFTER_MS` boots an instance and waits for it (bound).
+   * Unbound is better on both simulated traces (docs/capacity.md, round 7).
    */
   GANTRY_SCALE_UNBOUND: z
     .enum(["0", "1", "true", "false"])
-    .default("0")
+    .default("1")
     .transform((v) => v === "1" || v === "true"),
   /** Replace an idle instance with another model's only after it idled this long. */
   GANTRY_EVICT_IDLE_MS: z.coerce.number().int().nonnegative().default(2000),

@@ -25,12 +25,18 @@ export interface ScalePolicy {
    * Scale-up boots are started for the lane, not for its head: the head stays queued and takes
    * whichever slot frees first, a busy instance's or the new one's once it is ready (a lane's first
    * boot still takes its head: `bootsUnbound`). Bound (false), the head is sent to the new instance
-   * and waits for that boot, however soon a busy one frees.
+   * and waits for that boot, however soon a busy one frees. Default: unbound.
    */
   unbound?: boolean;
 }
 
-export const DEFAULT_SCALE_POLICY: ScalePolicy = { scaleUpAfterMs: 500, evictIdleMs: 2000, starveAfterMs: 5000 };
+export const DEFAULT_SCALE_POLICY: ScalePolicy = {
+  scaleUpAfterMs: 500,
+  evictIdleMs: 2000,
+  starveAfterMs: 5000,
+  // Better than bound on both simulated traces (docs/capacity.md, round 7).
+  unbound: true,
+};
 
 /**
  * How long another model's instance must have idled before this lane may replace it: the policy's

@@ -53,10 +53,10 @@ describe("fleet simulator", () => {
   it("unbound boots: the second prediction takes the first slot to free, not the instance booted for it", async () => {
     const trace = [row(0, "a", 500), row(0, "a", 500)];
     // Bound: the second boots its own instance at the 1 s sweep and waits for it (ready at 11 s).
-    const bound = await simulate(trace, { agents: 2, slots: 1, seed: 1, policy: production });
+    const bound = await simulate(trace, { agents: 2, slots: 1, seed: 1, policy: policyNamed("bound") });
     expect(waits(bound)).toEqual([10_000, 11_000]);
-    // Unbound: the same boot, but the first instance frees at 10.5 s and the second takes it.
-    const unbound = await simulate(trace, { agents: 2, slots: 1, seed: 1, policy: policyNamed("unbound") });
+    // Unbound (production): the same boot, but the first instance frees at 10.5 s and the second takes it.
+    const unbound = await simulate(trace, { agents: 2, slots: 1, seed: 1, policy: production });
     expect(waits(unbound)).toEqual([10_000, 10_500]);
     expect(unbound.coldBoots).toBe(2);
   });

@@ -42,27 +42,27 @@ export const POLICIES: readonly SimPolicy[] = [
   {
     name: "patient",
     summary: "scale up only after the head waited 60 s (a busy instance usually frees first), idle window 10 min",
-    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 60_000 },
+    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 60_000, unbound: false },
     idleStopMs: 600_000,
   },
   {
     name: "lean",
     summary: "scale up after 30 s of waiting, idle window 2 min: the most utilization tried, at the cost of waits",
-    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 30_000 },
+    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 30_000, unbound: false },
     idleStopMs: 120_000,
   },
   {
-    name: "unbound",
+    name: "bound",
     summary:
-      "production's defaults with unbound boots (GANTRY_SCALE_UNBOUND): a busy lane boots for its queue, each prediction takes the first free slot",
-    scale: { ...DEFAULT_SCALE_POLICY, unbound: true },
+      "production before unbound boots (GANTRY_SCALE_UNBOUND=0): a prediction that waited 0.5 s boots an instance and waits for it",
+    scale: { ...DEFAULT_SCALE_POLICY, unbound: false },
     idleStopMs: AGENT_IDLE_STOP_MS,
   },
   {
     name: "pooled",
     summary:
       "unbound boots after 10 s of waiting; a model's last instance idles 10 min, its extras 2 min (simulator only: agents have one window)",
-    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 10_000, unbound: true },
+    scale: { ...DEFAULT_SCALE_POLICY, scaleUpAfterMs: 10_000 },
     idleStopMs: 600_000,
     idleExtraMs: 120_000,
   },

@@ -29,13 +29,14 @@ async function until(what: string, check: () => boolean, timeoutMs: number) {
 }
 
 describe("autoscaling with real agents and nats-server", () => {
-  it("scales up under a burst, then back to zero when idle", async () => {
+  it("bound boots: scales up under a burst, then back to zero when idle", async () => {
     await using nats = await startNatsServer();
     const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     const store = new PredictionStore(buckets.predictions, nc);
-    const scheduler = await start({ nc, now, log: silentLogger, config: SCHEDULER_CONFIG });
+    const scale = { ...DEFAULT_SCALE_POLICY, unbound: false };
+    const scheduler = await start({ nc, now, log: silentLogger, config: { ...SCHEDULER_CONFIG, scale } });
     const agents = await Promise.all(["up-1", "up-2"].map((id) => startTestAgent(nats, id, 2, 1500)));
     const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
     let most = 0;
@@ -74,7 +75,7 @@ describe("autoscaling with real agents and nats-server", () => {
       nc,
       now,
       log: silentLogger,
-      config: { ...SCHEDULER_CONFIG, scale: { ...DEFAULT_SCALE_POLICY, unbound: true } },
+      config: SCHEDULER_CONFIG, // unbound: the default
       onPlaced: (p) => placed.push(p),
     });
     const agents = await Promise.all(["ub-1", "ub-2"].map((id) => startTestAgent(nats, id, 2, 1500)));
