@@ -244,11 +244,17 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     }
     p.kill(sig);
   };
+  const running = (p: ChildProcess) => p.exitCode === null && p.signalCode === null;
   const stop = async () => {
     const all = [...processes.values()];
     for (const [name, p] of processes) signal(name, p, "SIGTERM");
     await Promise.race([Promise.all(all.map(exited)), sleep(5000)]);
-    for (const [name, p] of processes) if (p.exitCode === null && p.signalCode === null) signal(name, p, "SIGKILL");
+    // An agent still up is draining a run it holds: a second signal cuts the drain short and it stops
+    // its model servers (a SIGKILL would leave them running, orphaned).
+    const left = [...processes].filter(([, p]) => running(p));
+    for (const [name, p] of left) signal(name, p, "SIGTERM");
+    if (left.length > 0) await Promise.race([Promise.all(left.map(([, p]) => exited(p))), sleep(5000)]);
+    for (const [name, p] of processes) if (running(p)) signal(name, p, "SIGKILL");
   };
   // Two of each on a 2-core machine take longer to load than one.
   const startMs = o.startTimeoutMs ?? 30_000 * Math.max(1, gatewayCount, schedulerCount, billingCount);

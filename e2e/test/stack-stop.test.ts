@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { startNatsServer } from "@gantry/testing/nats-server";
+import { startStack } from "@gantry/testing/stack";
+import { describe, expect, it } from "vitest";
+
+/** Every process below `root` (read from /proc: each process's parent is field 4 of its stat). */
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // it ended meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, parent] of parentOf) {
+      if (parent !== pid) continue;
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// The drain on SIGTERM waits for the runs an agent holds; a stopped stack must still leave no model
+// server behind (each one would hold a port and memory until the machine goes away).
+describe("stopping the stack while a prediction runs", () => {
+  it("leaves no model server running", async () => {
+    await using nats = await startNatsServer({ websocket: true });
+    const token = "r8_e2e_stack_stop";
+    const stack = await startStack({ nats, devToken: token });
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${stack.baseUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      });
+    const created = (await (
+      await api("/v1/models/gantry/test/predictions", {
+        method: "POST",
+        body: JSON.stringify({ input: { tokens: 1, sleep_ms: 120_000 } }),
+      })
+    ).json()) as { id: string };
+    for (let i = 0; i < 200; i++) {
+      const p = (await (await api(`/v1/predictions/${created.id}`)).json()) as { status: string };
+      if (p.status === "processing") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const agents = [...stack.processes].filter(([name]) => name.startsWith("agent")).map(([, p]) => p.pid ?? 0);
+    expect(agents.length).toBeGreaterThan(0);
+    expect(agents.every((pid) => pid > 1)).toBe(true);
+    const servers = agents.flatMap(descendants);
+    expect(servers.length).toBeGreaterThan(0);
+    await stack.stop();
+    for (let i = 0; i < 50 && servers.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(servers.filter(alive)).toEqual([]);
+  }, 90_000);
+});
