@@ -5,7 +5,7 @@ import { ensureTopology } from "@gantry/platform/topology";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SCALE_POLICY } from "../../src/core/placement.ts";
+import { DEFAULT_SCALE_POLICY, type ScalePolicy } from "../../src/core/placement.ts";
 import { type Placed, start } from "../../src/service.ts";
 import {
   enqueue,
@@ -29,63 +29,28 @@ async function until(what: string, check: () => boolean, timeoutMs: number) {
 }
 
 describe("autoscaling with real agents and nats-server", () => {
-  it("bound boots: scales up under a burst, then back to zero when idle", async () => {
-    await using nats = await startNatsServer();
-    const nc = await connect(nats.connectOptions());
-    const buckets = await ensureTopology(nc);
-    await putTestVersion(buckets, 1);
-    const store = new PredictionStore(buckets.predictions, nc);
-    const scale = { ...DEFAULT_SCALE_POLICY, unbound: false };
-    const scheduler = await start({ nc, now, log: silentLogger, config: { ...SCHEDULER_CONFIG, scale } });
-    const agents = await Promise.all(["up-1", "up-2"].map((id) => startTestAgent(nats, id, 2, 1500)));
-    const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
-    let most = 0;
-    const watch = setInterval(() => {
-      most = Math.max(most, live());
-    }, 5);
-    try {
-      const burst = Array.from({ length: 16 }, () => record(newId("up"), { sleep_ms: 300 }));
-      await enqueue(nc, store, burst);
-      const done = await waitTerminal(
-        store,
-        burst.map((r) => r.id),
-        60_000,
-      );
-      expect(done.every((r) => r.status === "succeeded")).toBe(true);
-      // One instance could not keep up: the queue grew and more were booted, up to every slot.
-      expect(most).toBeGreaterThanOrEqual(3);
-      expect(most).toBeLessThanOrEqual(4);
-      await until("every instance to stop", () => live() === 0, 15_000);
-    } finally {
-      clearInterval(watch);
-      await scheduler.stop();
-      for (const a of agents) await a.close();
-      await nc.close();
-    }
-  }, 90_000);
-
-  it("unbound boots: the lane's first boot takes its head; the rest are booted for the queue, whose predictions take whichever slot is free first", async () => {
+  /**
+   * 16 predictions of 300 ms at once on two agents of two slots (boots take 1.5 s) under the given
+   * scale policy; each must succeed and every instance stop again. Returns the most instances live at
+   * once and the placements.
+   */
+  async function burst(scale: ScalePolicy, prefix: string): Promise<{ most: number; placed: Placed[] }> {
     await using nats = await startNatsServer();
     const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     await putTestVersion(buckets, 1);
     const store = new PredictionStore(buckets.predictions, nc);
     const placed: Placed[] = [];
-    const scheduler = await start({
-      nc,
-      now,
-      log: silentLogger,
-      config: SCHEDULER_CONFIG, // unbound: the default
-      onPlaced: (p) => placed.push(p),
-    });
-    const agents = await Promise.all(["ub-1", "ub-2"].map((id) => startTestAgent(nats, id, 2, 1500)));
+    const config = { ...SCHEDULER_CONFIG, scale };
+    const scheduler = await start({ nc, now, log: silentLogger, config, onPlaced: (p) => placed.push(p) });
+    const agents = await Promise.all([1, 2].map((i) => startTestAgent(nats, `${prefix}-${i}`, 2, 1500)));
     const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
     let most = 0;
     const watch = setInterval(() => {
       most = Math.max(most, live());
     }, 5);
     try {
-      const burst = Array.from({ length: 16 }, () => record(newId("ub"), { sleep_ms: 300 }));
+      const burst = Array.from({ length: 16 }, () => record(newId(prefix), { sleep_ms: 300 }));
       await enqueue(nc, store, burst);
       const done = await waitTerminal(
         store,
@@ -93,20 +58,32 @@ describe("autoscaling with real agents and nats-server", () => {
         60_000,
       );
       expect(done.every((r) => r.status === "succeeded")).toBe(true);
-      // The queue grew, so the lane booted more instances …
-      expect(most).toBeGreaterThanOrEqual(3);
-      expect(most).toBeLessThanOrEqual(4);
-      // … but only the first prediction was bound to a boot (the lane had no instance): every other
-      // one went to a ready instance's free slot.
-      expect(placed).toHaveLength(16);
-      expect(placed.filter((p) => !p.warm)).toHaveLength(1);
       await until("every instance to stop", () => live() === 0, 15_000);
+      return { most, placed };
     } finally {
       clearInterval(watch);
       await scheduler.stop();
       for (const a of agents) await a.close();
       await nc.close();
     }
+  }
+
+  it("bound boots: scales up under a burst, then back to zero when idle", async () => {
+    const { most } = await burst({ ...DEFAULT_SCALE_POLICY, unbound: false }, "up");
+    // One instance could not keep up: the queue grew and more were booted, up to every slot.
+    expect(most).toBeGreaterThanOrEqual(3);
+    expect(most).toBeLessThanOrEqual(4);
+  }, 90_000);
+
+  it("unbound boots: the lane's first boot takes its head; the rest are booted for the queue, whose predictions take whichever slot is free first", async () => {
+    const { most, placed } = await burst(DEFAULT_SCALE_POLICY, "ub"); // unbound: the default
+    // The queue grew, so the lane booted more instances …
+    expect(most).toBeGreaterThanOrEqual(3);
+    expect(most).toBeLessThanOrEqual(4);
+    // … but only the first prediction was bound to a boot (the lane had no instance): every other
+    // one went to a ready instance's free slot.
+    expect(placed).toHaveLength(16);
+    expect(placed.filter((p) => !p.warm)).toHaveLength(1);
   }, 90_000);
 
   it("keeps a deployment's min_instances warm past the idle window, and lets them go at zero", async () => {
