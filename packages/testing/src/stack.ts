@@ -136,6 +136,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ...o.env,
   };
   const processes = new Map<string, ChildProcess>();
+  // Each service's last lines of output, for the error when one exits during start-up.
+  const recent = new Map<string, string[]>();
   const launches = new Map<string, () => void>();
   const launchArgv = (name: string, argv: string[], env: Record<string, string>, group = false) => {
     launches.set(name, () => launchArgv(name, argv, env, group));
@@ -147,8 +149,15 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       // wrangler runs workerd as children: a process group lets stop() reach them all.
       detached: group,
     });
+    const lines: string[] = [];
+    recent.set(name, lines);
     const forward = (d: Buffer) => {
-      for (const line of d.toString().split("\n")) if (line) o.onOutput?.(name, line);
+      for (const line of d.toString().split("\n")) {
+        if (!line) continue;
+        lines.push(line);
+        if (lines.length > 20) lines.shift();
+        o.onOutput?.(name, line);
+      }
     };
     proc.stdout?.on("data", forward);
     proc.stderr?.on("data", forward);
@@ -278,7 +287,15 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     }
     if (up && agents >= agentCount) break;
     for (const [name, p] of processes) {
-      if (p.exitCode !== null) return notStarted(new Error(`${name} exited with code ${p.exitCode} during start-up`));
+      if (p.exitCode !== null) {
+        await sleep(200); // its last output may still be in the pipe
+        const said = (recent.get(name) ?? []).join("\n");
+        return notStarted(
+          new Error(
+            `${name} exited with code ${p.exitCode} during start-up${said ? `; its last lines:\n${said}` : ""}`,
+          ),
+        );
+      }
     }
     if (Date.now() > startDeadline) {
       const state = `gateways up: ${up}, agents registered: ${agents} of ${agentCount}`;
