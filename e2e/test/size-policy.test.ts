@@ -65,4 +65,29 @@ describe("input sizes", () => {
     expect(res.status).toBe(413);
     expect(((await res.json()) as { detail: string }).detail).toContain("16 MiB");
   });
+
+  // A chunked body declares no length: the limit counts it while reading it.
+  const chunked = (text: string, chunkBytes: number): RequestInit => {
+    const bytes = new TextEncoder().encode(text);
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        controller.enqueue(bytes.subarray(at, at + chunkBytes));
+        at += chunkBytes;
+      },
+    });
+    return { method: "POST", body, duplex: "half" } as RequestInit;
+  };
+
+  it("a chunked body is read and counted: under the limit it runs, over it it is a 413", async () => {
+    const ok = await p.api("/v1/models/gantry/test/predictions", chunked(JSON.stringify({ input: { tokens: 1 } }), 7));
+    expect(ok.status).toBe(201);
+    const big = await p.api(
+      "/v1/models/gantry/test/predictions",
+      chunked(JSON.stringify({ input: { fail: "x".repeat(17 * 1024 * 1024) } }), 1 << 20),
+    );
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { detail: string }).detail).toContain("16 MiB");
+  });
 });

@@ -1,8 +1,8 @@
 import { AppError, NOT_FOUND_DETAIL, UNAUTHENTICATED_DETAIL } from "@gantry/contracts/errors";
 import { MAX_JSON_BODY_BYTES, PAYLOAD_TOO_LARGE_BODY_DETAIL } from "@gantry/contracts/limits";
 import { type Context, Hono, type MiddlewareHandler, type Next } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
+import { bodyLimit } from "./body-limit.ts";
 import { parseAuthorization } from "./core/auth.ts";
 import { API_CSP } from "./core/content-safety.ts";
 import { checkPathIds } from "./core/path-ids.ts";
@@ -92,11 +92,8 @@ export function createApp(deps: GatewayDeps) {
   app.route("/", docsRoutes(deps.publicUrl));
 
   const v1 = new Hono<GatewayEnv>();
-  const jsonBodyLimit = bodyLimit({
-    maxSize: MAX_JSON_BODY_BYTES,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_BODY_DETAIL);
-    },
+  const jsonBodyLimit = bodyLimit(MAX_JSON_BODY_BYTES, () => {
+    throw new AppError("PAYLOAD_TOO_LARGE", PAYLOAD_TOO_LARGE_BODY_DETAIL);
   });
   // Uploads stream to the object store and enforce their own 100 MB limit while reading (files-service.ts).
   // Ids and names in the path are checked against their contracts before any route uses them:
