@@ -38,6 +38,7 @@ export function startReaper(deps: {
 }): { stop(): Promise<void> } {
   const { buckets, store, now, log } = deps;
   const js = jetstream(deps.nc);
+  const placed = followPlacements(buckets.placements, log);
   const handled = new Set<string>();
   const registry = new Registry(buckets);
 
@@ -56,8 +57,17 @@ export function startReaper(deps: {
           : created.getTime() < Date.parse(current),
     );
 
-  /** Ends or requeues the placements on the agent that `pick` selects. */
-  const reapWhere = async (agentId: string, why: string, pick: (item: Placement, created: Date) => boolean) => {
+  /**
+   * Ends or requeues the placements on the agent that `pick` selects. `reported`: the agent is alive
+   * in the process that took them, and it lists a run in its heartbeats until the run's end and usage
+   * are stored, so an ended one's usage needs no second report.
+   */
+  const reapWhere = async (
+    agentId: string,
+    why: string,
+    pick: (item: Placement, created: Date) => boolean,
+    reported = false,
+  ) => {
     for (const key of await listKeys(buckets.placements, `${agentId}.*`)) {
       const entry = await buckets.placements.get(key);
       if (entry?.operation !== "PUT") continue;
@@ -87,7 +97,12 @@ export function startReaper(deps: {
         // Ended, but its agent may have died before it reported the usage: it is sent again from
         // what the prediction shows, under the message id the agent used (the stream drops a copy).
         const shown = stored.record;
-        if (shown.started_at && shown.agent_id === agentId && typeof shown.metrics.predict_time === "number") {
+        if (
+          !reported &&
+          shown.started_at &&
+          shown.agent_id === agentId &&
+          typeof shown.metrics.predict_time === "number"
+        ) {
           const usage = usageOf(
             Math.round(shown.metrics.predict_time * 1000),
             shown.completed_at ?? now().toISOString(),
@@ -172,7 +187,7 @@ export function startReaper(deps: {
     compared.set(agentId, hb.at);
     const held = new Set(hb.running);
     const t = now().getTime();
-    const keys = await listKeys(buckets.placements, `${agentId}.*`);
+    const keys = placed.of(agentId);
     const due = new Set<string>();
     for (const key of keys) {
       const id = key.slice(agentId.length + 1);
@@ -184,12 +199,13 @@ export function startReaper(deps: {
       if (!seen) missing.set(key, { since: t, hb: hb.at });
       else if (seen.hb !== hb.at && t - seen.since >= deps.staleMs) due.add(key);
     }
-    for (const key of missing.keys()) if (key.startsWith(`${agentId}.`) && !keys.includes(key)) missing.delete(key);
+    for (const key of missing.keys()) if (key.startsWith(`${agentId}.`) && !keys.has(key)) missing.delete(key);
     if (due.size === 0) return;
     await reapWhere(
       agentId,
       "no longer has it (its run was lost)",
       (item) => item.incarnation === hb.started_at && due.has(placementKey(agentId, item.prediction_id)),
+      true,
     );
     for (const key of due) missing.delete(key);
   };
@@ -238,6 +254,52 @@ export function startReaper(deps: {
     stop: async () => {
       clearInterval(timer);
       await sweeping;
+      placed.stop();
+    },
+  };
+}
+
+/**
+ * The placements bucket's keys by agent, followed from a watch (keys only) rather than listed: the
+ * reaper compares every live agent's heartbeat with its placements about once a second, and listing
+ * one agent's keys opens a consumer on the server each time (500 agents: 500 a second). A key not
+ * seen yet is only compared later, and one whose delete has not arrived yet must still be missing
+ * from a later heartbeat before anything is reaped, which re-reads it first (`reapWhere`).
+ */
+function followPlacements(kv: Buckets["placements"], log: Logger) {
+  const byAgent = new Map<string, Set<string>>();
+  const none: ReadonlySet<string> = new Set();
+  let stopped = false;
+  let watcher: Awaited<ReturnType<typeof kv.watch>> | null = null;
+  void (async () => {
+    // A watch that ends (the server went away for good) is opened again, from a clean slate.
+    while (!stopped) {
+      try {
+        watcher = await kv.watch({ headers_only: true });
+        if (stopped) watcher.stop();
+        for await (const e of watcher) {
+          const agentId = e.key.slice(0, e.key.indexOf("."));
+          const keys = byAgent.get(agentId) ?? new Set<string>();
+          if (e.operation === "PUT") {
+            keys.add(e.key);
+            byAgent.set(agentId, keys);
+          } else {
+            keys.delete(e.key);
+            if (keys.size === 0) byAgent.delete(agentId);
+          }
+        }
+      } catch (err) {
+        if (!stopped) log.warn("following placements failed; following again", { err: String(err) });
+      }
+      byAgent.clear();
+      if (!stopped) await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  return {
+    of: (agentId: string): ReadonlySet<string> => byAgent.get(agentId) ?? none,
+    stop: () => {
+      stopped = true;
+      watcher?.stop();
     },
   };
 }

@@ -342,6 +342,15 @@ describe("the reaper, when a live agent no longer has a prediction placed on it"
     expect(await placed(held.id)).toBe(true);
     expect((await store.get(done.id))?.record.status).toBe("succeeded");
     expect(await placed(done.id)).toBe(false);
+    // The live agent reported the ended one's usage itself: only the lost run's 0 ms is sent.
+    const jsm = await jetstreamManager(nc);
+    const usage = await jsm.streams.info(STREAMS.usage.name);
+    expect(usage.state.messages).toBe(1);
+    const sent = await jsm.streams.getMessage(STREAMS.usage.name, { seq: usage.state.first_seq });
+    expect(decode(UsageEvent, sent?.data ?? new Uint8Array(), "usage")).toMatchObject({
+      prediction_id: lost.id,
+      predict_ms: 0,
+    });
     await nc.close();
   });
 });
