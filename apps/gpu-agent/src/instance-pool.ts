@@ -265,6 +265,32 @@ export class InstancePool {
     }
   }
 
+  /**
+   * Stops up to `count` instances of the version (and deployment) that are ready, run nothing, hold no
+   * lease and ran nothing for `idleMs`, those idle longest first: extras the scheduler, which sees the
+   * fleet, found another instance of the version serving beside. Returns how many stopped.
+   */
+  async trim(versionId: string, deployment: string | null, count: number, idleMs: number): Promise<number> {
+    const t = this.#o.now().getTime();
+    const idle = this.#live()
+      .filter(
+        (i) =>
+          i.serves(versionId, deployment) &&
+          i.state === "ready" &&
+          i.running.size === 0 &&
+          t - i.lastUsed.getTime() >= idleMs &&
+          !this.#leased(i, t),
+      )
+      .sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime())
+      .slice(0, count);
+    for (const i of idle) {
+      this.remove(i);
+      this.#o.log.info("stopping idle extra model server", { version: i.versionId, instance: i.id });
+      await i.stop();
+    }
+    return idle.length;
+  }
+
   remove(instance: ModelInstance): void {
     this.#leases.delete(instance);
     const i = this.#instances.indexOf(instance);

@@ -7,6 +7,8 @@ import {
   type RunReply,
   RunRequest,
   type TrainingTarget,
+  type TrimReply,
+  TrimRequest,
   type WarmReply,
   WarmRequest,
 } from "@gantry/contracts/jobs";
@@ -339,8 +341,22 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
     msg.respond(encode(reply));
   };
 
+  const onTrim = async (msg: Msg) => {
+    let reply: TrimReply = { stopped: 0 };
+    try {
+      const req = decode(TrimRequest, msg.data, "trim request");
+      reply = { stopped: await pool.trim(req.version_id, req.deployment, req.count, req.idle_ms) };
+    } catch (err) {
+      log.warn("bad trim request", { err: String(err) });
+    }
+    // In the heartbeat before the answer: the scheduler decides its next trims on it.
+    if (reply.stopped > 0) await heartbeat().catch(() => {});
+    msg.respond(encode(reply));
+  };
+
   const runSub = nc.subscribe(subjects.agentRun(config.agentId), { callback: (_e, m) => void onRun(m) });
   const warmSub = nc.subscribe(subjects.agentWarm(config.agentId), { callback: (_e, m) => void onWarm(m) });
+  const trimSub = nc.subscribe(subjects.agentTrim(config.agentId), { callback: (_e, m) => void onTrim(m) });
   // Servers idle past the window, and not kept warm for a deployment, are stopped.
   const idler = setInterval(() => void pool.stopIdle(config.idleStopMs), Math.min(1000, config.idleStopMs));
   const cancelSub = nc.subscribe(subjects.agentCancel(config.agentId), { callback: (_e, m) => void onCancel(m) });
@@ -375,6 +391,7 @@ export async function start({ nc, now, log, config }: AgentDeps): Promise<Agent>
       clearInterval(uploadSweep);
       clearTimeout(soon);
       warmSub.unsubscribe();
+      trimSub.unsubscribe();
       runSub.unsubscribe();
       cancelSub.unsubscribe();
       for (const run of runs.values()) for (const t of run.timers) clearTimeout(t);

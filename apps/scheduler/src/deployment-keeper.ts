@@ -16,6 +16,7 @@ import { laneOf } from "./core/dispatch.ts";
 import { DemandTracker, deploymentWarm, resolveScaling } from "./core/warm-demand.ts";
 import { planWarm } from "./core/warm-plan.ts";
 import { readHeartbeats } from "./heartbeats.ts";
+import { leaderLease } from "./leader.ts";
 
 const LEADER_KEY = "deployment-keeper";
 
@@ -67,17 +68,7 @@ export function startDeploymentKeeper(deps: {
     },
   });
 
-  const lead = async (): Promise<boolean> => {
-    const entry = await buckets.leases.get(LEADER_KEY);
-    if (entry?.operation === "PUT" && entry.string() !== deps.schedulerId) return false;
-    try {
-      if (entry?.operation === "PUT") await buckets.leases.update(LEADER_KEY, deps.schedulerId, entry.revision);
-      else await buckets.leases.create(LEADER_KEY, deps.schedulerId);
-      return true;
-    } catch {
-      return false; // another scheduler renewed or took it first
-    }
-  };
+  const lead = leaderLease(buckets.leases, LEADER_KEY, deps.schedulerId);
 
   const tick = async () => {
     if (!(await lead())) return;

@@ -36,6 +36,13 @@ const Env = z.object({
     .enum(["0", "1", "true", "false"])
     .default("1")
     .transform((v) => v === "1" || v === "true"),
+  /**
+   * Extras go early: an instance idle this long is stopped while another instance of its model serves
+   * beside it, and a model's last instance keeps the agents' longer window (`GANTRY_IDLE_STOP_MS`).
+   * `0`: off, every instance keeps the agents' window. Better than off on both simulated traces
+   * (docs/capacity.md, round 8).
+   */
+  GANTRY_SCALE_EXTRA_IDLE_MS: z.coerce.number().int().nonnegative().default(120_000),
   /** Replace an idle instance with another model's only after it idled this long. */
   GANTRY_EVICT_IDLE_MS: z.coerce.number().int().nonnegative().default(2000),
   /** A model with no instance whose oldest prediction waited this long may replace any idle instance. */

@@ -28,6 +28,7 @@ const svc = await start({
       evictIdleMs: env.GANTRY_EVICT_IDLE_MS,
       starveAfterMs: env.GANTRY_STARVE_AFTER_MS,
       unbound: env.GANTRY_SCALE_UNBOUND,
+      ...(env.GANTRY_SCALE_EXTRA_IDLE_MS > 0 ? { extraIdleMs: env.GANTRY_SCALE_EXTRA_IDLE_MS } : {}),
     },
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
     webhooks: {

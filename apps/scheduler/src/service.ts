@@ -14,6 +14,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { startCanaryJudge } from "./canary-judge.ts";
 import { DEFAULT_SCALE_POLICY, type ScalePolicy } from "./core/placement.ts";
 import { startDeploymentKeeper } from "./deployment-keeper.ts";
+import { startExtrasTrimmer } from "./extras-trimmer.ts";
 import { startFileJanitor } from "./file-janitor.ts";
 import { startJanitor } from "./janitor.ts";
 import { type Placed, startPlacer } from "./placer.ts";
@@ -177,6 +178,21 @@ export async function start({
     staleMs: config.agentStaleMs,
     tickMs: 1000,
   });
+  const scale = config.scale ?? DEFAULT_SCALE_POLICY;
+  const trimmer =
+    scale.extraIdleMs !== undefined
+      ? startExtrasTrimmer({
+          nc,
+          buckets,
+          agents,
+          now,
+          log,
+          schedulerId,
+          staleMs: config.agentStaleMs,
+          idleMs: scale.extraIdleMs,
+          tickMs: 1000,
+        })
+      : null;
   const reaper = startReaper({
     nc,
     buckets,
@@ -214,6 +230,7 @@ export async function start({
       withdrawals.unsubscribe();
       placer.stop();
       await reaper.stop();
+      await trimmer?.stop();
       keeper.stop();
       await janitor.stop();
       await fileJanitor.stop();

@@ -161,3 +161,19 @@ export type WarmRequest = z.infer<typeof WarmRequest>;
 
 export const WarmReply = z.object({ instances: z.number().int().nonnegative() });
 export type WarmReply = z.infer<typeof WarmReply>;
+
+/**
+ * Scheduler → agent: stop up to `count` instances of this version (and deployment) that are ready,
+ * run nothing, are not leased, and have run nothing for `idle_ms` by the agent's own clock, those
+ * idle longest first. The scheduler asks for extras only: another instance of the version serves on.
+ */
+export const TrimRequest = z.object({
+  version_id: VersionId,
+  deployment: DeploymentName.nullable(),
+  count: z.number().int().min(1).max(64),
+  idle_ms: z.number().int().nonnegative(),
+});
+export type TrimRequest = z.infer<typeof TrimRequest>;
+
+export const TrimReply = z.object({ stopped: z.number().int().nonnegative() });
+export type TrimReply = z.infer<typeof TrimReply>;

@@ -76,6 +76,8 @@ export const subjects = {
   agentProbe: () => "agents.v1.probe",
   /** Request to an agent: keep instances of a version warm (deployments' `min_instances`). */
   agentWarm: (agentId: string) => `agents.v1.${agentId}.warm`,
+  /** Request to an agent: stop idle extra instances of a version (the scheduler sees the fleet, `core/extras.ts`). */
+  agentTrim: (agentId: string) => `agents.v1.${agentId}.trim`,
   /**
    * Core-NATS notice to schedulers: a prediction still waiting for placement was canceled (a
    * `Withdrawn`); the one holding it drops it from its queue at once. Best effort: a missed one

@@ -182,7 +182,7 @@ const GRANTS: Record<ServiceIdentity, { grants: Grant[]; allowResponses: boolean
       durable("placer"),
       durable("janitor"),
       durable("webhooks"),
-      pub(subjects.agentRun("*"), subjects.agentWarm("*")),
+      pub(subjects.agentRun("*"), subjects.agentWarm("*"), subjects.agentTrim("*")),
       sub(subjects.withdrawn(), subjects.changed("*")),
     ],
   },
@@ -198,7 +198,13 @@ const GRANTS: Record<ServiceIdentity, { grants: Grant[]; allowResponses: boolean
       signingSecretRead,
       ...objWrite("files"),
       produce("usage"),
-      sub(subjects.agentRun("*"), subjects.agentWarm("*"), subjects.agentCancel("*"), subjects.agentProbe()),
+      sub(
+        subjects.agentRun("*"),
+        subjects.agentWarm("*"),
+        subjects.agentTrim("*"),
+        subjects.agentCancel("*"),
+        subjects.agentProbe(),
+      ),
     ],
   },
   billing: {

@@ -13,8 +13,10 @@ let stamp = 0;
  *   full one with an idle instance, old enough for `evictIdleMs` or of any age (lanes that may
  *   replace any idle instance).
  * A job with `max_instances` counts every instance, so it gets every holder. `holders` lists the
- * agents holding an instance of each version; agents' `oldestIdle` must be fresh. `exact`
- * simulations hand placement every agent instead; tests check that both give the same run.
+ * agents holding an instance of each version; agents' `oldestIdle` must be fresh. `liveCounts`, when
+ * given (every agent of the hardware has the same slots), says how many of its agents hold each number
+ * of instances: the search for the emptiest then stops at the first agent of the lowest count present.
+ * `exact` simulations hand placement every agent instead; tests check that both give the same run.
  */
 export function agentsThatMatter(
   fleet: readonly SimAgent[],
@@ -22,6 +24,7 @@ export function agentsThatMatter(
   job: { versionId: string; hardware: string; maxInstances?: number },
   now: number,
   evictIdleMs: number,
+  liveCounts?: readonly number[],
 ): SimAgent[] {
   const out: SimAgent[] = [];
   const warm = ++stamp;
@@ -35,10 +38,21 @@ export function agentsThatMatter(
     } else if (!holder || a.index < holder.index) holder = a;
   }
   let roomy: SimAgent | undefined;
-  let roomyLoad = 1;
+  // The fewest instances any agent of the hardware holds: the first unmarked agent holding that many
+  // is the emptiest (a marked one is a warm candidate already; then the full search below decides).
+  const fewest = liveCounts?.findIndex((n, live) => n > 0 && live < liveCounts.length - 1) ?? -1;
+  if (fewest >= 0) {
+    for (const a of fleet) {
+      if (a.live === fewest && a.mark !== warm && a.sku === job.hardware) {
+        roomy = a;
+        break;
+      }
+    }
+  }
+  let roomyLoad = roomy ? 0 : 1;
   let oldIdle: SimAgent | undefined;
   let anyIdle: SimAgent | undefined;
-  for (const a of fleet) {
+  for (const a of roomy ? [] : fleet) {
     if (a.mark === warm || a.sku !== job.hardware) continue;
     const load = a.live / a.slots;
     if (load < roomyLoad) {

@@ -20,8 +20,9 @@ describe("fleet simulator", () => {
     const run = await simulate([row(0, "a")], { agents: 1, slots: 1, seed: 1, policy: production });
     expect(waits(run)).toEqual([10_000]);
     expect(run.coldBoots).toBe(1);
-    // Launched at 0, ready at 10 s, done at 11 s, stopped by the agent's idle sweep 300 s later.
-    expect(run.heldMs).toBe(311_000);
+    // Launched at 0, ready at 10 s, done at 11 s; the model's only instance (no extra for the trimmer),
+    // stopped by the agent's idle sweep 600 s later.
+    expect(run.heldMs).toBe(611_000);
     expect(run.busyMs).toBe(1000);
   });
 
@@ -61,17 +62,18 @@ describe("fleet simulator", () => {
     expect(unbound.coldBoots).toBe(2);
   });
 
-  it("lets a model's extra instances go after idleExtraMs and keeps its last one the full window", async () => {
-    const policy = { ...production, idleStopMs: 600_000, idleExtraMs: 60_000 };
+  it("lets a model's extra instances go after extraIdleMs and keeps its last one the full window", async () => {
+    const policy = { ...production, scale: { ...production.scale, extraIdleMs: 60_000 }, idleStopMs: 600_000 };
     const run = await simulate([row(0, "a"), row(0, "a")], { agents: 2, slots: 1, seed: 1, policy });
     expect(waits(run)).toEqual([10_000, 11_000]);
-    // One done at 11 s, stopped 60 s later as an extra; the other, done at 12 s, is then the last: 600 s.
-    expect(run.heldMs).toBe(71_000 + (612_000 - 1000));
+    // One done at 11 s and one at 12 s: at the trimmer's tick of 75 s both idled 60 s, and the one
+    // used first goes as an extra; the other is then the last and keeps the agents' 600 s.
+    expect(run.heldMs).toBe(75_000 + (612_000 - 1000));
     const all = await simulate([row(0, "a"), row(0, "a")], {
       agents: 2,
       slots: 1,
       seed: 1,
-      policy: { ...policy, idleExtraMs: undefined },
+      policy: { ...policy, scale: { ...production.scale, extraIdleMs: undefined } },
     });
     expect(all.heldMs).toBe(611_000 + (612_000 - 1000));
   });

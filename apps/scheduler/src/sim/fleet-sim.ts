@@ -2,6 +2,7 @@ import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import { mulberry32 } from "@gantry/demo-models/prng";
 import { AgentView } from "../core/agent-view.ts";
 import { bootsUnbound, drainOrder, laneOf, placementCandidates } from "../core/dispatch.ts";
+import { extrasToStop } from "../core/extras.ts";
 import { FairQueue } from "../core/fair-queue.ts";
 import { drainLane } from "../core/lane-drain.ts";
 import type { Candidate, PlacementJob } from "../core/placement.ts";
@@ -47,7 +48,8 @@ type Event =
   | { kind: "done"; agent: SimAgent; instance: SimInstance; p: number }
   | { kind: "idle"; agent: SimAgent }
   | { kind: "sweep" }
-  | { kind: "prewarm" };
+  | { kind: "prewarm" }
+  | { kind: "trim" };
 
 interface Waiting {
   p: number;
@@ -66,6 +68,8 @@ interface Send {
 const SWEEP_MS = 1000;
 /** The pre-warm's tick (the deployment keeper ticks each second; every 5 s keeps a day-long run under a minute). */
 const PREWARM_TICK_MS = 5000;
+/** The extras trimmer's tick (the live one ticks each second; every 5 s keeps a day-long run under a minute). */
+const TRIM_TICK_MS = 5000;
 const ACCOUNT = "sim";
 /** Agents in the simulator never go quiet: their heartbeats are never stale. */
 const NEVER_STALE = Number.POSITIVE_INFINITY;
@@ -90,7 +94,16 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   let instanceIds = 0;
   const nextId = () => ++instanceIds;
 
+  /** Per hardware, how many agents hold each number of instances (the placement shortcut's emptiest agent). */
+  const loads = new Map<string, number[]>();
+  const countLive = (a: SimAgent, from: number, to: number) => {
+    const counts = loads.get(a.sku) ?? new Array<number>(o.slots + 1).fill(0);
+    loads.set(a.sku, counts);
+    if (from >= 0) counts[from] = (counts[from] ?? 0) - 1;
+    counts[to] = (counts[to] ?? 0) + 1;
+  };
   const onGone = (a: SimAgent, i: SimInstance, at: number) => {
+    countLive(a, a.live + 1, a.live);
     run.heldMs += at - i.launchedAt;
     live--;
     held(a, i.versionId, false);
@@ -101,6 +114,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
     return new SimAgent(k, id, hardware[k % Math.max(1, hardware.length)] ?? "cpu", o.slots, onGone);
   });
   const byId = new Map(fleet.map((a) => [a.agentId, a]));
+  for (const a of fleet) countLive(a, -1, 0);
   /** Agents holding an instance of each version (for the placement shortcut). */
   const holders = new Map<string, Set<SimAgent>>();
   const held = (a: SimAgent, versionId: string, holds: boolean) => {
@@ -124,25 +138,46 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   const leased = new Set<SimInstance>();
   /** Lane → its version and hardware, for the pre-warm. */
   const laneJobs = new Map<string, { versionId: string; hardware: string }>();
-  /** Live instances of a version across the fleet. */
-  const liveOf = (versionId: string) => {
-    let n = 0;
-    for (const a of holders.get(versionId) ?? []) for (const i of a.instances) if (i.versionId === versionId) n++;
-    return n;
-  };
-  const idleOf = (i: SimInstance) => {
-    const window = o.policy.idleStopMs;
-    const extra = o.policy.idleExtraMs;
-    return extra !== undefined && extra < window && liveOf(i.versionId) > 1 ? extra : window;
-  };
-  /** Instances whose idle check is due (by when): windows that depend on the fleet are checked again. */
-  const checkAt = new WeakMap<SimInstance, number>();
+  const idleWindow = o.policy.idleStopMs;
   const idleCheck = (agent: SimAgent, i: SimInstance) =>
-    events.push(Math.ceil(Math.max(now, i.lastUsed + idleOf(i)) / idleGrid) * idleGrid, {
+    events.push(Math.ceil(Math.max(now, i.lastUsed + idleWindow) / idleGrid) * idleGrid, {
       kind: "idle",
       agent,
     });
+  const extraIdleMs = o.policy.scale.extraIdleMs;
+  /**
+   * The heartbeats `extrasToStop` needs to decide as it would on all of them: every holder of a
+   * version with an instance idle since `cutoff` (its other instances are counted), and nothing else
+   * (a lane without such an instance stops nothing). `exact`: every agent.
+   */
+  const trimmable = (cutoff: number): AgentHeartbeat[] | IterableIterator<AgentHeartbeat> => {
+    if (o.exact) return view.values();
+    const versions = new Set<string>();
+    for (const a of fleet) {
+      if (a.oldestIdle > cutoff) continue;
+      for (const i of a.instances) if (SimAgent.idle(i) && i.lastUsed <= cutoff) versions.add(i.versionId);
+    }
+    const agents = new Set<SimAgent>();
+    for (const v of versions) for (const a of holders.get(v) ?? []) agents.add(a);
+    return [...agents]
+      .sort((x, y) => x.index - y.index)
+      .flatMap((a) => {
+        const hb = view.get(a.agentId);
+        return hb ? [hb] : [];
+      });
+  };
+  /** The extras trimmer's tick (`extras-trimmer.ts`): the same decision, on the simulator's view. */
+  const trim = () => {
+    if (extraIdleMs === undefined) return;
+    const touched: SimAgent[] = [];
+    for (const s of extrasToStop(trimmable(now - extraIdleMs), new Date(now), NEVER_STALE, extraIdleMs)) {
+      const agent = byId.get(s.agentId);
+      if (agent && agent.trim(s.versionId, s.count, extraIdleMs, now) > 0) touched.push(agent);
+    }
+    for (const a of touched) beat(a);
+  };
   const launched = (agent: SimAgent, instance: SimInstance, bootMs: number) => {
+    countLive(agent, agent.live - 1, agent.live);
     held(agent, instance.versionId, true);
     run.coldBoots++;
     live++;
@@ -251,7 +286,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         const at = new Date(now);
         const agents = o.exact
           ? [...view.values()]
-          : agentsThatMatter(fleet, holders, job, now, o.policy.scale.evictIdleMs)
+          : agentsThatMatter(fleet, holders, job, now, o.policy.scale.evictIdleMs, loads.get(job.hardware))
               .map((a) => view.get(a.agentId))
               .filter((hb) => hb !== undefined);
         const candidates = placementCandidates(agents, job, state, o.policy.scale, at, NEVER_STALE);
@@ -320,7 +355,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         r.splice(r.indexOf(e.p), 1);
         e.instance.lastUsed = now;
         if (r.length === 0) {
-          events.push(Math.ceil((now + idleOf(e.instance)) / idleGrid) * idleGrid, { kind: "idle", agent: e.agent });
+          events.push(Math.ceil((now + idleWindow) / idleGrid) * idleGrid, { kind: "idle", agent: e.agent });
         }
         beat(e.agent);
         // The freed slot is warm for its own lane at once; other lanes see it (an instance they may
@@ -333,17 +368,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         return;
       }
       case "idle": {
-        const stopped = e.agent.stopIdle(idleOf, now);
-        if (o.policy.idleExtraMs !== undefined) {
-          // An instance that became its version's last keeps the longer window: check it again then.
-          for (const i of e.agent.instances) {
-            if (!SimAgent.idle(i)) continue;
-            const at = Math.ceil(Math.max(now + 1, i.lastUsed + idleOf(i)) / idleGrid) * idleGrid;
-            if (checkAt.get(i) === at) continue;
-            checkAt.set(i, at);
-            events.push(at, { kind: "idle", agent: e.agent });
-          }
-        }
+        const stopped = e.agent.stopIdle(idleWindow, now);
         if (!stopped) return;
         break;
       }
@@ -354,6 +379,11 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
       case "prewarm":
         if (prewarm() || next < trace.length) events.push(now + PREWARM_TICK_MS, { kind: "prewarm" });
         return;
+      case "trim":
+        trim();
+        if (next < trace.length || live > 0) events.push(now + TRIM_TICK_MS, { kind: "trim" });
+        if (queue.size > 0) await kick();
+        return;
     }
     beat(e.agent);
     if (queue.size > 0) await kick();
@@ -362,6 +392,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   let sweeping = false;
   let next = 0;
   if (demand) events.push(PREWARM_TICK_MS, { kind: "prewarm" });
+  if (extraIdleMs !== undefined) events.push(TRIM_TICK_MS, { kind: "trim" });
   for (;;) {
     const due = events.peekAt();
     const arrival = trace[next];

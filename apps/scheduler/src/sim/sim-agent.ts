@@ -132,6 +132,23 @@ export class SimAgent {
     return idle.length > 0;
   }
 
+  /** `InstancePool.trim`: stops up to `count` idle extras of the version, those idle longest first. */
+  trim(versionId: string, count: number, idleMs: number, now: number): number {
+    const idle = this.instances
+      .filter(
+        (i) =>
+          i.versionId === versionId &&
+          i.state === "ready" &&
+          i.running.length === 0 &&
+          !i.leased &&
+          now - i.lastUsed >= idleMs,
+      )
+      .sort((a, b) => a.lastUsed - b.lastUsed)
+      .slice(0, count);
+    for (const i of idle) this.remove(i, now);
+    return idle.length;
+  }
+
   remove(instance: SimInstance, now: number): void {
     const k = this.instances.indexOf(instance);
     if (k < 0) return;

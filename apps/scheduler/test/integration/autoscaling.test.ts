@@ -86,6 +86,46 @@ describe("autoscaling with real agents and nats-server", () => {
     expect(placed.filter((p) => !p.warm)).toHaveLength(1);
   }, 90_000);
 
+  it("extras go early: after a burst the idle extras stop after extraIdleMs and the model keeps one instance", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    await putTestVersion(buckets, 1);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const config = { ...SCHEDULER_CONFIG, scale: { ...DEFAULT_SCALE_POLICY, extraIdleMs: 1500 } };
+    // As its own NATS identity: it may ask agents to trim.
+    const snc = await connect(nats.connectOptions("scheduler"));
+    const scheduler = await start({ nc: snc, now, log: silentLogger, config });
+    // The agents' own idle window is long: only the scheduler's trims stop anything within the test.
+    const agents = await Promise.all([1, 2].map((i) => startTestAgent(nats, `ex-${i}`, 2, 120_000)));
+    const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, live());
+    }, 5);
+    try {
+      const burst = Array.from({ length: 16 }, () => record(newId("ex"), { sleep_ms: 300 }));
+      await enqueue(nc, store, burst);
+      const done = await waitTerminal(
+        store,
+        burst.map((r) => r.id),
+        60_000,
+      );
+      expect(done.every((r) => r.status === "succeeded")).toBe(true);
+      expect(most).toBeGreaterThanOrEqual(3);
+      await until("the extras to stop", () => live() === 1, 15_000);
+      // The last one stays: the agents' window (2 min) is its, not the extras' 1.5 s.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(live()).toBe(1);
+    } finally {
+      clearInterval(watch);
+      await scheduler.stop();
+      for (const a of agents) await a.close();
+      await snc.close();
+      await nc.close();
+    }
+  }, 90_000);
+
   it("keeps a deployment's min_instances warm past the idle window, and lets them go at zero", async () => {
     await using nats = await startNatsServer();
     const nc = await connect(nats.connectOptions());
