@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { LRUCache } from "lru-cache";
 
 /** A webhook body larger than this is refused (outputs that large travel as files). */
 export const MAX_WEBHOOK_BYTES = 64 * 1024 * 1024;
@@ -24,7 +25,17 @@ export async function startWebhookServer(
   } = {},
 ): Promise<{ server: Server; url: (predictionId: string) => string; origin: string }> {
   const key = randomBytes(32);
-  const tagOf = (id: string) => createHmac("sha256", key).update(id).digest("base64url");
+  const hmac = (id: string) => createHmac("sha256", key).update(id).digest("base64url");
+  // The tags this process handed out lately: a prediction's webhooks are checked against its tag
+  // without a new HMAC each (one costs more than the rest of the check). Only handed-out tags are
+  // kept, so requests with made-up ids cannot fill it.
+  const issued = new LRUCache<string, string>({ max: 10_000 });
+  const tagOf = (id: string) => issued.get(id) ?? hmac(id);
+  const issue = (id: string) => {
+    const tag = tagOf(id);
+    issued.set(id, tag);
+    return tag;
+  };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (options.onUpload && req.url?.startsWith("/upload/")) {
       options.onUpload(req, res);
@@ -73,5 +84,5 @@ export async function startWebhookServer(
     server.once("close", () => bridge.close());
   }
   const origin = `http://127.0.0.1:${actual}`;
-  return { server, url: (id) => `${origin}/webhooks/${id}/${tagOf(id)}`, origin };
+  return { server, url: (id) => `${origin}/webhooks/${id}/${issue(id)}`, origin };
 }
