@@ -17,6 +17,7 @@ import { DemandTracker, deploymentWarm, resolveScaling } from "./core/warm-deman
 import { planWarm } from "./core/warm-plan.ts";
 import { readHeartbeats } from "./heartbeats.ts";
 import { leaderLease } from "./leader.ts";
+import type { followNotices } from "./notices.ts";
 
 const LEADER_KEY = "deployment-keeper";
 
@@ -39,33 +40,32 @@ export function startDeploymentKeeper(deps: {
   schedulerId: string;
   staleMs: number;
   tickMs: number;
+  notices: ReturnType<typeof followNotices>;
 }): { stop(): void } {
   const { buckets, registry, log } = deps;
   const tickets = bootTickets(buckets.leases, deps.schedulerId);
   const demand = new DemandTracker();
   /** Predictions of deployments seen arriving and not yet finished (bounded: the oldest are forgotten). */
   const inflight = new LRUCache<string, true>({ max: 100_000 });
-  const notices = deps.nc.subscribe(subjects.changed("*"), {
-    callback: (_err, m) => {
-      // Only deployments' predictions count, and they say so in a header: the rest is not decoded.
-      if (m.headers?.get(DEPLOYMENT_HEADER) !== "1") return;
-      try {
-        const r = decode(PredictionChanged, m.data, "prediction change").record;
-        if (!r.deployment) return;
-        const lane = laneOf({ hardware: r.hardware, version_id: r.version, deployment: r.deployment });
-        const at = deps.now().getTime();
-        // A prediction's first notice is its arrival; its terminal one ends it (if its arrival was seen).
-        if (!isTerminal(r.status)) {
-          if (!inflight.has(r.id)) demand.arrive(lane, at);
-          inflight.set(r.id, true);
-        } else if (inflight.delete(r.id)) {
-          const ran = r.metrics.predict_time;
-          demand.finished(lane, typeof ran === "number" ? ran * 1000 : null, at);
-        }
-      } catch (err) {
-        log.warn("bad change notice", { err: String(err) });
+  deps.notices.on((m) => {
+    // Only deployments' predictions count, and they say so in a header: the rest is not decoded.
+    if (m.headers?.get(DEPLOYMENT_HEADER) !== "1") return;
+    try {
+      const r = decode(PredictionChanged, m.data, "prediction change").record;
+      if (!r.deployment) return;
+      const lane = laneOf({ hardware: r.hardware, version_id: r.version, deployment: r.deployment });
+      const at = deps.now().getTime();
+      // A prediction's first notice is its arrival; its terminal one ends it (if its arrival was seen).
+      if (!isTerminal(r.status)) {
+        if (!inflight.has(r.id)) demand.arrive(lane, at);
+        inflight.set(r.id, true);
+      } else if (inflight.delete(r.id)) {
+        const ran = r.metrics.predict_time;
+        demand.finished(lane, typeof ran === "number" ? ran * 1000 : null, at);
       }
-    },
+    } catch (err) {
+      log.warn("bad change notice", { err: String(err) });
+    }
   });
 
   const lead = leaderLease(buckets.leases, LEADER_KEY, deps.schedulerId);
@@ -143,7 +143,6 @@ export function startDeploymentKeeper(deps: {
   return {
     stop: () => {
       clearInterval(timer);
-      notices.unsubscribe();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { AgentHeartbeat } from "@gantry/contracts/agents";
 import type { DeploymentRecord } from "@gantry/contracts/deployments";
+import { PredictionChanged } from "@gantry/contracts/events";
 import {
   type Placement,
   RunReply,
@@ -13,7 +14,7 @@ import { isTerminal } from "@gantry/contracts/prediction";
 import { subjects } from "@gantry/contracts/subjects";
 import { decode, encode } from "@gantry/platform/codec";
 import type { Logger } from "@gantry/platform/logger";
-import type { PredictionStore } from "@gantry/platform/prediction-store";
+import type { PredictionStore, StoredPrediction } from "@gantry/platform/prediction-store";
 import type { Registry } from "@gantry/platform/registry";
 import type { Buckets } from "@gantry/platform/topology";
 import type { JsMsg } from "@nats-io/jetstream";
@@ -27,6 +28,7 @@ import { type DrainPlan, drainLane } from "./core/lane-drain.ts";
 import { type Candidate, type PlacementJob, type ScalePolicy, serves } from "./core/placement.ts";
 import { DrainRates, estimateStartMs, shouldRewrite, type WaitWritten, waitLine } from "./core/wait-estimate.ts";
 import { readHeartbeats } from "./heartbeats.ts";
+import type { followNotices } from "./notices.ts";
 import { placementKey } from "./reaper.ts";
 
 /** A work item whose record is missing is retried this long after it was queued, then dropped. */
@@ -34,6 +36,10 @@ export const MISSING_RECORD_GRACE_MS = 30_000;
 const MISSING_RECORD_RETRY_MS = 1000;
 /** Pauses between reads of a record not yet stored (about 0.1 s in all). */
 const RECORD_READ_PAUSES_MS = [0, 1, 1, 2, 3, 5, 8, 13, 20, 40];
+/** How long a new work item's record is awaited from its creation notice before it is read. */
+const CREATED_NOTICE_WAIT_MS = 250;
+/** Notices kept undecoded for work items read after them (about a second's worth at 1,000/s). */
+const RECENT_NOTICES = 4096;
 /** Version records the placer keeps in memory (a bound: past it the least recently used go). */
 export const VERSION_CACHE_ENTRIES = 10_000;
 
@@ -68,6 +74,8 @@ export interface PlacerDeps {
   /** Held messages are touched this often, well inside the consumer's ack wait. */
   touchMs: number;
   onPlaced?: (p: Placed) => void;
+  /** The predictions' change notices: a new record arrives in its creation notice. */
+  notices?: ReturnType<typeof followNotices>;
 }
 
 interface Waiting {
@@ -391,11 +399,53 @@ export function startPlacer(d: PlacerDeps) {
     for (const lane of drainOrder(queue.lanes(), waitedSince)) void drain(lane);
   };
 
+  /** Work items waiting for their record's creation notice, by prediction id. */
+  const creations = new Map<string, (stored: StoredPrediction) => void>();
+  const changedPrefix = subjects.changed("");
+  /** The latest notices, undecoded, by prediction id: one may come before its work item is read. */
+  const recentNotices = new LRUCache<string, Uint8Array>({ max: RECENT_NOTICES });
+  const storedOf = (data: Uint8Array): StoredPrediction | null => {
+    try {
+      const notice = decode(PredictionChanged, data, "prediction change");
+      return { record: notice.record, revision: notice.revision };
+    } catch (err) {
+      d.log.warn("bad change notice", { err: String(err) });
+      return null;
+    }
+  };
+  d.notices?.on((m) => {
+    const id = m.subject.slice(changedPrefix.length);
+    recentNotices.set(id, m.data);
+    const resolve = creations.get(id);
+    const stored = resolve ? storedOf(m.data) : null;
+    if (resolve && stored) resolve(stored);
+  });
+  /** The record from its creation notice, if it comes within `ms` (null: read it instead). */
+  const created = (id: string, ms: number) =>
+    new Promise<StoredPrediction | null>((resolve) => {
+      const timer = setTimeout(() => {
+        creations.delete(id);
+        resolve(null);
+      }, ms);
+      creations.set(id, (stored) => {
+        clearTimeout(timer);
+        creations.delete(id);
+        resolve(stored);
+      });
+    });
+
   /**
    * The record of a work item, briefly awaited: the gateway stores it just after the item is
-   * queued, so a scheduler that is quick can read before it is there.
+   * queued, so a scheduler that is quick can read before it is there. A new item's record usually
+   * comes in its creation notice (which carries it) a moment later, so that is waited for first;
+   * a redelivered or late item's record is read at once (its notice is long gone).
    */
-  const recordOf = async (item: WorkItem) => {
+  const recordOf = async (item: WorkItem, fresh: boolean) => {
+    if (fresh && d.notices && !creations.has(item.prediction_id)) {
+      const seen = recentNotices.get(item.prediction_id);
+      const stored = seen ? storedOf(seen) : await created(item.prediction_id, CREATED_NOTICE_WAIT_MS);
+      if (stored) return stored;
+    }
     for (const pauseMs of RECORD_READ_PAUSES_MS) {
       if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       const stored = await d.store.get(item.prediction_id);
@@ -408,7 +458,9 @@ export function startPlacer(d: PlacerDeps) {
   const admit = async (m: JsMsg) => {
     const item = decode(WorkItem, m.data, "work item");
     const w: Waiting = { m, item, lane: laneOf(item), busy: false, waited: false };
-    const stored = await recordOf(item);
+    // Fresh: first delivered within a second of its queueing, so its record's creation is still to come or just came.
+    const fresh = !m.info.redelivered && d.now().getTime() - Date.parse(item.enqueued_at) < 1000;
+    const stored = await recordOf(item, fresh);
     if (!stored) {
       // The gateway queues the item before it stores the record: a create cut short between the
       // two (NATS went away) answered 503 and left only this item, which has nothing to run.

@@ -17,6 +17,7 @@ import { startDeploymentKeeper } from "./deployment-keeper.ts";
 import { startExtrasTrimmer } from "./extras-trimmer.ts";
 import { startFileJanitor } from "./file-janitor.ts";
 import { startJanitor } from "./janitor.ts";
+import { followNotices } from "./notices.ts";
 import { type Placed, startPlacer } from "./placer.ts";
 import { startReaper } from "./reaper.ts";
 import { startWebhooks, type WebhookConfig, type WebhookObservation } from "./webhooks/dispatcher.ts";
@@ -132,7 +133,9 @@ export async function start({
   const messages = await consumer.consume({ max_messages: 256 });
 
   const schedulerId = randomId();
+  const notices = followNotices(nc);
   placer = startPlacer({
+    notices,
     nc,
     buckets,
     store,
@@ -169,6 +172,7 @@ export async function start({
   });
   const canaries = startCanaryJudge({ nc, buckets, now, log });
   const keeper = startDeploymentKeeper({
+    notices,
     nc,
     buckets,
     registry,
@@ -232,6 +236,7 @@ export async function start({
       await reaper.stop();
       await trimmer?.stop();
       keeper.stop();
+      notices.stop();
       await janitor.stop();
       await fileJanitor.stop();
       canaries.stop();

@@ -6,6 +6,7 @@ import { startNatsServer } from "@gantry/testing/nats-server";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { startDeploymentKeeper } from "../../src/deployment-keeper.ts";
+import { followNotices } from "../../src/notices.ts";
 
 /** Two schedulers (cluster mode) run a keeper each: one leads at a time, and a dead leader is replaced. */
 describe("deployment keeper with two schedulers", () => {
@@ -31,6 +32,7 @@ describe("deployment keeper with two schedulers", () => {
           schedulerId: id,
           staleMs: 5000,
           tickMs: 200,
+          notices: followNotices(snc),
         }),
       );
     }
