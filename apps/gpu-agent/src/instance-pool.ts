@@ -127,7 +127,10 @@ export class InstancePool {
   async place(req: RunRequest): Promise<{ instance: ModelInstance; cold: boolean } | null> {
     const spec = specOf(req);
     // A ready instance first: a booting one keeps the prediction waiting for its boot.
-    const free = this.#live().filter((i) => i.serves(spec.versionId, spec.tenancy.deployment) && i.free > 0);
+    const free = this.#live().filter(
+      (i) =>
+        i.serves(spec.versionId, spec.tenancy.deployment) && i.free > 0 && !(req.ready_only && i.state === "booting"),
+    );
     const warm = free.find((i) => i.state !== "booting") ?? free[0];
     if (warm) return { instance: warm, cold: warm.state === "booting" };
     if (req.boot === false) return null;

@@ -220,7 +220,12 @@ export function startPlacer(d: PlacerDeps) {
       if (i > 0 || w.waited) m.working();
       let reply: RunReply;
       try {
-        const offer: RunRequest = { ...request, boot: !c.warm };
+        // Unbound, a warm offer is for a ready instance's slot only (see `RunRequest.ready_only`).
+        const offer: RunRequest = {
+          ...request,
+          boot: !c.warm,
+          ...(c.warm && d.scale.unbound ? { ready_only: true } : {}),
+        };
         const res = await d.nc.request(subjects.agentRun(c.agentId), encode(offer), { timeout: 5000 });
         reply = decode(RunReply, res.data, "run reply");
       } catch (err) {

@@ -88,6 +88,13 @@ export const RunRequest = z.object({
    * instance the scheduler did not plan, which could pass a deployment's `max_instances`. Absent: may.
    */
   boot: z.boolean().optional(),
+  /**
+   * Only a ready instance's free slot will do (unbound boots, `GANTRY_SCALE_UNBOUND`): a booting
+   * instance's slots are no one's until it is ready, so a warm offer whose ready slot was taken
+   * meanwhile is refused, and the prediction waits in its queue for whichever slot frees first,
+   * rather than waiting here for that boot. Absent: a booting instance's free slot will do too.
+   */
+  ready_only: z.boolean().optional(),
   /** The model's per-output price, reported back with the usage (absent: per second). */
   price: ModelPrice.optional(),
   /**
