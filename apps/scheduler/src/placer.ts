@@ -38,8 +38,11 @@ const MISSING_RECORD_RETRY_MS = 1000;
 const RECORD_READ_PAUSES_MS = [0, 1, 1, 2, 3, 5, 8, 13, 20, 40];
 /** How long a new work item's record is awaited from its creation notice before it is read. */
 const CREATED_NOTICE_WAIT_MS = 250;
-/** Notices kept undecoded for work items read after them (about a second's worth at 1,000/s). */
-const RECENT_NOTICES = 4096;
+/**
+ * Notices kept undecoded for work items read after them: about a second's worth at 1,000/s, and at
+ * most 8 MiB (a notice carries its record, inputs included: one over 256 KiB is not kept).
+ */
+const RECENT_NOTICES = { max: 4096, maxSize: 8 * 1024 * 1024, maxEntrySize: 256 * 1024 };
 /** Version records the placer keeps in memory (a bound: past it the least recently used go). */
 export const VERSION_CACHE_ENTRIES = 10_000;
 
@@ -408,7 +411,10 @@ export function startPlacer(d: PlacerDeps) {
   const creations = new Map<string, (stored: StoredPrediction) => void>();
   const changedPrefix = subjects.changed("");
   /** The latest notices, undecoded, by prediction id: one may come before its work item is read. */
-  const recentNotices = new LRUCache<string, Uint8Array>({ max: RECENT_NOTICES });
+  const recentNotices = new LRUCache<string, Uint8Array>({
+    ...RECENT_NOTICES,
+    sizeCalculation: (data) => Math.max(1, data.length),
+  });
   const storedOf = (data: Uint8Array): StoredPrediction | null => {
     try {
       const notice = decode(PredictionChanged, data, "prediction change");
