@@ -31,10 +31,15 @@ async function until(what: string, check: () => boolean, timeoutMs: number) {
 describe("autoscaling with real agents and nats-server", () => {
   /**
    * 16 predictions of 300 ms at once on two agents of two slots (boots take 1.5 s) under the given
-   * scale policy; each must succeed and every instance stop again. Returns the most instances live at
-   * once and the placements.
+   * scale policy, the scheduler as its own NATS identity; each must succeed, then `settle` waits for
+   * what should follow (by default every instance stopping again, the agents' idle window being
+   * `agentIdleMs`). Returns the most instances live at once and the placements.
    */
-  async function burst(scale: ScalePolicy, prefix: string): Promise<{ most: number; placed: Placed[] }> {
+  async function burst(
+    scale: ScalePolicy,
+    prefix: string,
+    o: { agentIdleMs?: number; settle?: (live: () => number) => Promise<void> } = {},
+  ): Promise<{ most: number; placed: Placed[] }> {
     await using nats = await startNatsServer();
     const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
@@ -42,8 +47,10 @@ describe("autoscaling with real agents and nats-server", () => {
     const store = new PredictionStore(buckets.predictions, nc);
     const placed: Placed[] = [];
     const config = { ...SCHEDULER_CONFIG, scale };
-    const scheduler = await start({ nc, now, log: silentLogger, config, onPlaced: (p) => placed.push(p) });
-    const agents = await Promise.all([1, 2].map((i) => startTestAgent(nats, `${prefix}-${i}`, 2, 1500)));
+    const snc = await connect(nats.connectOptions("scheduler"));
+    const scheduler = await start({ nc: snc, now, log: silentLogger, config, onPlaced: (p) => placed.push(p) });
+    const agentIdleMs = o.agentIdleMs ?? 1500;
+    const agents = await Promise.all([1, 2].map((i) => startTestAgent(nats, `${prefix}-${i}`, 2, agentIdleMs)));
     const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
     let most = 0;
     const watch = setInterval(() => {
@@ -58,12 +65,13 @@ describe("autoscaling with real agents and nats-server", () => {
         60_000,
       );
       expect(done.every((r) => r.status === "succeeded")).toBe(true);
-      await until("every instance to stop", () => live() === 0, 15_000);
+      await (o.settle ?? (() => until("every instance to stop", () => live() === 0, 15_000)))(live);
       return { most, placed };
     } finally {
       clearInterval(watch);
       await scheduler.stop();
       for (const a of agents) await a.close();
+      await snc.close();
       await nc.close();
     }
   }
@@ -87,43 +95,17 @@ describe("autoscaling with real agents and nats-server", () => {
   }, 90_000);
 
   it("extras go early: after a burst the idle extras stop after extraIdleMs and the model keeps one instance", async () => {
-    await using nats = await startNatsServer();
-    const nc = await connect(nats.connectOptions());
-    const buckets = await ensureTopology(nc);
-    await putTestVersion(buckets, 1);
-    const store = new PredictionStore(buckets.predictions, nc);
-    const config = { ...SCHEDULER_CONFIG, scale: { ...DEFAULT_SCALE_POLICY, extraIdleMs: 1500 } };
-    // As its own NATS identity: it may ask agents to trim.
-    const snc = await connect(nats.connectOptions("scheduler"));
-    const scheduler = await start({ nc: snc, now, log: silentLogger, config });
-    // The agents' own idle window is long: only the scheduler's trims stop anything within the test.
-    const agents = await Promise.all([1, 2].map((i) => startTestAgent(nats, `ex-${i}`, 2, 120_000)));
-    const live = () => agents.flatMap((a) => a.instances()).filter((i) => i.state !== "failed").length;
-    let most = 0;
-    const watch = setInterval(() => {
-      most = Math.max(most, live());
-    }, 5);
-    try {
-      const burst = Array.from({ length: 16 }, () => record(newId("ex"), { sleep_ms: 300 }));
-      await enqueue(nc, store, burst);
-      const done = await waitTerminal(
-        store,
-        burst.map((r) => r.id),
-        60_000,
-      );
-      expect(done.every((r) => r.status === "succeeded")).toBe(true);
-      expect(most).toBeGreaterThanOrEqual(3);
-      await until("the extras to stop", () => live() === 1, 15_000);
-      // The last one stays: the agents' window (2 min) is its, not the extras' 1.5 s.
-      await new Promise((r) => setTimeout(r, 3000));
-      expect(live()).toBe(1);
-    } finally {
-      clearInterval(watch);
-      await scheduler.stop();
-      for (const a of agents) await a.close();
-      await snc.close();
-      await nc.close();
-    }
+    // The agents' own idle window is long: only the scheduler's trims (it may ask agents to) stop anything here.
+    const { most } = await burst({ ...DEFAULT_SCALE_POLICY, extraIdleMs: 1500 }, "ex", {
+      agentIdleMs: 120_000,
+      settle: async (live) => {
+        await until("the extras to stop", () => live() === 1, 15_000);
+        // The last one stays: the agents' window (2 min) is its, not the extras' 1.5 s.
+        await new Promise((r) => setTimeout(r, 3000));
+        expect(live()).toBe(1);
+      },
+    });
+    expect(most).toBeGreaterThanOrEqual(3);
   }, 90_000);
 
   it("keeps a deployment's min_instances warm past the idle window, and lets them go at zero", async () => {
