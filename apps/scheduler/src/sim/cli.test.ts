@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const simulate = async (...args: string[]) => {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "apps/scheduler/src/sim/cli.ts", ...args], {
+  const { stdout } = await run(process.execPath, ["scripts/simulate.mjs", ...args], {
     cwd: root,
   });
   return stdout;
