@@ -315,6 +315,7 @@ export class InstancePool {
       running: i.saturated ? Math.max(i.running.size, i.concurrency) : i.running.size,
       booted_at: i.bootedAt?.toISOString() ?? null,
       boot_ms: i.bootMs,
+      predict_ms: i.predictMs === null ? null : Math.round(i.predictMs),
       error: i.error ? i.error.slice(0, HEARTBEAT_ERROR_CHARS) : null,
       restarts: i.restarts,
     }));

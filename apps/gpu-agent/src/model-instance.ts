@@ -72,6 +72,8 @@ export interface InstanceOptions {
 
 /** How much of a server's setup logs or output goes into an error message. */
 const LOG_TAIL = 4000;
+/** Weight of the newest prediction in an instance's mean predict time (about the last ten count). */
+const PREDICT_MS_WEIGHT = 0.1;
 const tail = (text: string) => (text.length > LOG_TAIL ? `…${text.slice(-LOG_TAIL)}` : text).trim();
 
 /**
@@ -111,6 +113,8 @@ export class ModelInstance {
   /** The end of what the server process wrote to stdout and stderr. */
   output = "";
   lastUsed: Date;
+  /** How long its predictions take lately: a moving mean, the newest weighing {@link PREDICT_MS_WEIGHT}; null before the first. */
+  predictMs: number | null = null;
   /**
    * The server answered 409 (every slot busy) although fewer than `concurrency` predictions of
    * this agent run there: no more are placed on it until one of them ends or it reports READY.
@@ -128,6 +132,12 @@ export class ModelInstance {
   /** The HOME and TMPDIR of a `command` server, removed when it stops. */
   #scratch: string | null = null;
   readonly #o: InstanceOptions;
+
+  /** One of its predictions ended after `ms` on the server: the scheduler's scale-up reads the mean (`predict_ms`). */
+  ran(ms: number): void {
+    const x = Math.max(0, ms);
+    this.predictMs = this.predictMs === null ? x : this.predictMs + PREDICT_MS_WEIGHT * (x - this.predictMs);
+  }
 
   constructor(options: InstanceOptions) {
     this.#o = options;

@@ -17,6 +17,8 @@ export interface Run {
   timers: NodeJS.Timeout[];
   /** The model server accepted it: from now on only a terminal webhook, or the server's end, frees its slot. */
   onServer: boolean;
+  /** When it was sent to the model server that accepted it. */
+  sentAt?: Date;
   released: boolean;
   cancelRequested: boolean;
   /** Values of its `Secret` inputs: never stored or shown in its logs or errors. */
@@ -128,6 +130,7 @@ export class Runner {
       if (res.stream) run.stream = res.stream;
       if (res.status === 200 || res.status === 202) {
         run.onServer = true;
+        run.sentAt = sentAt;
         if (!run.released) this.#arm(run);
         if (res.stream) void this.#follow(run, res.stream);
         // Canceled while it was placed or waiting: the server is told as soon as the start's write finds it.
@@ -320,6 +323,7 @@ export class Runner {
     const condemned = this.#condemned.has(instance);
     if (freed && !condemned) instance.saturated = false;
     instance.lastUsed = this.#d.now();
+    if (freed && run.sentAt) instance.ran(instance.lastUsed.getTime() - run.sentAt.getTime());
     this.#d.runs.delete(run.req.prediction_id);
     if (condemned && instance.running.size === 0) instance.kill(DEFUNCT);
   }

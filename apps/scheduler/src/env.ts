@@ -43,6 +43,20 @@ const Env = z.object({
    * (docs/capacity.md, round 8).
    */
   GANTRY_SCALE_EXTRA_IDLE_MS: z.coerce.number().int().nonnegative().default(120_000),
+  /**
+   * Rent or buy: a model's extras go after this many of its boot times, between
+   * `GANTRY_SCALE_EXTRA_IDLE_MIN_MS` and `GANTRY_SCALE_EXTRA_IDLE_MS`. `0`: every model's extras keep
+   * `GANTRY_SCALE_EXTRA_IDLE_MS` (docs/capacity.md, round 9).
+   */
+  GANTRY_SCALE_EXTRA_IDLE_PER_BOOT: z.coerce.number().nonnegative().max(100).default(1.5),
+  /** The shortest extras window under `GANTRY_SCALE_EXTRA_IDLE_PER_BOOT`. */
+  GANTRY_SCALE_EXTRA_IDLE_MIN_MS: z.coerce.number().int().nonnegative().default(60_000),
+  /**
+   * Drain before boot: a busy model scales up only when the predictions waiting for it would not all
+   * have started on its ready instances within this long (at the rate its instances free slots
+   * lately). `0`: off, it scales up once the oldest waited `GANTRY_SCALE_UP_AFTER_MS` (docs/capacity.md, round 9).
+   */
+  GANTRY_SCALE_DRAIN_HORIZON_MS: z.coerce.number().int().nonnegative().default(20_000),
   /** Replace an idle instance with another model's only after it idled this long. */
   GANTRY_EVICT_IDLE_MS: z.coerce.number().int().nonnegative().default(2000),
   /** A model with no instance whose oldest prediction waited this long may replace any idle instance. */

@@ -29,6 +29,10 @@ const svc = await start({
       starveAfterMs: env.GANTRY_STARVE_AFTER_MS,
       unbound: env.GANTRY_SCALE_UNBOUND,
       ...(env.GANTRY_SCALE_EXTRA_IDLE_MS > 0 ? { extraIdleMs: env.GANTRY_SCALE_EXTRA_IDLE_MS } : {}),
+      ...(env.GANTRY_SCALE_EXTRA_IDLE_PER_BOOT > 0
+        ? { extraIdlePerBoot: env.GANTRY_SCALE_EXTRA_IDLE_PER_BOOT, extraIdleMinMs: env.GANTRY_SCALE_EXTRA_IDLE_MIN_MS }
+        : {}),
+      ...(env.GANTRY_SCALE_DRAIN_HORIZON_MS > 0 ? { drainHorizonMs: env.GANTRY_SCALE_DRAIN_HORIZON_MS } : {}),
     },
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
     webhooks: {

@@ -25,7 +25,7 @@ import { AgentView } from "./core/agent-view.ts";
 import { bootsUnbound, drainOrder, laneOf, placementCandidates } from "./core/dispatch.ts";
 import { FairQueue } from "./core/fair-queue.ts";
 import { type DrainPlan, drainLane } from "./core/lane-drain.ts";
-import { type Candidate, type PlacementJob, type ScalePolicy, serves } from "./core/placement.ts";
+import { type Candidate, msPerStart, type PlacementJob, type ScalePolicy, serves } from "./core/placement.ts";
 import { DrainRates, estimateStartMs, shouldRewrite, type WaitWritten, waitLine } from "./core/wait-estimate.ts";
 import { readHeartbeats } from "./heartbeats.ts";
 import type { followNotices } from "./notices.ts";
@@ -164,7 +164,13 @@ export function startPlacer(d: PlacerDeps) {
     };
     const rank = () => {
       const t = d.now();
-      const lane = { waitedMs: t.getTime() - Date.parse(item.enqueued_at), waiting: queue.depth(w.lane) };
+      const perStart =
+        d.scale.drainHorizonMs === undefined ? undefined : msPerStart(view.values(), job, t, d.agentStaleMs);
+      const lane = {
+        waitedMs: t.getTime() - Date.parse(item.enqueued_at),
+        waiting: queue.depth(w.lane),
+        ...(perStart === undefined ? {} : { msPerStart: perStart }),
+      };
       return placementCandidates(view.values(), job, lane, d.scale, t, d.agentStaleMs);
     };
     let candidates = rank();

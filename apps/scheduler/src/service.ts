@@ -194,6 +194,9 @@ export async function start({
           schedulerId,
           staleMs: config.agentStaleMs,
           idleMs: scale.extraIdleMs,
+          ...(scale.extraIdlePerBoot === undefined
+            ? {}
+            : { perBoot: { boots: scale.extraIdlePerBoot, minMs: scale.extraIdleMinMs ?? 0 } }),
           tickMs: 1000,
         })
       : null;

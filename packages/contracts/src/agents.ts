@@ -25,6 +25,8 @@ export const InstanceStatus = z.object({
   last_used: Timestamp.optional(),
   /** Kept warm for a deployment's `min_instances`: not stopped or replaced while idle. */
   leased: z.boolean().optional(),
+  /** How long its predictions take lately (a moving mean; absent from older agents, null before its first). */
+  predict_ms: z.number().int().nonnegative().nullable().optional(),
 });
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
 

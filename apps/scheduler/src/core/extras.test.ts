@@ -39,8 +39,8 @@ describe("extrasToStop", () => {
     const stops = extrasToStop(agents, now, 5000, TWO_MIN);
     // V: 4 live, one busy; the two idle past 2 min go (the one idle 1 min stays, and so does the busy one).
     expect(stops).toEqual([
-      { agentId: "a", versionId: V, deployment: null, count: 1 },
-      { agentId: "b", versionId: V, deployment: null, count: 1 },
+      { agentId: "a", versionId: V, deployment: null, count: 1, idleMs: TWO_MIN },
+      { agentId: "b", versionId: V, deployment: null, count: 1, idleMs: TWO_MIN },
     ]);
   });
 
@@ -50,7 +50,7 @@ describe("extrasToStop", () => {
       agent("b", [inst(V, { last_used: minutesAgo(8) }), inst(V, { last_used: minutesAgo(6) })]),
     ];
     expect(extrasToStop(agents, now, 5000, TWO_MIN)).toEqual([
-      { agentId: "b", versionId: V, deployment: null, count: 2 },
+      { agentId: "b", versionId: V, deployment: null, count: 2, idleMs: TWO_MIN },
     ]);
   });
 
@@ -63,7 +63,7 @@ describe("extrasToStop", () => {
       agent("b", [inst(V, { last_used: minutesAgo(7) })]),
     ];
     expect(extrasToStop(agents, now, 5000, TWO_MIN)).toEqual([
-      { agentId: "b", versionId: V, deployment: null, count: 1 },
+      { agentId: "b", versionId: V, deployment: null, count: 1, idleMs: TWO_MIN },
     ]);
   });
 
@@ -83,5 +83,28 @@ describe("extrasToStop", () => {
       agent("draining", [inst(V, { last_used: minutesAgo(9) })], { draining: true }),
     ];
     expect(extrasToStop(agents, now, 5000, TWO_MIN)).toEqual([]);
+  });
+
+  it("with perBoot, gives each lane its boot times as its window, within the bounds; an unknown boot keeps the longest", () => {
+    const perBoot = { boots: 1.5, minMs: 60_000 };
+    const idle = (version: string, minutes: number, bootMs: number | null) =>
+      inst(version, { last_used: minutesAgo(minutes), boot_ms: bootMs });
+    const X = "c".repeat(64);
+    const Y = "d".repeat(64);
+    const agents = [
+      // V boots in 10 s: its window is the floor, 60 s; the extra idle 1.5 min goes.
+      agent("a", [idle(V, 1.5, 10_000), idle(V, 0.5, 10_000)]),
+      // W boots in 60 s: 90 s; idle 1.4 min stays, 1.6 min goes.
+      agent("b", [idle(W, 1.4, 60_000), idle(W, 1.6, 60_000), idle(W, 0.2, 60_000)]),
+      // X boots in 2 min: 3 min capped at 2; idle 2.5 min goes.
+      agent("c", [idle(X, 2.5, 120_000), idle(X, 0.2, 120_000)]),
+      // Y's boot is unknown: the full 2 min; idle 1.9 min stays.
+      agent("d", [idle(Y, 1.9, null), idle(Y, 0.2, null)]),
+    ];
+    expect(extrasToStop(agents, now, 5000, TWO_MIN, perBoot)).toEqual([
+      { agentId: "a", versionId: V, deployment: null, count: 1, idleMs: 60_000 },
+      { agentId: "b", versionId: W, deployment: null, count: 1, idleMs: 90_000 },
+      { agentId: "c", versionId: X, deployment: null, count: 1, idleMs: TWO_MIN },
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   assumePlaced,
   DEFAULT_SCALE_POLICY,
   evictAfterMs,
+  msPerStart,
   rankCandidates,
   shouldBoot,
   withAssumed,
@@ -235,6 +236,66 @@ describe("shouldBoot: capacity follows the queue", () => {
     expect(rankCandidates(agents, JOB, NOW, STALE_MS, { allowed: true, evictIdleMs: 100 })).toEqual([
       { agentId: "a", warm: false },
     ]);
+  });
+});
+
+describe("drain before boot (drainHorizonMs)", () => {
+  const policy = { ...DEFAULT_SCALE_POLICY, drainHorizonMs: 20_000 };
+  const busy = (predictMs: number | null, o: Partial<InstanceStatus> = {}) =>
+    instance({ state: "busy", running: 1, predict_ms: predictMs, ...o });
+
+  it("frees a slot every mean predict time over the ready slots; booting, stale and other lanes' instances do not count", () => {
+    const agents = [
+      agent("a", { slots: 4, instances: [busy(10_000), busy(30_000), instance({ state: "booting", running: 0 })] }),
+      agent("b", { slots: 2, instances: [busy(1_000, { version_id: V2 }), busy(50_000, { concurrency: 2 })] }),
+      agent("stale", { instances: [busy(1)], at: new Date(NOW.getTime() - 60_000).toISOString() }),
+      agent("t4", { sku: "gpu-t4", instances: [busy(1)] }),
+    ];
+    // Mean of 10, 30 and 50 s over 1 + 1 + 2 slots.
+    expect(msPerStart(agents, JOB, NOW, STALE_MS)).toBe(30_000 / 4);
+    // Unknown until an instance has run something, and without a ready instance.
+    expect(msPerStart([agent("a", { instances: [busy(null)] })], JOB, NOW, STALE_MS)).toBeUndefined();
+    expect(
+      msPerStart([agent("a", { instances: [instance({ state: "booting" })] })], JOB, NOW, STALE_MS),
+    ).toBeUndefined();
+  });
+
+  it("scales up only when the queue would not drain on the ready instances within the horizon", () => {
+    const agents = [agent("a", { slots: 2, instances: [busy(8_000)] })];
+    const boot = (waiting: number, perStart: number | undefined) =>
+      shouldBoot(
+        agents,
+        JOB,
+        { waitedMs: 5000, waiting, ...(perStart === undefined ? {} : { msPerStart: perStart }) },
+        policy,
+        NOW,
+        STALE_MS,
+      );
+    // One slot freeing every 8 s: two waiting start within 16 s, three take 24 s.
+    expect(boot(2, 8_000)).toBe(false);
+    expect(boot(3, 8_000)).toBe(true);
+    // No estimate: scale up as before.
+    expect(boot(1, undefined)).toBe(true);
+    // Without the horizon the lane scales up once its head waited scaleUpAfterMs.
+    const { drainHorizonMs: _, ...noHorizon } = policy;
+    expect(shouldBoot(agents, JOB, { waitedMs: 5000, waiting: 1, msPerStart: 8_000 }, noHorizon, NOW, STALE_MS)).toBe(
+      true,
+    );
+  });
+
+  it("still boots a lane's first instance at once, and counts booting slots against the queue first", () => {
+    expect(
+      shouldBoot([agent("a", { slots: 2 })], JOB, { waitedMs: 0, waiting: 5, msPerStart: 1 }, policy, NOW, STALE_MS),
+    ).toBe(true);
+    const booting = instance({ state: "booting", running: 0 });
+    const agents = [agent("a", { slots: 4, instances: [busy(30_000), booting] })];
+    // Five waiting, one covered by the booting instance: four beyond it take 4 × 30 s.
+    expect(shouldBoot(agents, JOB, { waitedMs: 5000, waiting: 5, msPerStart: 30_000 }, policy, NOW, STALE_MS)).toBe(
+      true,
+    );
+    expect(shouldBoot(agents, JOB, { waitedMs: 5000, waiting: 1, msPerStart: 30_000 }, policy, NOW, STALE_MS)).toBe(
+      false,
+    );
   });
 });
 

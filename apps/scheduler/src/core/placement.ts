@@ -34,6 +34,21 @@ export interface ScalePolicy {
    * longer idle window. Absent: every instance keeps the agents' window.
    */
   extraIdleMs?: number;
+  /**
+   * Rent or buy: a lane's extras go after this many of its boot times (its instances' longest
+   * `boot_ms`), within `extraIdleMinMs` … `extraIdleMs`; an extra that boots quickly is cheap to boot
+   * again, one that boots slowly is kept longer. Absent: `extraIdleMs` for every lane.
+   */
+  extraIdlePerBoot?: number;
+  /** The shortest extras window under `extraIdlePerBoot`. */
+  extraIdleMinMs?: number;
+  /**
+   * Drain before boot: a lane that has instances scales up only when its waiting predictions (beyond
+   * the booting instances' free slots) would not all have started on its ready instances within this
+   * long, at the rate they free slots lately (`LaneState.msPerStart`): a boot (10 s to minutes) for a queue
+   * that is gone sooner only adds an instance that idles. Absent, or no estimate: no such check.
+   */
+  drainHorizonMs?: number;
 }
 
 export const DEFAULT_SCALE_POLICY: ScalePolicy = {
@@ -45,6 +60,11 @@ export const DEFAULT_SCALE_POLICY: ScalePolicy = {
   // With the agents' 10-minute window for a model's last instance: 6.6 and 7.7 points more
   // utilization on the simulated traces, p99 still under a median boot (docs/capacity.md, round 8).
   extraIdleMs: 120_000,
+  // With both below: 70.2% utilization on the diurnal trace with p99 under a median boot, 63.3% on
+  // the bursty one (from 63.0% and 58.2%; docs/capacity.md, round 9).
+  extraIdlePerBoot: 1.5,
+  extraIdleMinMs: 60_000,
+  drainHorizonMs: 20_000,
 };
 
 /**
@@ -62,6 +82,8 @@ export interface LaneState {
   waitedMs: number;
   /** Predictions waiting in the lane, the head included. */
   waiting: number;
+  /** How often the lane's ready instances free a slot, lately: their mean predict time over their slots (`msPerStart`); absent: unknown. */
+  msPerStart?: number;
 }
 
 /** Whether an agent takes work: heard from within `staleMs` (never stale when infinite: the simulator), and not draining for a stop. */
@@ -97,12 +119,44 @@ export function laneCounts(
 /**
  * Whether to boot one more instance for a lane with these counts: always when none serves it;
  * otherwise only when the head has waited past `scaleUpAfterMs` (the busy instances are not keeping
- * up) and the instances already booting have fewer free slots than the predictions waiting. Pure.
+ * up), the instances already booting have fewer free slots than the predictions waiting, and
+ * (`drainHorizonMs`) the ready instances would not start the rest within the horizon. Pure.
  */
 export function bootAllowed(counts: LaneCounts, job: PlacementJob, lane: LaneState, policy: ScalePolicy): boolean {
   if (job.maxInstances !== undefined && counts.live >= job.maxInstances) return false;
   if (counts.live === 0) return true;
-  return lane.waitedMs >= policy.scaleUpAfterMs && counts.bootingFree < lane.waiting;
+  const beyond = lane.waiting - counts.bootingFree;
+  if (lane.waitedMs < policy.scaleUpAfterMs || beyond <= 0) return false;
+  if (policy.drainHorizonMs === undefined || lane.msPerStart === undefined) return true;
+  return beyond * lane.msPerStart > policy.drainHorizonMs;
+}
+
+/**
+ * How often the job's ready instances free a slot, lately: the mean of their recent predict times
+ * (`predict_ms`, as their agents report it) over their slots; undefined when none is ready or none
+ * has run anything yet. Pure.
+ */
+export function msPerStart(
+  agents: Iterable<AgentHeartbeat>,
+  job: PlacementJob,
+  now: Date,
+  staleMs: number,
+): number | undefined {
+  let slots = 0;
+  let sum = 0;
+  let known = 0;
+  for (const a of agents) {
+    if (a.sku !== job.hardware || !takesWork(a, now, staleMs)) continue;
+    for (const i of a.instances) {
+      if (!serves(i, job) || i.state === "booting") continue;
+      slots += i.concurrency;
+      if (typeof i.predict_ms === "number") {
+        sum += i.predict_ms;
+        known++;
+      }
+    }
+  }
+  return slots > 0 && known > 0 ? sum / known / slots : undefined;
 }
 
 /** {@link bootAllowed} on the agents' heartbeats. Pure. */

@@ -78,6 +78,46 @@ describe("fleet simulator", () => {
     expect(all.heldMs).toBe(611_000 + (612_000 - 1000));
   });
 
+  it("drains before it boots: a queue its ready instance starts within the horizon gets no boot", async () => {
+    // a's first prediction boots it (ready at 10 s) and teaches the lane that a prediction takes 5 s.
+    const trace = [row(0, "a", 5000), row(20_000, "a", 5000), row(20_000, "a", 5000)];
+    const run = await simulate(trace, { agents: 2, slots: 1, seed: 1, policy: production });
+    // The third waits 5 s for the busy instance: one slot freeing every 5 s is well inside 20 s.
+    expect(waits(run)).toEqual([10_000, 0, 5000]);
+    expect(run.coldBoots).toBe(1);
+    // Round 8 scaled up at the 21 s sweep: the same waits, and an instance booted only to idle.
+    const before = await simulate(trace, { agents: 2, slots: 1, seed: 1, policy: policyNamed("round-8") });
+    expect(waits(before)).toEqual([10_000, 0, 5000]);
+    expect(before.coldBoots).toBe(2);
+  });
+
+  it("lets a quick-booting model's extras go sooner than a slow one's (rent or buy)", async () => {
+    const policy = {
+      ...production,
+      scale: { ...production.scale, extraIdleMs: 120_000, extraIdlePerBoot: 1.5, extraIdleMinMs: 30_000 },
+    };
+    const trimmedAfter = async (bootMs: number) => {
+      const r = await simulate([row(0, "a", 1000, bootMs), row(0, "a", 1000, bootMs)], {
+        agents: 2,
+        slots: 1,
+        seed: 1,
+        policy,
+      });
+      // One of the two instances is the extra: its last idle stretch ends at the trimmer's first 5 s tick past its window.
+      return r.endIdleMs.trimmed;
+    };
+    // A 20 s boot: its window is the 30 s floor; a 60 s boot: 90 s; a 100 s boot: 150 s, capped at 120 s.
+    for (const [bootMs, windowMs] of [
+      [20_000, 30_000],
+      [60_000, 90_000],
+      [100_000, 120_000],
+    ] as const) {
+      const idle = await trimmedAfter(bootMs);
+      expect(idle).toBeGreaterThanOrEqual(windowMs);
+      expect(idle).toBeLessThan(windowMs + 5000);
+    }
+  });
+
   it("fails the predictions of a boot that fails", async () => {
     const run = await simulate([row(0, "a"), row(1, "b")], {
       agents: 2,

@@ -8,10 +8,10 @@ import { drainLane } from "../core/lane-drain.ts";
 import type { Candidate, PlacementJob } from "../core/placement.ts";
 import { DemandTracker } from "../core/warm-demand.ts";
 import { planWarm } from "../core/warm-plan.ts";
-import { agentsThatMatter } from "./agents-that-matter.ts";
+import { agentsThatMatter, FleetIndex } from "./agents-that-matter.ts";
 import { EventQueue } from "./event-queue.ts";
 import type { SimPolicy } from "./policies.ts";
-import { SimAgent, type SimInstance } from "./sim-agent.ts";
+import { type GoneReason, SimAgent, type SimInstance } from "./sim-agent.ts";
 import type { TraceRow } from "./trace.ts";
 
 export interface SimOptions {
@@ -36,6 +36,14 @@ export interface SimRun {
   busyMs: number;
   /** Instance time held: launch (booting) to stop, idle time included. */
   heldMs: number;
+  /** Of which booting: launch to ready (or to a failed boot). */
+  bootingMs: number;
+  /**
+   * Of which the last idle stretch of each instance (its last prediction to its stop), by why it
+   * stopped: where the idle time that a scale policy can cut goes. Idle gaps between predictions
+   * are the rest.
+   */
+  endIdleMs: Record<GoneReason, number>;
   coldBoots: number;
   /** Idle instances replaced to boot another model. */
   evictions: number;
@@ -71,6 +79,8 @@ const PREWARM_TICK_MS = 5000;
 /** The extras trimmer's tick (the live one ticks each second; every 5 s keeps a day-long run under a minute). */
 const TRIM_TICK_MS = 5000;
 const ACCOUNT = "sim";
+/** Weight of the newest prediction in a lane's mean predict time (apps/gpu-agent's instances weigh theirs so). */
+const PREDICT_MS_WEIGHT = 0.1;
 /** Agents in the simulator never go quiet: their heartbeats are never stale. */
 const NEVER_STALE = Number.POSITIVE_INFINITY;
 
@@ -88,33 +98,39 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   const queue = new FairQueue<Waiting>();
   const view = new AgentView(new Map<string, AgentHeartbeat>());
   const waits = new Float64Array(trace.length).fill(-1);
-  const run = { busyMs: 0, heldMs: 0, coldBoots: 0, evictions: 0, failed: 0, peakInstances: 0 };
+  const run = {
+    busyMs: 0,
+    heldMs: 0,
+    bootingMs: 0,
+    endIdleMs: { evicted: 0, idle: 0, trimmed: 0, failed: 0 },
+    coldBoots: 0,
+    evictions: 0,
+    failed: 0,
+    peakInstances: 0,
+  };
   let live = 0;
   let now = 0;
   let instanceIds = 0;
   const nextId = () => ++instanceIds;
 
-  /** Per hardware, how many agents hold each number of instances (the placement shortcut's emptiest agent). */
-  const loads = new Map<string, number[]>();
-  const countLive = (a: SimAgent, from: number, to: number) => {
-    const counts = loads.get(a.sku) ?? new Array<number>(o.slots + 1).fill(0);
-    loads.set(a.sku, counts);
-    if (from >= 0) counts[from] = (counts[from] ?? 0) - 1;
-    counts[to] = (counts[to] ?? 0) + 1;
-  };
-  const onGone = (a: SimAgent, i: SimInstance, at: number) => {
-    countLive(a, a.live + 1, a.live);
+  const onGone = (a: SimAgent, i: SimInstance, at: number, reason: GoneReason) => {
+    index.live(a);
     run.heldMs += at - i.launchedAt;
+    run.bootingMs += (i.bootedAt ?? at) - i.launchedAt;
+    if (i.bootedAt !== null) run.endIdleMs[reason] += at - Math.max(i.lastUsed, i.bootedAt);
     live--;
     held(a, i.versionId, false);
   };
   const hardware = [...new Set(trace.map((r) => r.hardware))];
+  /** The shortest boot of the trace: no lane's extras window is shorter under `extraIdlePerBoot`. */
+  const minBootMs = trace.reduce((m, r) => Math.min(m, r.bootMs), Number.POSITIVE_INFINITY);
   const fleet = Array.from({ length: o.agents }, (_, k) => {
     const id = `agent-${String(k).padStart(4, "0")}`;
     return new SimAgent(k, id, hardware[k % Math.max(1, hardware.length)] ?? "cpu", o.slots, onGone);
   });
   const byId = new Map(fleet.map((a) => [a.agentId, a]));
-  for (const a of fleet) countLive(a, -1, 0);
+  /** What the placement shortcut reads of the fleet, kept up to date by every change (`beat`). */
+  const index = new FleetIndex(fleet);
   /** Agents holding an instance of each version (for the placement shortcut). */
   const holders = new Map<string, Set<SimAgent>>();
   const held = (a: SimAgent, versionId: string, holds: boolean) => {
@@ -129,6 +145,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   /** Every change of an agent ends here: its heartbeat reaches the scheduler at once. */
   const beat = (a: SimAgent) => {
     a.refresh();
+    index.update(a);
     view.apply(a.heartbeat(now), now);
   };
   for (const a of fleet) beat(a);
@@ -170,14 +187,19 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   const trim = () => {
     if (extraIdleMs === undefined) return;
     const touched: SimAgent[] = [];
-    for (const s of extrasToStop(trimmable(now - extraIdleMs), new Date(now), NEVER_STALE, extraIdleMs)) {
+    const { extraIdlePerBoot: boots, extraIdleMinMs: minMs = 0 } = o.policy.scale;
+    const perBoot = boots === undefined ? undefined : { boots, minMs };
+    // No lane's window is shorter than this: the agents that can hold an extra past it.
+    const horizon = perBoot ? Math.min(extraIdleMs, Math.max(minMs, perBoot.boots * minBootMs)) : extraIdleMs;
+    const stops = extrasToStop(trimmable(now - horizon), new Date(now), NEVER_STALE, extraIdleMs, perBoot);
+    for (const s of stops) {
       const agent = byId.get(s.agentId);
-      if (agent && agent.trim(s.versionId, s.count, extraIdleMs, now) > 0) touched.push(agent);
+      if (agent && agent.trim(s.versionId, s.count, s.idleMs, now) > 0) touched.push(agent);
     }
     for (const a of touched) beat(a);
   };
   const launched = (agent: SimAgent, instance: SimInstance, bootMs: number) => {
-    countLive(agent, agent.live - 1, agent.live);
+    index.live(agent);
     held(agent, instance.versionId, true);
     run.coldBoots++;
     live++;
@@ -248,6 +270,17 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   const bootOf = new Map<string, number>();
   const agentOf = new WeakMap<SimInstance, string>();
 
+  /**
+   * Per lane, how long its predictions take lately (a moving mean, as its agents report each
+   * instance's in `predict_ms`), and from it `LaneState.msPerStart` for the drain-before-boot check.
+   */
+  const predictMean = new Map<string, number>();
+  const msPerStart = (job: PlacementJob, lane: string): number | undefined => {
+    if (o.policy.scale.drainHorizonMs === undefined) return undefined;
+    const mean = predictMean.get(lane);
+    const slots = index.readySlots(job.hardware, job.versionId);
+    return mean === undefined || slots === 0 ? undefined : mean / slots;
+  };
   const start = (agent: SimAgent, instance: SimInstance, p: number) => {
     const row = trace[p];
     if (!row) return;
@@ -282,11 +315,16 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         const row = trace[head.p];
         if (!row) return { kind: "ended" };
         const job: PlacementJob = { versionId: row.model, hardware: row.hardware, deployment: null };
-        const state = { waitedMs: now - row.arrivalMs, waiting: queue.depth(lane) };
+        const perStart = msPerStart(job, lane);
+        const state = {
+          waitedMs: now - row.arrivalMs,
+          waiting: queue.depth(lane),
+          ...(perStart === undefined ? {} : { msPerStart: perStart }),
+        };
         const at = new Date(now);
         const agents = o.exact
           ? [...view.values()]
-          : agentsThatMatter(fleet, holders, job, now, o.policy.scale.evictIdleMs, loads.get(job.hardware))
+          : agentsThatMatter(index, holders, job, now, o.policy.scale.evictIdleMs, o.slots)
               .map((a) => view.get(a.agentId))
               .filter((hb) => hb !== undefined);
         const candidates = placementCandidates(agents, job, state, o.policy.scale, at, NEVER_STALE);
@@ -329,7 +367,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
           run.failed += e.instance.running.length;
           const lane = laneOf({ hardware: e.agent.sku, version_id: e.instance.versionId });
           for (const _ of e.instance.running) demand?.finished(lane, null, now);
-          e.agent.remove(e.instance, now);
+          e.agent.remove(e.instance, now, "failed");
         } else {
           e.instance.state = "ready";
           e.instance.bootedAt = now;
@@ -364,6 +402,10 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         const row = trace[e.p];
         const lane = row ? laneOf({ hardware: row.hardware, version_id: row.model }) : "";
         if (row) demand?.finished(lane, row.predictMs, now);
+        if (row) {
+          const m = predictMean.get(lane);
+          predictMean.set(lane, m === undefined ? row.predictMs : m + PREDICT_MS_WEIGHT * (row.predictMs - m));
+        }
         if (queue.depth(lane) > 0) await drain(lane);
         return;
       }

@@ -1,4 +1,5 @@
 import type { SimRun } from "./fleet-sim.ts";
+import type { GoneReason } from "./sim-agent.ts";
 
 /** The figures a run is judged by (the CLI's JSON line). */
 export interface Figures {
@@ -15,6 +16,9 @@ export interface Summary extends Figures {
   failed: number;
   evictions: number;
   peak_instances: number;
+  /** Shares of the instance time held: booting, and each instance's last idle stretch by why it stopped. */
+  booting_share: number;
+  end_idle_shares: Record<GoneReason, number>;
 }
 
 /** The q-quantile of sorted values, nearest rank (0 for none). */
@@ -28,6 +32,7 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 
 export function summarize(run: SimRun): Summary {
   const started = run.waits.filter((w) => w >= 0).sort();
+  const share = (ms: number) => (run.heldMs > 0 ? round(ms / run.heldMs, 4) : 0);
   return {
     utilization: run.heldMs > 0 ? round(run.busyMs / run.heldMs, 4) : 0,
     p50_wait_ms: quantile(started, 0.5),
@@ -38,6 +43,13 @@ export function summarize(run: SimRun): Summary {
     failed: run.failed,
     evictions: run.evictions,
     peak_instances: run.peakInstances,
+    booting_share: share(run.bootingMs),
+    end_idle_shares: {
+      evicted: share(run.endIdleMs.evicted),
+      idle: share(run.endIdleMs.idle),
+      trimmed: share(run.endIdleMs.trimmed),
+      failed: share(run.endIdleMs.failed),
+    },
   };
 }
 

@@ -33,7 +33,7 @@ export const POLICIES: readonly SimPolicy[] = [
   {
     name: "production",
     summary:
-      "the defaults (DEFAULT_SCALE_POLICY, GANTRY_IDLE_STOP_MS): unbound boots; a model's last instance idles 10 min, its extras 2 min",
+      "the defaults (DEFAULT_SCALE_POLICY, GANTRY_IDLE_STOP_MS): unbound boots once the queue would not drain in 20 s; a model's last instance idles 10 min, its extras 1.5 boot times (1-2 min)",
     scale: DEFAULT_SCALE_POLICY,
     idleStopMs: AGENT_IDLE_STOP_MS,
   },
@@ -69,6 +69,13 @@ export const POLICIES: readonly SimPolicy[] = [
     summary:
       "unbound boots after 10 s of waiting; a model's last instance idles 10 min, its extras 2 min (GANTRY_SCALE_EXTRA_IDLE_MS)",
     scale: { ...ROUND_7_SCALE, scaleUpAfterMs: 10_000, extraIdleMs: 120_000 },
+    idleStopMs: 600_000,
+  },
+  {
+    name: "round-8",
+    summary:
+      "production of round 8 (GANTRY_SCALE_DRAIN_HORIZON_MS=0, GANTRY_SCALE_EXTRA_IDLE_PER_BOOT=0): scale up once the head waited 0.5 s, every extra idles 2 min",
+    scale: { ...ROUND_7_SCALE, extraIdleMs: 120_000 },
     idleStopMs: 600_000,
   },
 ];

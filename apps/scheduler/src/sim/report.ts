@@ -30,6 +30,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function summaryTable(rows: readonly ReportRow[]): string {
   return table(
@@ -45,6 +46,10 @@ export function summaryTable(rows: readonly ReportRow[]): string {
       "evictions",
       "peak inst",
       "instance-s",
+      "booting",
+      "idle to stop",
+      "to trim",
+      "to evict",
       "failed",
       "target",
     ],
@@ -52,7 +57,7 @@ export function summaryTable(rows: readonly ReportRow[]): string {
       r.trace,
       r.policy,
       String(r.summary.predictions),
-      `${(r.summary.utilization * 100).toFixed(1)}%`,
+      percent(r.summary.utilization),
       seconds(r.summary.p50_wait_ms),
       seconds(r.summary.p99_wait_ms),
       seconds(r.medianBootMs),
@@ -60,6 +65,10 @@ export function summaryTable(rows: readonly ReportRow[]): string {
       String(r.summary.evictions),
       String(r.summary.peak_instances),
       r.summary.instance_seconds.toFixed(0),
+      percent(r.summary.booting_share),
+      percent(r.summary.end_idle_shares.idle),
+      percent(r.summary.end_idle_shares.trimmed),
+      percent(r.summary.end_idle_shares.evicted),
       String(r.summary.failed),
       r.policy === "keepalive" ? "-" : meetsTarget(r) ? "met" : "missed",
     ]),

@@ -17,6 +17,9 @@ export interface SimInstance {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Why an instance left the pool: replaced for another model's boot, its idle window, trimmed as an extra, or a failed boot. */
+export type GoneReason = "evicted" | "idle" | "trimmed" | "failed";
+
 /**
  * A simulated GPU agent whose instance pool behaves as apps/gpu-agent's `InstancePool` does: a
  * prediction goes to a live instance of its version with a free slot (a booting one counts), else
@@ -41,7 +44,7 @@ export class SimAgent {
     readonly sku: string,
     readonly slots: number,
     /** Called when an instance leaves the pool (stopped, evicted, or failed), with the time. */
-    private readonly onGone: (agent: SimAgent, i: SimInstance, at: number) => void,
+    private readonly onGone: (agent: SimAgent, i: SimInstance, at: number, reason: GoneReason) => void,
   ) {}
 
   /** Instances that hold a slot. (Failed ones leave the simulated pool at once.) */
@@ -118,7 +121,7 @@ export class SimAgent {
     for (const i of this.instances) if (SimAgent.idle(i) && (!lru || i.lastUsed < lru.lastUsed)) lru = i;
     if (!lru) return false;
     this.evictions++;
-    this.remove(lru, now);
+    this.remove(lru, now, "evicted");
     return true;
   }
 
@@ -128,7 +131,7 @@ export class SimAgent {
     const idle = this.instances.filter(
       (i) => i.state === "ready" && i.running.length === 0 && !i.leased && now - i.lastUsed >= windowOf(i),
     );
-    for (const i of idle) this.remove(i, now);
+    for (const i of idle) this.remove(i, now, "idle");
     return idle.length > 0;
   }
 
@@ -145,15 +148,15 @@ export class SimAgent {
       )
       .sort((a, b) => a.lastUsed - b.lastUsed)
       .slice(0, count);
-    for (const i of idle) this.remove(i, now);
+    for (const i of idle) this.remove(i, now, "trimmed");
     return idle.length;
   }
 
-  remove(instance: SimInstance, now: number): void {
+  remove(instance: SimInstance, now: number, reason: GoneReason): void {
     const k = this.instances.indexOf(instance);
     if (k < 0) return;
     this.instances.splice(k, 1);
-    this.onGone(this, instance, now);
+    this.onGone(this, instance, now, reason);
   }
 
   /** What the agent's heartbeat says, as `InstancePool.statuses` writes it. */

@@ -1,4 +1,5 @@
-import { encode } from "@gantry/platform/codec";
+import { AgentHeartbeat } from "@gantry/contracts/agents";
+import { decode, encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
@@ -106,6 +107,59 @@ describe("autoscaling with real agents and nats-server", () => {
       },
     });
     expect(most).toBeGreaterThanOrEqual(3);
+  }, 90_000);
+
+  it("drains before it boots: a warm lane whose queue its ready instance clears within the horizon boots nothing", async () => {
+    /** One 300 ms prediction to warm the model (its agent then reports `predict_ms`), then `n` at once. */
+    const run = async (scale: ScalePolicy, prefix: string, n: number) => {
+      await using nats = await startNatsServer();
+      const nc = await connect(nats.connectOptions());
+      const buckets = await ensureTopology(nc);
+      await putTestVersion(buckets, 1);
+      const store = new PredictionStore(buckets.predictions, nc);
+      const snc = await connect(nats.connectOptions("scheduler"));
+      const scheduler = await start({ nc: snc, now, log: silentLogger, config: { ...SCHEDULER_CONFIG, scale } });
+      const agent = await startTestAgent(nats, `${prefix}-1`, 2, 120_000);
+      let most = 0;
+      const watch = setInterval(() => {
+        most = Math.max(most, agent.instances().filter((i) => i.state !== "failed").length);
+      }, 5);
+      try {
+        const first = record(newId(prefix), { sleep_ms: 300 });
+        await enqueue(nc, store, [first]);
+        await waitTerminal(store, [first.id], 30_000);
+        // The scheduler reads it from the heartbeat: wait until the bucket has it (its watch follows within ms).
+        const reported = async () => {
+          const e = await buckets.agents.get(`${prefix}-1`);
+          return e ? decode(AgentHeartbeat, e.value, "heartbeat").instances[0]?.predict_ms != null : false;
+        };
+        for (const deadline = Date.now() + 5000; !(await reported()); ) {
+          if (Date.now() > deadline) throw new Error("no predict_ms in the agent's heartbeat");
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        const queue = Array.from({ length: n }, () => record(newId(prefix), { sleep_ms: 300 }));
+        await enqueue(nc, store, queue);
+        const done = await waitTerminal(
+          store,
+          queue.map((r) => r.id),
+          60_000,
+        );
+        expect(done.every((r) => r.status === "succeeded")).toBe(true);
+        return most;
+      } finally {
+        clearInterval(watch);
+        await scheduler.stop();
+        await agent.close();
+        await snc.close();
+        await nc.close();
+      }
+    };
+    // Ten waiting on one ready instance that ends a prediction every ~0.3 s: about 3 s to drain, inside 20 s.
+    expect(await run({ ...DEFAULT_SCALE_POLICY, drainHorizonMs: 20_000 }, "dr", 10)).toBe(1);
+    // Without the horizon the lane scales up once its head waited 0.5 s.
+    const { drainHorizonMs: _, ...noHorizon } = DEFAULT_SCALE_POLICY;
+    expect(await run(noHorizon, "nd", 10)).toBe(2);
   }, 90_000);
 
   it("keeps a deployment's min_instances warm past the idle window, and lets them go at zero", async () => {
