@@ -36,36 +36,63 @@ const alive = (pid: number) => {
   }
 };
 
-// The drain on SIGTERM waits for the runs an agent holds; a stopped stack must still leave no model
-// server behind (each one would hold a port and memory until the machine goes away).
+/** A stack with a prediction of 2 minutes running, and the model servers below its agents. */
+async function stackWithARun() {
+  const nats = await startNatsServer({ websocket: true });
+  const token = "r8_e2e_stack_stop";
+  const stack = await startStack({ nats, devToken: token });
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${stack.baseUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    });
+  const created = (await (
+    await api("/v1/models/gantry/test/predictions", {
+      method: "POST",
+      body: JSON.stringify({ input: { tokens: 1, sleep_ms: 120_000 } }),
+    })
+  ).json()) as { id: string };
+  for (let i = 0; i < 200; i++) {
+    const p = (await (await api(`/v1/predictions/${created.id}`)).json()) as { status: string };
+    if (p.status === "processing") break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const agents = [...stack.processes].filter(([name]) => name.startsWith("agent")).map(([, p]) => p.pid ?? 0);
+  expect(agents.length).toBeGreaterThan(0);
+  expect(agents.every((pid) => pid > 1)).toBe(true);
+  const servers = agents.flatMap(descendants);
+  expect(servers.length).toBeGreaterThan(0);
+  return {
+    stack,
+    servers,
+    [Symbol.asyncDispose]: async () => {
+      await stack.stop();
+      await nats[Symbol.asyncDispose]();
+    },
+  };
+}
+
+const gone = async (pids: number[]) => {
+  for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(alive);
+};
+
 describe("stopping the stack while a prediction runs", () => {
+  // The drain on SIGTERM waits for the runs an agent holds; a stopped stack must still leave no model
+  // server behind (each one would hold a port and memory until the machine goes away).
   it("leaves no model server running", async () => {
-    await using nats = await startNatsServer({ websocket: true });
-    const token = "r8_e2e_stack_stop";
-    const stack = await startStack({ nats, devToken: token });
-    const api = (path: string, init: RequestInit = {}) =>
-      fetch(`${stack.baseUrl}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      });
-    const created = (await (
-      await api("/v1/models/gantry/test/predictions", {
-        method: "POST",
-        body: JSON.stringify({ input: { tokens: 1, sleep_ms: 120_000 } }),
-      })
-    ).json()) as { id: string };
-    for (let i = 0; i < 200; i++) {
-      const p = (await (await api(`/v1/predictions/${created.id}`)).json()) as { status: string };
-      if (p.status === "processing") break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const agents = [...stack.processes].filter(([name]) => name.startsWith("agent")).map(([, p]) => p.pid ?? 0);
-    expect(agents.length).toBeGreaterThan(0);
-    expect(agents.every((pid) => pid > 1)).toBe(true);
-    const servers = agents.flatMap(descendants);
-    expect(servers.length).toBeGreaterThan(0);
-    await stack.stop();
-    for (let i = 0; i < 50 && servers.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(servers.filter(alive)).toEqual([]);
+    await using run = await stackWithARun();
+    await run.stack.stop();
+    expect(await gone(run.servers)).toEqual([]);
+  }, 90_000);
+
+  // A fault test kills an agent with -9: its servers outlive it (as they would in production, where the
+  // next agent of its id stops them); the stack stops them when it stops, from the agent's ledger.
+  it("stops the model servers of an agent killed with -9", async () => {
+    await using run = await stackWithARun();
+    await run.stack.kill("agent-0");
+    expect(run.servers.filter(alive)).toEqual(run.servers);
+    await run.stack.stop();
+    expect(await gone(run.servers)).toEqual([]);
   }, 90_000);
 });

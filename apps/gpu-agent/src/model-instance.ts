@@ -9,9 +9,9 @@ import type { ModelRuntime } from "@gantry/contracts/models";
 import type { QueuePhase } from "@gantry/contracts/prediction";
 import type { Logger } from "@gantry/platform/logger";
 import { freePort } from "@gantry/platform/ports";
+import type { ServerRecorder } from "@gantry/platform/server-ledger";
 import { CogClient } from "./cog-client.ts";
 import { cogEnv, commandEnv, dockerRunArgv } from "./core/server-launch.ts";
-import type { ServerRecorder } from "./server-ledger.ts";
 import { unreachableMessage, unreachableReason } from "./server-reach.ts";
 
 /** Whom an instance serves and bills: a deployment's instances serve only its predictions. */

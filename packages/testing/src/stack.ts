@@ -6,9 +6,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { DEMO_MODELS } from "@gantry/demo-models/catalog";
 import { listKeys } from "@gantry/platform/kv-keys";
+import { silentLogger } from "@gantry/platform/logger";
 import { freePort } from "@gantry/platform/ports";
 import { Registry } from "@gantry/platform/registry";
 import { type SeedModel, seed } from "@gantry/platform/seed";
+import { ServerLedger } from "@gantry/platform/server-ledger";
 import { DEFAULT_TOPOLOGY, ensureTopology, openTopology } from "@gantry/platform/topology";
 import { connect } from "@nats-io/transport-node";
 import type { NatsServer } from "./nats-server.ts";
@@ -184,9 +186,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   // Each stack's agents record their model servers in a folder of its own: stacks side by side
   // (tests, benchmarks, npm start) never stop each other's servers as leftovers of a crash.
   const agentStateRoot = await mkdtemp(join(tmpdir(), "gantry-agent-state-"));
+  const agentStateDir = (i: number) => o.env?.GANTRY_AGENT_STATE_DIR ?? join(agentStateRoot, `agent-${i}`);
   for (let i = 0; i < agentCount; i++) {
     launch(`agent-${i}`, "apps/gpu-agent/src/main.ts", {
-      GANTRY_AGENT_STATE_DIR: o.env?.GANTRY_AGENT_STATE_DIR ?? join(agentStateRoot, `agent-${i}`),
+      GANTRY_AGENT_STATE_DIR: agentStateDir(i),
       GANTRY_AGENT_ID: `agent-${i}`,
       GANTRY_AGENT_SKU: o.agentSku ?? "cpu",
       GANTRY_PUBLIC_URL: baseUrl,
@@ -264,6 +267,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     for (const [name, p] of left) signal(name, p, "SIGTERM");
     if (left.length > 0) await Promise.race([Promise.all(left.map(([, p]) => exited(p))), sleep(5000)]);
     for (const [name, p] of processes) if (running(p)) signal(name, p, "SIGKILL");
+    // An agent killed with -9 (a fault test) left its model servers running: the next agent of its id
+    // would stop them (its ledger); with none to come, the stack stops them, as that agent would.
+    for (let i = 0; i < agentCount; i++) {
+      const agent = processes.get(`agent-${i}`);
+      if (agent && running(agent)) continue;
+      new ServerLedger(join(agentStateDir(i), `agent-agent-${i}.servers.json`)).reapLeftovers(silentLogger);
+    }
   };
   // Two of each on a 2-core machine take longer to load than one.
   const startMs = o.startTimeoutMs ?? 30_000 * Math.max(1, gatewayCount, schedulerCount, billingCount);

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentLogger } from "@gantry/platform/logger";
 import { describe, expect, it } from "vitest";
+import { silentLogger } from "./logger.ts";
 import { processStart, ServerLedger } from "./server-ledger.ts";
 
 describe("ServerLedger", () => {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Logger } from "@gantry/platform/logger";
+import type { Logger } from "./logger.ts";
 
 /** A model server this agent started: its process, the command it ran, its container if any. */
 export interface LedgerEntry {
