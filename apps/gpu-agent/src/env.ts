@@ -29,9 +29,9 @@ const Env = z.object({
   /** Where the agent records the model servers it runs, to stop them after a crash of the agent. */
   GANTRY_AGENT_STATE_DIR: z.string().default(join(tmpdir(), "gantry-agent")),
   /**
-   * Stop model servers idle this long (and not kept warm by a deployment). With the scheduler's
-   * `GANTRY_SCALE_EXTRA_IDLE_MS` (2 min) stopping a model's idle extras, this is how long its last
-   * instance stays warm: 10 minutes keeps the models of the long tail warm between their predictions.
+   * Stop model servers idle this long (and not kept warm by a deployment). With the scheduler
+   * stopping a model's idle extras sooner (`GANTRY_SCALE_EXTRA_IDLE_*`: 1.5 boot times, 1–2 min), this
+   * is how long its last instance stays warm: 10 minutes keeps the long tail warm between predictions.
    */
   GANTRY_IDLE_STOP_MS: z.coerce.number().int().positive().default(600_000),
   /** How often instances billed by up time report it (a crash loses at most one interval). */

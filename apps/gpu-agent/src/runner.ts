@@ -241,6 +241,10 @@ export class Runner {
   #deliver(run: Run, snap: CogSnapshot): void {
     void run.tracker.snapshot(snap);
     if (!isTerminalCogStatus(snap.status)) return;
+    // How long predictions take here (the scheduler's scale-up reads it): succeeded ones only, since
+    // a cancel or a quick failure says nothing of the next prediction's time, and not trainings.
+    if (snap.status === "succeeded" && run.sentAt && !run.req.training)
+      run.instance.ran(this.#d.now().getTime() - run.sentAt.getTime());
     // The server is done with it: its slot is free again, which the scheduler hears at once.
     this.release(run);
     this.#d.onFreed?.();
@@ -323,7 +327,6 @@ export class Runner {
     const condemned = this.#condemned.has(instance);
     if (freed && !condemned) instance.saturated = false;
     instance.lastUsed = this.#d.now();
-    if (freed && run.sentAt) instance.ran(instance.lastUsed.getTime() - run.sentAt.getTime());
     this.#d.runs.delete(run.req.prediction_id);
     if (condemned && instance.running.size === 0) instance.kill(DEFUNCT);
   }

@@ -39,8 +39,9 @@ const Env = z.object({
   /**
    * Extras go early: an instance idle this long is stopped while another instance of its model serves
    * beside it, and a model's last instance keeps the agents' longer window (`GANTRY_IDLE_STOP_MS`).
-   * `0`: off, every instance keeps the agents' window. Better than off on both simulated traces
-   * (docs/capacity.md, round 8).
+   * With `GANTRY_SCALE_EXTRA_IDLE_PER_BOOT` this is the longest window, and the window of a model
+   * whose boot time is not known yet. `0`: off, every instance keeps the agents' window. Better than
+   * off on both simulated traces (docs/capacity.md, round 8).
    */
   GANTRY_SCALE_EXTRA_IDLE_MS: z.coerce.number().int().nonnegative().default(120_000),
   /**
@@ -54,7 +55,8 @@ const Env = z.object({
   /**
    * Drain before boot: a busy model scales up only when the predictions waiting for it would not all
    * have started on its ready instances within this long (at the rate its instances free slots
-   * lately). `0`: off, it scales up once the oldest waited `GANTRY_SCALE_UP_AFTER_MS` (docs/capacity.md, round 9).
+   * lately), or the oldest waited four times this long. `0`: off, it scales up once the oldest
+   * waited `GANTRY_SCALE_UP_AFTER_MS` (docs/capacity.md, round 9).
    */
   GANTRY_SCALE_DRAIN_HORIZON_MS: z.coerce.number().int().nonnegative().default(20_000),
   /** Replace an idle instance with another model's only after it idled this long. */

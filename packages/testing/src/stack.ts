@@ -266,7 +266,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const left = [...processes].filter(([, p]) => running(p));
     for (const [name, p] of left) signal(name, p, "SIGTERM");
     if (left.length > 0) await Promise.race([Promise.all(left.map(([, p]) => exited(p))), sleep(5000)]);
-    for (const [name, p] of processes) if (running(p)) signal(name, p, "SIGKILL");
+    const killed = [...processes].filter(([, p]) => running(p));
+    for (const [name, p] of killed) signal(name, p, "SIGKILL");
+    if (killed.length > 0) await Promise.race([Promise.all(killed.map(([, p]) => exited(p))), sleep(2000)]);
     // An agent killed with -9 (a fault test) left its model servers running: the next agent of its id
     // would stop them (its ledger); with none to come, the stack stops them, as that agent would.
     for (let i = 0; i < agentCount; i++) {

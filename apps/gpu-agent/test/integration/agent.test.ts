@@ -130,6 +130,26 @@ describe("gpu-agent with a real Cog-protocol model server", () => {
     }
   });
 
+  it("heartbeats report each instance's mean predict time, from its succeeded predictions only", async () => {
+    const t = await startAgent();
+    const predictMs = async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      const hb = (await t.buckets.agents.get(t.agentId))?.json<{ instances: { predict_ms?: number | null }[] }>();
+      return hb?.instances[0]?.predict_ms;
+    };
+    try {
+      await t.finished((await t.run({ tokens: 1, sleep_ms: 300 })).id);
+      const first = await predictMs();
+      expect(first).toBeGreaterThanOrEqual(300);
+      expect(first).toBeLessThan(5000);
+      // A quick failure says nothing of the next prediction's time: the mean stays.
+      await t.finished((await t.run({ tokens: 2, fail: "exploded" })).id);
+      expect(await predictMs()).toBe(first);
+    } finally {
+      await t.close();
+    }
+  });
+
   it("on a GPU host, heartbeats carry the GPUs and their memory in use", async () => {
     const gpu = { index: 0, name: "NVIDIA H100 80GB HBM3", uuid: "GPU-e1f592a8", memory_mib: 81559 };
     // The reading a loaded H100 gave (test/fixtures/nvidia-smi/h100-80gb-hbm3.memory-loaded.csv).

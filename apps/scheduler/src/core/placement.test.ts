@@ -4,6 +4,7 @@ import {
   ASSUME_MS,
   assumePlaced,
   DEFAULT_SCALE_POLICY,
+  DRAIN_GIVE_UP,
   evictAfterMs,
   msPerStart,
   rankCandidates,
@@ -281,6 +282,14 @@ describe("drain before boot (drainHorizonMs)", () => {
     expect(shouldBoot(agents, JOB, { waitedMs: 5000, waiting: 1, msPerStart: 8_000 }, noHorizon, NOW, STALE_MS)).toBe(
       true,
     );
+  });
+
+  it("gives up on the estimate once the head waited DRAIN_GIVE_UP horizons (a hung instance, slower predictions)", () => {
+    const agents = [agent("a", { slots: 2, instances: [busy(100)] })];
+    const boot = (waitedMs: number) =>
+      shouldBoot(agents, JOB, { waitedMs, waiting: 3, msPerStart: 100 }, policy, NOW, STALE_MS);
+    expect(boot(DRAIN_GIVE_UP * 20_000 - 1)).toBe(false);
+    expect(boot(DRAIN_GIVE_UP * 20_000)).toBe(true);
   });
 
   it("still boots a lane's first instance at once, and counts booting slots against the queue first", () => {

@@ -60,7 +60,7 @@ export const DEFAULT_SCALE_POLICY: ScalePolicy = {
   // With the agents' 10-minute window for a model's last instance: 6.6 and 7.7 points more
   // utilization on the simulated traces, p99 still under a median boot (docs/capacity.md, round 8).
   extraIdleMs: 120_000,
-  // With both below: 70.2% utilization on the diurnal trace with p99 under a median boot, 63.3% on
+  // With both below: 70.1% utilization on the diurnal trace with p99 under a median boot, 63.1% on
   // the bursty one (from 63.0% and 58.2%; docs/capacity.md, round 9).
   extraIdlePerBoot: 1.5,
   extraIdleMinMs: 60_000,
@@ -116,11 +116,16 @@ export function laneCounts(
   return { live, bootingFree };
 }
 
+/** A head that waited this many drain horizons scales its lane up whatever the estimate says. */
+export const DRAIN_GIVE_UP = 4;
+
 /**
  * Whether to boot one more instance for a lane with these counts: always when none serves it;
  * otherwise only when the head has waited past `scaleUpAfterMs` (the busy instances are not keeping
  * up), the instances already booting have fewer free slots than the predictions waiting, and
- * (`drainHorizonMs`) the ready instances would not start the rest within the horizon. Pure.
+ * (`drainHorizonMs`) the ready instances would not start the rest within the horizon, or the head
+ * has waited {@link DRAIN_GIVE_UP} horizons. `waiting` is this scheduler's queue: with several
+ * schedulers each sees its share of a lane, so the horizon is in effect longer. Pure.
  */
 export function bootAllowed(counts: LaneCounts, job: PlacementJob, lane: LaneState, policy: ScalePolicy): boolean {
   if (job.maxInstances !== undefined && counts.live >= job.maxInstances) return false;
@@ -128,6 +133,9 @@ export function bootAllowed(counts: LaneCounts, job: PlacementJob, lane: LaneSta
   const beyond = lane.waiting - counts.bootingFree;
   if (lane.waitedMs < policy.scaleUpAfterMs || beyond <= 0) return false;
   if (policy.drainHorizonMs === undefined || lane.msPerStart === undefined) return true;
+  // The estimate moves only when a prediction ends: a head that waited twice the horizon boots
+  // whatever it says (a hung instance, predictions grown slower).
+  if (lane.waitedMs >= DRAIN_GIVE_UP * policy.drainHorizonMs) return true;
   return beyond * lane.msPerStart > policy.drainHorizonMs;
 }
 

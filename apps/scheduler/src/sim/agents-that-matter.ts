@@ -22,9 +22,12 @@ export class FleetIndex {
   readonly #place = new Map<SimAgent, number>();
   readonly #free = new Map<string, Set<SimAgent>>();
   readonly #freeOf = new Map<SimAgent, string[]>();
-  /** Per hardware and version, the slots of ready instances; and each agent's share of them as last counted. */
-  readonly #ready = new Map<string, number>();
-  readonly #readyOf = new Map<SimAgent, { key: string; slots: number }[]>();
+  /**
+   * Per hardware and version, the slots of ready instances and how many of them finished a
+   * prediction; and each agent's share of them as last counted.
+   */
+  readonly #ready = new Map<string, { slots: number; ran: number }>();
+  readonly #readyOf = new Map<SimAgent, { key: string; slots: number; ran: number }[]>();
 
   constructor(fleet: readonly SimAgent[]) {
     const bySku = new Map<string, SimAgent[]>();
@@ -65,17 +68,24 @@ export class FleetIndex {
       set.add(a);
     }
     this.#freeOf.set(a, free);
-    for (const { key, slots } of this.#readyOf.get(a) ?? []) this.#ready.set(key, (this.#ready.get(key) ?? 0) - slots);
+    const count = (key: string, slots: number, ran: number) => {
+      const c = this.#ready.get(key) ?? { slots: 0, ran: 0 };
+      this.#ready.set(key, { slots: c.slots + slots, ran: c.ran + ran });
+    };
+    for (const r of this.#readyOf.get(a) ?? []) count(r.key, -r.slots, -r.ran);
     const ready = a.instances
       .filter((i) => i.state === "ready")
-      .map((i) => ({ key: `${a.sku}\u0000${i.versionId}`, slots: i.concurrency }));
-    for (const { key, slots } of ready) this.#ready.set(key, (this.#ready.get(key) ?? 0) + slots);
+      .map((i) => ({ key: `${a.sku}\u0000${i.versionId}`, slots: i.concurrency, ran: i.ran ? 1 : 0 }));
+    for (const r of ready) count(r.key, r.slots, r.ran);
     this.#readyOf.set(a, ready);
   }
 
-  /** The slots of the version's ready instances on agents of the hardware. */
-  readySlots(sku: string, versionId: string): number {
-    return this.#ready.get(`${sku}\u0000${versionId}`) ?? 0;
+  /**
+   * The slots of the version's ready instances on agents of the hardware, and how many of those
+   * instances finished a prediction (as the live placer's `msPerStart` knows a rate only from those).
+   */
+  ready(sku: string, versionId: string): { slots: number; ran: number } {
+    return this.#ready.get(`${sku}\u0000${versionId}`) ?? { slots: 0, ran: 0 };
   }
 
   /** Agents with a free slot on an instance of the version (booting ones included). */

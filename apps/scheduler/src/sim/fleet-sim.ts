@@ -41,7 +41,7 @@ export interface SimRun {
   /**
    * Of which the last idle stretch of each instance (its last prediction to its stop), by why it
    * stopped: where the idle time that a scale policy can cut goes. Idle gaps between predictions
-   * are the rest.
+   * are the rest. (`failed` stays 0: a failed boot never idled.)
    */
   endIdleMs: Record<GoneReason, number>;
   coldBoots: number;
@@ -190,7 +190,9 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
     const { extraIdlePerBoot: boots, extraIdleMinMs: minMs = 0 } = o.policy.scale;
     const perBoot = boots === undefined ? undefined : { boots, minMs };
     // No lane's window is shorter than this: the agents that can hold an extra past it.
-    const horizon = perBoot ? Math.min(extraIdleMs, Math.max(minMs, perBoot.boots * minBootMs)) : extraIdleMs;
+    const horizon = perBoot
+      ? Math.min(extraIdleMs, Math.max(minMs, Math.round(perBoot.boots * minBootMs)))
+      : extraIdleMs;
     const stops = extrasToStop(trimmable(now - horizon), new Date(now), NEVER_STALE, extraIdleMs, perBoot);
     for (const s of stops) {
       const agent = byId.get(s.agentId);
@@ -278,8 +280,9 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
   const msPerStart = (job: PlacementJob, lane: string): number | undefined => {
     if (o.policy.scale.drainHorizonMs === undefined) return undefined;
     const mean = predictMean.get(lane);
-    const slots = index.readySlots(job.hardware, job.versionId);
-    return mean === undefined || slots === 0 ? undefined : mean / slots;
+    const { slots, ran } = index.ready(job.hardware, job.versionId);
+    // Live, an instance reports `predict_ms` once it finished a prediction: no such instance, no rate.
+    return mean === undefined || ran === 0 ? undefined : mean / slots;
   };
   const start = (agent: SimAgent, instance: SimInstance, p: number) => {
     const row = trace[p];
@@ -392,6 +395,7 @@ export async function simulate(trace: readonly TraceRow[], o: SimOptions): Promi
         const r = e.instance.running;
         r.splice(r.indexOf(e.p), 1);
         e.instance.lastUsed = now;
+        e.instance.ran = true;
         if (r.length === 0) {
           events.push(Math.ceil((now + idleWindow) / idleGrid) * idleGrid, { kind: "idle", agent: e.agent });
         }

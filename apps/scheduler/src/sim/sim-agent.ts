@@ -13,6 +13,8 @@ export interface SimInstance {
   lastUsed: number;
   /** Kept warm by the pre-warm plan until its next tick (`InstancePool`'s lease): never stopped or replaced. */
   leased: boolean;
+  /** It finished a prediction: its agent reports a `predict_ms` for it. */
+  ran: boolean;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -92,6 +94,7 @@ export class SimAgent {
       bootedAt: null,
       lastUsed: now,
       leased: false,
+      ran: false,
     };
     this.instances.push(instance);
     return instance;
