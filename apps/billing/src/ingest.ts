@@ -29,7 +29,17 @@ export interface IngestDeps {
   prices: readonly PriceEntry[];
   /** Usage events applied per batch (at most). */
   batchSize: number;
+  /**
+   * How long a batch that caught up with the stream waits for more events before it is applied
+   * (default {@link DEFAULT_LINGER_MS}; 0: at once). Each batch rewrites the line-item chunks it
+   * touches whole (up to {@link CHUNK_SIZE} items), so a batch per event would rewrite a chunk per
+   * event: the wait spreads one rewrite over the events of that window.
+   */
+  lingerMs?: number;
 }
+
+/** See {@link IngestDeps.lingerMs}: ledgers lag the stream by at most this much more under steady load. */
+export const DEFAULT_LINGER_MS = 200;
 
 export interface Ingest {
   /** Sequence of the last usage event applied (0 before the first). */
@@ -135,9 +145,30 @@ export async function startIngest(d: IngestDeps): Promise<Ingest> {
     }
   };
 
+  const lingerMs = d.lingerMs ?? DEFAULT_LINGER_MS;
+  /** Batches are applied one after another, in stream order, whether a full batch or the linger starts them. */
+  let applying: Promise<void> = Promise.resolve();
+  let batch: JsMsg[] = [];
+  /** The last sequence taken into a batch (applied, being applied, or waiting). */
+  let taken = position;
+  let linger: NodeJS.Timeout | undefined;
+  const flush = (): Promise<void> => {
+    clearTimeout(linger);
+    linger = undefined;
+    const next = batch;
+    batch = [];
+    if (next.length > 0) applying = applying.then(() => applyUntilDone(next));
+    return applying;
+  };
+
   const loop = async () => {
     while (running) {
       try {
+        // A reopened consumer starts after what is applied: what was waiting is read again.
+        clearTimeout(linger);
+        batch = [];
+        await applying;
+        taken = position;
         const consumer = await d.js.consumers.get(STREAMS.usage.name, {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: position + 1,
@@ -145,17 +176,17 @@ export async function startIngest(d: IngestDeps): Promise<Ingest> {
         // Short pulls: after a server restart, missed heartbeats reopen the consumer within seconds.
         messages = await consumer.consume({ max_messages: d.batchSize * 2, expires: 4000 });
         if (!isRunning()) messages.stop();
-        let batch: JsMsg[] = [];
         for await (const m of messages) {
-          if (m.seq <= position) continue;
+          if (m.seq <= taken) continue;
+          taken = m.seq;
           batch.push(m);
           // `pending` is what the stream holds after this message: 0 means caught up. A full
-          // batch ends with a line-item chunk, so under load each chunk is written once.
+          // batch ends with a line-item chunk, so under load each chunk is written once; one that
+          // caught up waits `lingerMs` for company (a backlog never waits).
           const full = batch.length >= d.batchSize;
-          if ((full && endsChunk(m.seq)) || m.info.pending === 0 || batch.length >= d.batchSize + CHUNK_SIZE) {
-            await applyUntilDone(batch);
-            batch = [];
-          }
+          if ((full && endsChunk(m.seq)) || batch.length >= d.batchSize + CHUNK_SIZE) await flush();
+          else if (m.info.pending === 0 && lingerMs === 0) await flush();
+          else if (m.info.pending === 0) linger ??= setTimeout(() => void flush().catch(() => {}), lingerMs);
         }
       } catch (err) {
         if (!running) break;
@@ -163,6 +194,8 @@ export async function startIngest(d: IngestDeps): Promise<Ingest> {
         await sleep(500);
       }
     }
+    clearTimeout(linger);
+    await applying.catch(() => {});
   };
   const done = loop();
   // After a reconnect (a server restart), reopen at once rather than wait for missed heartbeats.

@@ -19,6 +19,7 @@ const svc = await start({
   config: {
     prices: [...DEFAULT_PRICES, ...env.GANTRY_PRICES],
     batchSize: env.GANTRY_BILLING_BATCH,
+    lingerMs: env.GANTRY_BILLING_LINGER_MS,
     invoiceGraceMs: env.GANTRY_BILLING_INVOICE_GRACE_MS,
     topology: { replicas: env.GANTRY_NATS_REPLICAS, retentionMs: env.GANTRY_RETENTION_MS },
   },

@@ -13,6 +13,8 @@ export interface BillingConfig {
   prices: PriceEntry[];
   /** Usage events applied per batch (at most). */
   batchSize: number;
+  /** How long a batch that caught up with the stream waits for more events (default 200 ms). */
+  lingerMs?: number;
   topology: TopologyOptions;
   /** How long after its end a period stays open for late usage before it can be invoiced (default 1 h). */
   invoiceGraceMs?: number;
@@ -53,6 +55,7 @@ export async function start({ nc, log, config, now = () => new Date() }: Billing
     now,
     prices: config.prices,
     batchSize: config.batchSize,
+    ...(config.lingerMs === undefined ? {} : { lingerMs: config.lingerMs }),
   });
   const graceMs = config.invoiceGraceMs ?? 60 * 60 * 1000;
   const usageSub = nc.subscribe(subjects.billingUsage(), {

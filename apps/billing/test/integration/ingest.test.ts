@@ -113,4 +113,46 @@ describe("billing service with a real nats-server", () => {
     await billing.stop();
     await nc.close();
   }, 30_000);
+
+  it("spreads one line-item chunk write over the events of a linger, not one write per event", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc, topology);
+    const js = jetstream(nc);
+    const rng = mulberry32(11);
+    const prices = DEFAULT_PRICES;
+    // One account and month, so every event lands in the same chunk.
+    const events = Array.from({ length: 60 }, (_, i) => ({
+      kind: "predict" as const,
+      prediction_id: predictionId(i),
+      account_id: "alice",
+      model: "acme/llm",
+      version_id: "a".repeat(64),
+      agent_id: "agent-0",
+      hardware: "gpu-h100",
+      predict_ms: 1000,
+      at: "2026-02-15T10:00:00.000Z",
+    }));
+    const writes = async (lingerMs: number) => {
+      const billing = await start({ nc, log: silentLogger, config: { prices, batchSize: 4000, topology, lingerMs } });
+      const watch = await buckets.lineItems.watch({ include: "updates" });
+      let count = 0;
+      void (async () => {
+        for await (const e of watch) if (e.operation === "PUT") count++;
+      })();
+      // One event at a time, each after the last was stored: billing catches up after every one.
+      for (const e of events.slice(0, 30)) await publishEvents(js, rng, [e], 0);
+      await waitForPosition(buckets.ledger, await lastSeq(nc));
+      await billing.stop();
+      watch.stop();
+      return count;
+    };
+    const lingering = await writes(1000);
+    expect(lingering).toBeGreaterThan(0);
+    expect(lingering).toBeLessThanOrEqual(3);
+    // Without the linger, every event that finds billing caught up is its own batch and write.
+    events.splice(0, 30);
+    expect(await writes(0)).toBeGreaterThan(10);
+    await nc.close();
+  }, 30_000);
 });
