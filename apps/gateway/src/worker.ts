@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { randomId, randomToken } from "@gantry/platform/ids";
 import { createLogger } from "@gantry/platform/logger";
 import { natsAuth } from "@gantry/platform/nats-credentials";
+import { skipSettledRequestErrors } from "@gantry/platform/nats-request-cancel";
 import { signingSecret } from "@gantry/platform/signing-secret";
 import { openTopology } from "@gantry/platform/topology";
 import { wsconnect } from "@nats-io/nats-core";
@@ -86,6 +87,7 @@ async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
 
 async function boot(vars: WorkerVars): Promise<Gateway> {
   const log = createLogger({ svc: "gateway", runtime: "workerd" }, (line) => console.log(line));
+  skipSettledRequestErrors();
   const nc = await wsconnect({
     servers: vars.NATS_WS_URL,
     name: "gateway-workerd",

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { natsAuth } from "./nats-credentials.ts";
 import type { ServiceIdentity } from "./nats-permissions.ts";
+import { skipSettledRequestErrors } from "./nats-request-cancel.ts";
 
 export interface ServiceNatsSettings {
   /** NATS_URL: one URL or several, comma-separated. */
@@ -30,6 +31,7 @@ export function connectService(
   s: ServiceNatsSettings,
   name: string = identity,
 ): Promise<NatsConnection> {
+  skipSettledRequestErrors();
   return connect({
     servers: s.url.split(",").map((u) => u.trim()),
     name,
