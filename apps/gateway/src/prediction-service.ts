@@ -13,7 +13,7 @@ import { isTerminal, type PredictionRecord, type WebhookEventType } from "@gantr
 import { subjects } from "@gantry/contracts/subjects";
 import { cancelPrediction } from "@gantry/platform/cancel-prediction";
 import { decode, encode } from "@gantry/platform/codec";
-import { PredictionStore } from "@gantry/platform/prediction-store";
+import { ENDED_HEADER, PredictionStore } from "@gantry/platform/prediction-store";
 import { Registry } from "@gantry/platform/registry";
 import { startHop } from "@gantry/platform/trace-context";
 import { trainerVersionId } from "@gantry/platform/trainer";
@@ -328,20 +328,28 @@ export class PredictionService {
   }
 }
 
-/** Resolves with the first terminal record seen, or the latest seen (or `null`) at the timeout. */
+/**
+ * Resolves with the first terminal record seen, or the latest seen (or `null`) at the timeout. Only
+ * the notice answered with is decoded: the others (the creation, a start) are kept as they came,
+ * and an end is known by its header (`Gantry-Ended`, set on every terminal notice).
+ */
 async function waitForTerminal(sub: Subscription, timeoutMs: number): Promise<PredictionRecord | null> {
-  let latest: PredictionRecord | null = null;
+  let latest: Uint8Array | null = null;
   const timer = setTimeout(() => sub.unsubscribe(), timeoutMs);
   try {
     for await (const m of sub) {
-      const notice = decode(PredictionChanged, m.data, "prediction change");
-      latest = notice.record;
-      if (isTerminal(latest.status)) break;
+      if (m.headers?.get(ENDED_HEADER) !== "1") {
+        latest = m.data;
+        continue;
+      }
+      const { record } = decode(PredictionChanged, m.data, "prediction change");
+      if (isTerminal(record.status)) return record;
+      latest = m.data;
     }
   } finally {
     clearTimeout(timer);
   }
-  return latest;
+  return latest ? decode(PredictionChanged, latest, "prediction change").record : null;
 }
 
 function outputStreams(openapi: Record<string, unknown>): boolean {
