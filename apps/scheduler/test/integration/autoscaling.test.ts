@@ -21,9 +21,9 @@ import {
 
 const now = () => new Date();
 
-async function until(what: string, check: () => boolean, timeoutMs: number) {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -133,10 +133,7 @@ describe("autoscaling with real agents and nats-server", () => {
           const e = await buckets.agents.get(`${prefix}-1`);
           return e ? decode(AgentHeartbeat, e.value, "heartbeat").instances[0]?.predict_ms != null : false;
         };
-        for (const deadline = Date.now() + 5000; !(await reported()); ) {
-          if (Date.now() > deadline) throw new Error("no predict_ms in the agent's heartbeat");
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        await until("predict_ms in the agent's heartbeat", reported, 5000);
         await new Promise((r) => setTimeout(r, 100));
         const queue = Array.from({ length: n }, () => record(newId(prefix), { sleep_ms: 300 }));
         await enqueue(nc, store, queue);
