@@ -7,6 +7,9 @@ import { measure, type Row, table } from "./stats.ts";
 
 const TOKEN = "r8_bench_token";
 
+/** Predictions run before anything is measured, per gateway. */
+const WARM_UP = 3000;
+
 const CREATE_BODY = JSON.stringify({ input: { tokens: 0 } });
 
 /** The same create as `fetch` sends it, over `node:http` with a keep-alive pool: a load generator's own cost, about a third of `fetch`'s. */
@@ -81,16 +84,16 @@ export async function benchPredictions(): Promise<string> {
       env: { GANTRY_RATE_LIMIT_CREATE: "0" },
     });
     const create = creator(stack);
-    // Warm up: cold boot the model server, JIT the hot paths.
+    // Warm up: cold boot the model server, then enough predictions for every process's hot paths
+    // to be compiled (50 were not: c=1 went on falling from 13 to 8 ms over the next 3,000).
     for (let i = 0; i < 50; i++) await create();
+    await measure("warm-up", WARM_UP, 16, create);
     const what = `prediction create → succeeded, gateway on ${runtime}`;
     rows.push(await measure(what, 500, 1, create), await measure(what, 2000, 32, create));
-    if (runtime === "node") {
-      // The client shares the two cores: a leaner one leaves more of them to the platform.
-      const lean = leanCreator(stack);
-      const leanWhat = `${what}, node:http client`;
-      rows.push(await measure(leanWhat, 500, 1, lean), await measure(leanWhat, 2000, 32, lean));
-    }
+    // The client shares the two cores: a leaner one leaves more of them to the platform.
+    const lean = leanCreator(stack);
+    const leanWhat = `${what}, node:http client`;
+    rows.push(await measure(leanWhat, 500, 1, lean), await measure(leanWhat, 2000, 32, lean));
   }
   return table("No-op prediction, end to end over HTTP (gateway → NATS → scheduler → agent → Cog server → back)", rows);
 }
