@@ -14,9 +14,11 @@ process.stdout.write(`${header}\n`);
 if (want("predictions")) process.stdout.write(`${await benchPredictions()}\n`);
 if (want("cog")) process.stdout.write(`${await benchCog()}\n`);
 if (want("streaming")) {
-  for (const readers of [100, 1000]) {
-    const run = await benchStreaming({ readers, predictions: readers / 20, tokensPerSecond: 20, tokens: 100 });
-    process.stdout.write(`${run}\n`);
+  for (const via of ["sse", "ws"] as const) {
+    for (const readers of [100, 1000]) {
+      const run = await benchStreaming({ readers, predictions: readers / 20, tokensPerSecond: 20, tokens: 100, via });
+      process.stdout.write(`${run}\n`);
+    }
   }
 }
 if (want("placement")) {

@@ -1,12 +1,14 @@
 import { request } from "node:http";
+import WebSocket from "ws";
 
 /**
- * Child process: `readers` SSE readers on the given stream URLs (node:http, minimal parsing), so
- * the client's own work runs beside, not inside, the baseline subscriber's event loop. Posts back
- * the stream sequence and receipt time of every output event.
+ * Child process: `readers` readers on the given stream URLs, over SSE (node:http, minimal parsing)
+ * or each on its own WebSocket (`/v1/ws`, one subscription), so the client's own work runs beside,
+ * not inside, the baseline subscriber's event loop. Posts back the stream sequence and receipt
+ * time of every output event.
  */
-const { urls, readers } = await new Promise<{ urls: string[]; readers: number }>((resolve) =>
-  process.once("message", (m) => resolve(m as { urls: string[]; readers: number })),
+const { urls, readers, via } = await new Promise<{ urls: string[]; readers: number; via: "sse" | "ws" }>((resolve) =>
+  process.once("message", (m) => resolve(m as { urls: string[]; readers: number; via: "sse" | "ws" })),
 );
 const now = () => performance.timeOrigin + performance.now();
 const seqs: number[] = [];
@@ -43,6 +45,28 @@ function read(url: string): Promise<void> {
   });
 }
 
+function readWs(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${new URL(url).origin.replace(/^http/, "ws")}/v1/ws`);
+    ws.on("open", () => ws.send(JSON.stringify({ type: "subscribe", stream: url })));
+    ws.on("message", (data) => {
+      const at = now();
+      const msg = JSON.parse(String(data)) as { type: string; event?: string; id?: string };
+      if (msg.type !== "event") return;
+      if (msg.event === "output") {
+        seqs.push(Number(msg.id));
+        times.push(at);
+      } else if (msg.event === "done") {
+        ws.close();
+        resolve();
+      }
+    });
+    ws.on("error", reject);
+    ws.on("close", () => resolve());
+  });
+}
+
 const t0 = now();
-await Promise.all(Array.from({ length: readers }, (_, i) => read(urls[i % urls.length] ?? "")));
+const one = via === "ws" ? readWs : read;
+await Promise.all(Array.from({ length: readers }, (_, i) => one(urls[i % urls.length] ?? "")));
 process.send?.({ seqs, times, seconds: (now() - t0) / 1000 }, () => process.exit(0));

@@ -14,15 +14,18 @@ interface Options {
   predictions: number;
   tokensPerSecond: number;
   tokens: number;
+  /** How the readers follow: server-sent events (default) or one WebSocket each. */
+  via?: "sse" | "ws";
 }
 
 /**
- * SSE fan-out: `readers` concurrent SSE readers spread over `predictions` streaming predictions,
+ * Token fan-out: `readers` concurrent SSE (or WebSocket) readers spread over `predictions` streaming predictions,
  * each emitting `tokensPerSecond`. Token latency runs from the agent's publish (the JetStream
  * timestamp of the event) to the reader's receipt; a raw JetStream subscriber on the same events,
  * in the same process, is the baseline.
  */
 export async function benchStreaming(o: Options): Promise<string> {
+  const via = o.via ?? "sse";
   await using nats = await startNatsServer();
   const token = "r8_bench_token";
   await using stack = await startStack({
@@ -74,7 +77,7 @@ export async function benchStreaming(o: Options): Promise<string> {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  child.send({ urls: preds.map((p) => p.urls.stream), readers: o.readers });
+  child.send({ urls: preds.map((p) => p.urls.stream), readers: o.readers, via });
   const result = await new Promise<{ seqs: number[]; times: number[]; seconds: number }>((resolve, reject) => {
     child.once("message", (m) => resolve(m as { seqs: number[]; times: number[]; seconds: number }));
     child.once("exit", (code) => reject(new Error(`SSE readers exited with ${code}`)));
@@ -90,12 +93,12 @@ export async function benchStreaming(o: Options): Promise<string> {
     return t === undefined ? [] : [r.at - t];
   });
   const lines = [
-    `### SSE fan-out: ${o.readers} readers over ${o.predictions} predictions, ${o.tokensPerSecond} tokens/s each (${o.tokens} tokens)`,
+    `### ${via === "ws" ? "WebSocket" : "SSE"} fan-out: ${o.readers} readers over ${o.predictions} predictions, ${o.tokensPerSecond} tokens/s each (${o.tokens} tokens)`,
     "",
     "| path | events | p50 ms | p99 ms | delivered/s |",
     "|---|---:|---:|---:|---:|",
     `| raw JetStream subscriber (baseline) | ${rawLatency.length} | ${percentile(rawLatency, 50).toFixed(2)} | ${percentile(rawLatency, 99).toFixed(2)} | ${Math.round(rawLatency.length / seconds)} |`,
-    `| SSE reader (agent publish → client receipt) | ${sseLatency.length} | ${percentile(sseLatency, 50).toFixed(2)} | ${percentile(sseLatency, 99).toFixed(2)} | ${Math.round(delivered / seconds)} |`,
+    `| ${via === "ws" ? "WebSocket" : "SSE"} reader (agent publish → client receipt) | ${sseLatency.length} | ${percentile(sseLatency, 50).toFixed(2)} | ${percentile(sseLatency, 99).toFixed(2)} | ${Math.round(delivered / seconds)} |`,
     "",
     `Gateway RSS: ${rssBefore.toFixed(0)} MiB before, ${peakRss.toFixed(0)} MiB peak with ${o.readers} readers.`,
     "",

@@ -28,10 +28,12 @@ export interface FollowOptions {
 }
 
 /** A reader's own queue: events delivered to it and not yet taken. Its length is its lag. */
-class ReaderQueue {
+export class ReaderQueue {
   readonly items: FeedItem[] = [];
   #wake: (() => void) | null = null;
   closed = false;
+  /** Told of every event kept and of the close, for readers that take events without `drain`. */
+  listener: (() => void) | null = null;
 
   /** Events at or before `after` are the reader's already; at most `limit` wait. */
   constructor(
@@ -43,11 +45,13 @@ class ReaderQueue {
     if (item.seq <= this.after || this.items.length >= this.limit) return;
     this.items.push(item);
     this.#wake?.();
+    this.listener?.();
   }
 
   close(): void {
     this.closed = true;
     this.#wake?.();
+    this.listener?.();
   }
 
   /** Ends the reader now: what waits is dropped. */
@@ -130,6 +134,13 @@ class Channel {
   }
 }
 
+/** A reader attached to a live prediction's channel: it takes events from `queue` itself. */
+export interface LiveReader {
+  queue: ReaderQueue;
+  /** Detaches it (idempotent): the channel stops when its last reader leaves. */
+  leave(): void;
+}
+
 /**
  * Per-gateway fan-out of live prediction events: however many readers follow a prediction, the
  * gateway reads its events from JetStream once. Readers that join late replay from memory;
@@ -160,20 +171,50 @@ export class StreamHub {
     }
   }
 
+  /**
+   * A live prediction's events without an async generator between them and the reader: its
+   * queue is filled as the channel reads, and its `listener` told. `null` when the prediction has
+   * ended or the reader resumes from before what memory holds: then {@link follow} serves it.
+   */
+  live(record: PredictionRecord, afterSeq: number, o: Omit<FollowOptions, "signal"> = {}): LiveReader | null {
+    if (isTerminal(record.status)) return null;
+    const channel = this.#channel(record.id);
+    if (channel.firstSeq > 0 && afterSeq + 1 < channel.firstSeq) return null;
+    const queue = channel.attach(afterSeq, (o.maxLag ?? Number.MAX_SAFE_INTEGER - 2) + 2);
+    const kind = o.reader;
+    if (kind) this.onReaders?.(kind, 1);
+    let left = false;
+    return {
+      queue,
+      leave: () => {
+        if (left) return;
+        left = true;
+        queue.listener = null;
+        channel.detach(queue);
+        if (kind) this.onReaders?.(kind, -1);
+      },
+    };
+  }
+
+  #channel(id: string): Channel {
+    let channel = this.#channels.get(id);
+    if (!channel) {
+      channel = new Channel(id, (c) => {
+        if (this.#channels.get(c.id) === c) this.#channels.delete(c.id);
+        c.stop();
+      });
+      this.#channels.set(id, channel);
+      void channel.run(this.nc, this.log);
+    }
+    return channel;
+  }
+
   async *#follow(record: PredictionRecord, afterSeq: number, o: FollowOptions): AsyncGenerator<FeedItem> {
     if (isTerminal(record.status)) {
       yield* followEvents(this.nc, record, afterSeq, o.signal);
       return;
     }
-    let channel = this.#channels.get(record.id);
-    if (!channel) {
-      channel = new Channel(record.id, (c) => {
-        if (this.#channels.get(c.id) === c) this.#channels.delete(c.id);
-        c.stop();
-      });
-      this.#channels.set(record.id, channel);
-      void channel.run(this.nc, this.log);
-    }
+    const channel = this.#channel(record.id);
     if (channel.firstSeq > 0 && afterSeq + 1 < channel.firstSeq) {
       yield* followEvents(this.nc, record, afterSeq, o.signal);
       return;

@@ -2,9 +2,10 @@ import { AppError } from "@gantry/contracts/errors";
 import { z } from "zod";
 import { parseLastEventId, sseFrames } from "./core/sse.ts";
 import type { GatewayDeps } from "./deps.ts";
+import type { FeedItem } from "./event-feed.ts";
 import type { PredictionService } from "./prediction-service.ts";
 import { MAX_READER_LAG, streamTarget } from "./routes/streams.ts";
-import type { StreamHub } from "./stream-hub.ts";
+import type { LiveReader, StreamHub } from "./stream-hub.ts";
 
 /** What a runtime's WebSocket offers the session (ws on Node, WebSocketPair in workerd). */
 export interface WsConnection {
@@ -34,6 +35,22 @@ const ClientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("unsubscribe"), prediction_id: z.string() }),
 ]);
 
+/** Every subscriber of a live prediction is sent the same messages for an event: built once, by event. */
+const messagesCache = new WeakMap<object, string[]>();
+function messagesOf(predictionId: string, { seq, event }: FeedItem): string[] {
+  let texts = messagesCache.get(event);
+  if (texts === undefined) {
+    texts = sseFrames(event, String(seq)).map((frame) =>
+      JSON.stringify({ type: "event", prediction_id: predictionId, ...frame }),
+    );
+    if (event.type === "queue") {
+      texts.push(JSON.stringify({ type: "queue", prediction_id: predictionId, id: String(seq), queue: event.queue }));
+    }
+    messagesCache.set(event, texts);
+  }
+  return texts;
+}
+
 /**
  * One WebSocket connection following any number of predictions. The client sends
  * `{"type":"subscribe","stream":"<urls.stream>","last_event_id"?}`; the server sends
@@ -61,22 +78,66 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
     subscriptions.set(id, stop);
     send({ type: "subscribed", prediction_id: id });
     try {
-      for await (const { seq, event, pending } of hub.follow(record, after, {
+      const live = hub.live(record, after, { maxLag: MAX_READER_LAG, reader: "ws" });
+      if (live) return await followLive(id, live, stop.signal);
+      for await (const item of hub.follow(record, after, {
         signal: stop.signal,
         maxLag: MAX_READER_LAG,
         reader: "ws",
       })) {
-        for (const frame of sseFrames(event, String(seq))) send({ type: "event", prediction_id: id, ...frame });
-        if (event.type === "queue") send({ type: "queue", prediction_id: id, id: String(seq), queue: event.queue });
-        if (conn.bufferedAmount() > MAX_WS_BUFFERED_BYTES || pending > MAX_READER_LAG) {
-          conn.close(WS_TOO_SLOW, `reader too slow; resubscribe with last_event_id ${seq}`);
-          return close();
-        }
+        for (const text of messagesOf(id, item)) conn.send(text);
+        if (tooSlow(item.seq, item.pending)) return;
       }
     } finally {
       if (subscriptions.get(id) === stop) subscriptions.delete(id);
     }
   };
+
+  /** Past the lag or buffer limit, the connection is closed (the client resubscribes after `seq`). */
+  const tooSlow = (seq: number, pending: number) => {
+    if (conn.bufferedAmount() <= MAX_WS_BUFFERED_BYTES && pending <= MAX_READER_LAG) return false;
+    conn.close(WS_TOO_SLOW, `reader too slow; resubscribe with last_event_id ${seq}`);
+    close();
+    return true;
+  };
+
+  /**
+   * A live prediction's events, sent as its channel delivers them (what waits goes out once per
+   * event-loop turn), without an async generator per event; resolves when the subscription ends.
+   */
+  const followLive = (id: string, live: LiveReader, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const q = live.queue;
+      let ended = false;
+      let scheduled = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        signal.removeEventListener("abort", end);
+        live.leave();
+        resolve();
+      };
+      const flush = () => {
+        scheduled = false;
+        while (!ended) {
+          const item = q.items.shift();
+          if (!item) {
+            if (q.closed) end();
+            return;
+          }
+          for (const text of messagesOf(id, item)) conn.send(text);
+          if (item.event.type === "done" || tooSlow(item.seq, q.items.length)) return end();
+        }
+      };
+      q.listener = () => {
+        if (scheduled || ended) return;
+        scheduled = true;
+        queueMicrotask(flush);
+      };
+      if (signal.aborted) return end();
+      signal.addEventListener("abort", end, { once: true });
+      flush();
+    });
 
   const close = () => {
     closed = true;

@@ -1,11 +1,14 @@
 import { AppError, NOT_FOUND_DETAIL } from "@gantry/contracts/errors";
 import type { PredictionRecord } from "@gantry/contracts/prediction";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
 import { sameToken } from "../core/capability.ts";
+import { API_CSP } from "../core/content-safety.ts";
 import { formatSse, parseLastEventId, sseFrames } from "../core/sse.ts";
 import type { GatewayDeps, GatewayEnv } from "../deps.ts";
 import type { FeedItem } from "../event-feed.ts";
 import type { PredictionService } from "../prediction-service.ts";
+import { socketResponse, streamLive } from "../sse-socket.ts";
 import type { StreamHub } from "../stream-hub.ts";
 
 /** A reader this many events behind the model is dropped (it can resume with Last-Event-ID). */
@@ -14,7 +17,37 @@ const KEEP_ALIVE_MS = 15_000;
 /** At most this many waiting events go out in one write. */
 const MAX_BATCH = 256;
 
-const framesText = (item: FeedItem) => sseFrames(item.event, String(item.seq)).map(formatSse).join("");
+/** Every reader of a live prediction is sent the same text for an event: formatted once, by event. */
+const framesCache = new WeakMap<object, string>();
+const framesText = (item: FeedItem) => {
+  let text = framesCache.get(item.event);
+  if (text === undefined) {
+    text = sseFrames(item.event, String(item.seq)).map(formatSse).join("");
+    framesCache.set(item.event, text);
+  }
+  return text;
+};
+
+/** The frame that drops a reader `pending` events behind: it resumes after `seq - 1`. */
+const tooSlow = (seq: number, pending: number) => {
+  const detail = `reader too slow: ${pending} events behind; reconnect with Last-Event-ID: ${seq - 1}`;
+  return formatSse({ event: "error", data: JSON.stringify({ detail }), id: String(seq - 1) });
+};
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+  "access-control-allow-origin": "*",
+};
+
+/** What every answer carries (app.ts sets them on the others), for a stream written to its socket. */
+const SOCKET_HEADERS = {
+  ...SSE_HEADERS,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "content-security-policy": API_CSP,
+};
 
 /** Finds the prediction a stream capability names; anything else is a plain 404. */
 export async function streamTarget(svc: PredictionService, id: string, token: string): Promise<PredictionRecord> {
@@ -36,6 +69,20 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
     const after = parseLastEventId(c.req.header("last-event-id") ?? c.req.query("last_event_id"));
     if (after === null) throw new AppError("BAD_REQUEST", "Last-Event-ID must be an event id from this stream.");
     const maxLag = deps.streamMaxLag ?? MAX_READER_LAG;
+    // On Node, a live prediction's readers are written to their sockets directly (sse-socket.ts).
+    const socket = socketResponse(c.env);
+    const live = socket ? hub.live(record, after, { maxLag, reader: "sse" }) : null;
+    if (socket && live) {
+      streamLive(socket, live, {
+        headers: SOCKET_HEADERS,
+        maxLag,
+        maxBatch: MAX_BATCH,
+        keepAliveMs: KEEP_ALIVE_MS,
+        frames: framesText,
+        tooSlow,
+      });
+      return RESPONSE_ALREADY_SENT;
+    }
     // A reader that goes away ends its feed at once, not at the prediction's next event.
     const gone = new AbortController();
     const feed = hub.follow(record, after, { signal: gone.signal, maxLag, reader: "sse" });
@@ -61,10 +108,7 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
         if (next.done) return end();
         const { seq, pending } = next.value;
         if (pending > maxLag) {
-          const detail = `reader too slow: ${pending} events behind; reconnect with Last-Event-ID: ${seq - 1}`;
-          controller.enqueue(
-            encoder.encode(formatSse({ event: "error", data: JSON.stringify({ detail }), id: String(seq - 1) })),
-          );
+          controller.enqueue(encoder.encode(tooSlow(seq, pending)));
           await feed.return(undefined);
           return end();
         }
@@ -84,14 +128,7 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
         await feed.return(undefined);
       },
     });
-    return new Response(body, {
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        "x-accel-buffering": "no",
-        "access-control-allow-origin": "*",
-      },
-    });
+    return new Response(body, { headers: SSE_HEADERS });
   });
   return app;
 }

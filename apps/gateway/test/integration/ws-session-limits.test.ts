@@ -1,12 +1,16 @@
+import type { PredictionEvent } from "@gantry/contracts/events";
+import { subjects } from "@gantry/contracts/subjects";
+import { encode } from "@gantry/platform/codec";
 import { silentLogger } from "@gantry/platform/logger";
 import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
 import { predictionRecord } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
+import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { MAX_WS_SUBSCRIPTIONS } from "../../src/ws-session.ts";
+import { MAX_WS_BUFFERED_BYTES, MAX_WS_SUBSCRIPTIONS, WS_TOO_SLOW } from "../../src/ws-session.ts";
 
 describe("a WebSocket session's limits", () => {
   it("follows at most MAX_WS_SUBSCRIPTIONS predictions at once, counted from the requests", async () => {
@@ -61,6 +65,70 @@ describe("a WebSocket session's limits", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(subscribed()).toBe(MAX_WS_SUBSCRIPTIONS + 1);
+    await session.onClose();
+    await nc.close();
+  });
+
+  it("closes a connection whose sends back up past the limit, naming where to resubscribe, and stops following", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    const id = "wsslow00000000000000000000";
+    await new PredictionStore(buckets.predictions, nc).create(
+      predictionRecord({
+        id,
+        version: "a".repeat(64),
+        status: "processing",
+        created_at: "2026-01-01T00:00:00.000Z",
+        started_at: "2026-01-01T00:00:00.000Z",
+        stream_token: "r8_capability",
+      }),
+    );
+    let readers = 0;
+    const { openWebSocket } = createApp({
+      nc,
+      buckets,
+      signingSecret: "test-signing-secret",
+      now: () => new Date(),
+      newId: () => "unused",
+      newToken: () => "unused",
+      log: silentLogger,
+      onReaders: (_kind, delta) => {
+        readers += delta;
+      },
+    });
+    const sent: { type: string; id?: string; data?: string }[] = [];
+    let buffered = 0;
+    const closes: { code: number; reason: string }[] = [];
+    const session = openWebSocket({
+      // The peer reads nothing: every message stays queued.
+      send: (text) => {
+        sent.push(JSON.parse(text));
+        buffered += text.length;
+      },
+      bufferedAmount: () => buffered,
+      close: (code, reason) => closes.push({ code, reason }),
+    });
+    session.onMessage(JSON.stringify({ type: "subscribe", stream: `http://gw/v1/streams/${id}/r8_capability` }));
+    await expect.poll(() => readers).toBe(1);
+    const js = jetstream(nc);
+    const big = "x".repeat(256 * 1024);
+    for (let i = 0; i < 24; i++) {
+      const ev: PredictionEvent = { type: "output", index: i, data: `t${i}:${big}` };
+      await js.publish(subjects.events(id), encode(ev));
+    }
+    await expect.poll(() => closes.length).toBe(1);
+    const events = sent.filter((m) => m.type === "event");
+    const last = events.at(-1);
+    // Closed once more than MAX_WS_BUFFERED_BYTES waited, naming the last event it was sent.
+    expect(closes[0]).toEqual({
+      code: WS_TOO_SLOW,
+      reason: `reader too slow; resubscribe with last_event_id ${last?.id}`,
+    });
+    expect(buffered).toBeGreaterThan(MAX_WS_BUFFERED_BYTES);
+    expect(buffered - JSON.stringify(last).length).toBeLessThanOrEqual(MAX_WS_BUFFERED_BYTES);
+    expect(events.length).toBeLessThan(24);
+    await expect.poll(() => readers).toBe(0);
     await session.onClose();
     await nc.close();
   });

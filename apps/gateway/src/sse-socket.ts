@@ -1,0 +1,98 @@
+import type { FeedItem } from "./event-feed.ts";
+import type { LiveReader } from "./stream-hub.ts";
+
+/** What of Node's `ServerResponse` a live SSE reader is written with (duck-typed: the route is shared with workerd). */
+export interface SocketResponse {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): boolean;
+  end(): unknown;
+  on(event: "drain" | "close", listener: () => void): unknown;
+  readonly writableNeedDrain: boolean;
+  readonly destroyed: boolean;
+}
+
+/** The Node response under a Hono context, when there is one (`@hono/node-server` passes it as `outgoing`). */
+export function socketResponse(env: unknown): SocketResponse | null {
+  const outgoing = (env as { outgoing?: Partial<SocketResponse> } | undefined)?.outgoing;
+  return outgoing && typeof outgoing.writeHead === "function" && typeof outgoing.write === "function"
+    ? (outgoing as SocketResponse)
+    : null;
+}
+
+export interface LiveSseOptions {
+  headers: Record<string, string>;
+  /** Events a reader may have waiting before it is dropped (it resumes with `Last-Event-ID`). */
+  maxLag: number;
+  /** At most this many waiting events go out in one write (after the first). */
+  maxBatch: number;
+  keepAliveMs: number;
+  /** The wire text of one event (the same for every reader: cache it). */
+  frames: (item: FeedItem) => string;
+  /** The frame that drops a reader `pending` events behind, resuming after `seq - 1`. */
+  tooSlow: (seq: number, pending: number) => string;
+}
+
+/**
+ * Streams a live prediction's events to one SSE reader by writing its socket directly: what its
+ * queue holds goes out in one write per event-loop turn, and a socket that cannot take more (its
+ * buffer full) is written again on `drain`, while the queue grows up to the lag limit. This is the
+ * Node gateway's path for the many readers of live predictions; the web `ReadableStream` path
+ * (workerd, and streams that replay from JetStream) has the same frames and limits.
+ */
+export function streamLive(res: SocketResponse, reader: LiveReader, o: LiveSseOptions): void {
+  const q = reader.queue;
+  let ended = false;
+  let scheduled = false;
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(keepAlive);
+    reader.leave();
+    if (!res.destroyed) res.end();
+  };
+  const flush = () => {
+    scheduled = false;
+    while (!ended && !res.writableNeedDrain) {
+      const waiting = q.items.length;
+      if (waiting === 0) {
+        if (q.closed) finish();
+        return;
+      }
+      const first = q.items[0] as FeedItem;
+      if (waiting - 1 > o.maxLag) {
+        res.write(o.tooSlow(first.seq, waiting - 1));
+        finish();
+        return;
+      }
+      let text = "";
+      let taken = 0;
+      let done = false;
+      for (const item of q.items) {
+        if (taken > o.maxBatch) break;
+        text += o.frames(item);
+        taken++;
+        if (item.event.type === "done") {
+          done = true;
+          break;
+        }
+      }
+      q.items.splice(0, taken);
+      res.write(text);
+      if (done) finish();
+    }
+  };
+  res.writeHead(200, o.headers);
+  res.write(": hi\n\n");
+  const keepAlive = setInterval(() => {
+    if (!res.writableNeedDrain) res.write(": keep-alive\n\n");
+  }, o.keepAliveMs);
+  res.on("drain", flush);
+  res.on("close", finish);
+  q.listener = () => {
+    if (scheduled || ended) return;
+    scheduled = true;
+    queueMicrotask(flush);
+  };
+  // What the channel replayed at attach.
+  flush();
+}
