@@ -18,7 +18,7 @@ const Env = z.object({
     .transform((s) => (s ? z.array(PriceEntry).parse(JSON.parse(s)) : [])),
   /** Usage events applied per batch (at most). */
   GANTRY_BILLING_BATCH: z.coerce.number().int().positive().default(4000),
-  /** How long a batch that caught up with the usage stream waits for more events (ms; 0: none). */
+  /** How long a small batch (under 100 events) that caught up with the usage stream waits for more (ms; 0: none). */
   GANTRY_BILLING_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(200),
   /** How long after a month ends its usage may still arrive before it can be invoiced. */
   GANTRY_BILLING_INVOICE_GRACE_MS: z.coerce.number().int().nonnegative().default(3_600_000),

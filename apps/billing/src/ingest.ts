@@ -40,6 +40,8 @@ export interface IngestDeps {
 
 /** See {@link IngestDeps.lingerMs}: ledgers lag the stream by at most this much more under steady load. */
 export const DEFAULT_LINGER_MS = 200;
+/** A batch that caught up with this many events is applied at once: its chunk writes are spread enough. */
+const LINGER_BELOW = 100;
 
 export interface Ingest {
   /** Sequence of the last usage event applied (0 before the first). */
@@ -181,11 +183,11 @@ export async function startIngest(d: IngestDeps): Promise<Ingest> {
           taken = m.seq;
           batch.push(m);
           // `pending` is what the stream holds after this message: 0 means caught up. A full
-          // batch ends with a line-item chunk, so under load each chunk is written once; one that
-          // caught up waits `lingerMs` for company (a backlog never waits).
+          // batch ends with a line-item chunk, so under load each chunk is written once; a small one
+          // that caught up waits `lingerMs` for company (the end of a backlog does not).
           const full = batch.length >= d.batchSize;
           if ((full && endsChunk(m.seq)) || batch.length >= d.batchSize + CHUNK_SIZE) await flush();
-          else if (m.info.pending === 0 && lingerMs === 0) await flush();
+          else if (m.info.pending === 0 && (lingerMs === 0 || batch.length >= LINGER_BELOW)) await flush();
           else if (m.info.pending === 0) linger ??= setTimeout(() => void flush().catch(() => {}), lingerMs);
         }
       } catch (err) {
