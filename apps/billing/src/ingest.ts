@@ -154,9 +154,12 @@ export async function startIngest(d: IngestDeps): Promise<Ingest> {
   /** The last sequence taken into a batch (applied, being applied, or waiting). */
   let taken = position;
   let linger: NodeJS.Timeout | undefined;
-  const flush = (): Promise<void> => {
+  const stopLinger = () => {
     clearTimeout(linger);
     linger = undefined;
+  };
+  const flush = (): Promise<void> => {
+    stopLinger();
     const next = batch;
     batch = [];
     if (next.length > 0) applying = applying.then(() => applyUntilDone(next));
@@ -167,7 +170,7 @@ export async function startIngest(d: IngestDeps): Promise<Ingest> {
     while (running) {
       try {
         // A reopened consumer starts after what is applied: what was waiting is read again.
-        clearTimeout(linger);
+        stopLinger();
         batch = [];
         await applying;
         taken = position;
@@ -196,7 +199,7 @@ export async function startIngest(d: IngestDeps): Promise<Ingest> {
         await sleep(500);
       }
     }
-    clearTimeout(linger);
+    stopLinger();
     await applying.catch(() => {});
   };
   const done = loop();

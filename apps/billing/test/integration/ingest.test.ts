@@ -155,4 +155,38 @@ describe("billing service with a real nats-server", () => {
     expect(await writes(0)).toBeGreaterThan(10);
     await nc.close();
   }, 30_000);
+
+  it("a consumer reopened while a batch lingers applies what comes after, lingering again", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc, topology);
+    const js = jetstream(nc);
+    const rng = mulberry32(5);
+    const event = (i: number) => ({
+      kind: "predict" as const,
+      prediction_id: predictionId(i),
+      account_id: "alice",
+      model: "acme/llm",
+      version_id: "a".repeat(64),
+      agent_id: "agent-0",
+      hardware: "gpu-h100",
+      predict_ms: 1000,
+      at: "2026-02-15T10:00:00.000Z",
+    });
+    const bnc = await connect(nats.connectOptions());
+    const config = { prices: DEFAULT_PRICES, batchSize: 4000, topology, lingerMs: 4000 };
+    const billing = await start({ nc: bnc, log: silentLogger, config });
+    await publishEvents(js, rng, [event(1)], 0);
+    // The batch is lingering when billing's connection drops and comes back (its consumer reopens).
+    await new Promise((r) => setTimeout(r, 200));
+    await bnc.reconnect();
+    await publishEvents(js, rng, [event(2)], 0);
+    // Within a linger and a bit after the reopen (the reopened consumer's batch lingers again).
+    await waitForPosition(buckets.ledger, await lastSeq(nc), 15_000);
+    const items = await readLineItems(buckets.lineItems);
+    expect(items.map((i) => i.prediction_id).sort()).toEqual([predictionId(1), predictionId(2)]);
+    await billing.stop();
+    await bnc.close();
+    await nc.close();
+  }, 30_000);
 });
