@@ -1,3 +1,4 @@
+import type { Logger } from "@gantry/platform/logger";
 import type { FeedItem } from "./event-feed.ts";
 import type { LiveReader } from "./stream-hub.ts";
 
@@ -6,6 +7,7 @@ export interface SocketResponse {
   writeHead(status: number, headers: Record<string, string>): unknown;
   write(chunk: string): boolean;
   end(): unknown;
+  destroy(): unknown;
   on(event: "drain" | "close", listener: () => void): unknown;
   readonly writableNeedDrain: boolean;
   readonly destroyed: boolean;
@@ -30,11 +32,12 @@ export interface LiveSseOptions {
   frames: (item: FeedItem) => string;
   /** The frame that drops a reader `pending` events behind, resuming after `seq - 1`. */
   tooSlow: (seq: number, pending: number) => string;
+  log: Logger;
 }
 
 /**
  * Streams a live prediction's events to one SSE reader by writing its socket directly: what its
- * queue holds goes out in one write per event-loop turn, and a socket that cannot take more (its
+ * queue holds goes out in one write per event-loop turn (after the turn's I/O), and a socket that cannot take more (its
  * buffer full) is written again on `drain`, while the queue grows up to the lag limit. This is the
  * Node gateway's path for the many readers of live predictions; the web `ReadableStream` path
  * (workerd, and streams that replay from JetStream) has the same frames and limits.
@@ -43,6 +46,7 @@ export function streamLive(res: SocketResponse, reader: LiveReader, o: LiveSseOp
   const q = reader.queue;
   let ended = false;
   let scheduled = false;
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
   const finish = () => {
     if (ended) return;
     ended = true;
@@ -50,7 +54,19 @@ export function streamLive(res: SocketResponse, reader: LiveReader, o: LiveSseOp
     reader.leave();
     if (!res.destroyed) res.end();
   };
-  const flush = () => {
+  /** Whatever goes wrong ends this reader alone: nothing here may reach the process. */
+  const guarded = (step: () => void) => () => {
+    try {
+      step();
+    } catch (err) {
+      o.log.warn("SSE reader failed", { err: String(err) });
+      ended = true;
+      clearInterval(keepAlive);
+      reader.leave();
+      res.destroy();
+    }
+  };
+  const flush = guarded(() => {
     scheduled = false;
     while (!ended && !res.writableNeedDrain) {
       const waiting = q.items.length;
@@ -80,19 +96,27 @@ export function streamLive(res: SocketResponse, reader: LiveReader, o: LiveSseOp
       res.write(text);
       if (done) finish();
     }
-  };
-  res.writeHead(200, o.headers);
-  res.write(": hi\n\n");
-  const keepAlive = setInterval(() => {
-    if (!res.writableNeedDrain) res.write(": keep-alive\n\n");
-  }, o.keepAliveMs);
-  res.on("drain", flush);
-  res.on("close", finish);
-  q.listener = () => {
-    if (scheduled || ended) return;
-    scheduled = true;
-    queueMicrotask(flush);
-  };
-  // What the channel replayed at attach.
-  flush();
+  });
+  guarded(() => {
+    res.on("close", finish);
+    // Gone while the request was looked up: nothing to write.
+    if (res.destroyed) return finish();
+    res.writeHead(200, o.headers);
+    res.write(": hi\n\n");
+    keepAlive = setInterval(
+      guarded(() => {
+        if (!res.writableNeedDrain) res.write(": keep-alive\n\n");
+      }),
+      o.keepAliveMs,
+    );
+    res.on("drain", flush);
+    // After the turn's I/O: the events read from JetStream in one go leave in one write.
+    q.listener = () => {
+      if (scheduled || ended) return;
+      scheduled = true;
+      setImmediate(flush);
+    };
+    // What the channel replayed at attach.
+    flush();
+  })();
 }

@@ -35,6 +35,10 @@ const ClientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("unsubscribe"), prediction_id: z.string() }),
 ]);
 
+/** Runs `f` after the current turn's I/O (workerd without Node's timers: a zero timeout). */
+const afterIo: (f: () => void) => void =
+  typeof setImmediate === "function" ? (f) => void setImmediate(f) : (f) => void setTimeout(f, 0);
+
 /** Every subscriber of a live prediction is sent the same messages for an event: built once, by event. */
 const messagesCache = new WeakMap<object, string[]>();
 function messagesOf(predictionId: string, { seq, event }: FeedItem): string[] {
@@ -103,7 +107,8 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
 
   /**
    * A live prediction's events, sent as its channel delivers them (what waits goes out once per
-   * event-loop turn), without an async generator per event; resolves when the subscription ends.
+   * event-loop turn, after its I/O), without an async generator per event; resolves when the
+   * subscription ends.
    */
   const followLive = (id: string, live: LiveReader, signal: AbortSignal) =>
     new Promise<void>((resolve) => {
@@ -119,20 +124,27 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
       };
       const flush = () => {
         scheduled = false;
-        while (!ended) {
-          const item = q.items.shift();
-          if (!item) {
-            if (q.closed) end();
-            return;
+        try {
+          while (!ended) {
+            const item = q.items.shift();
+            if (!item) {
+              if (q.closed) end();
+              return;
+            }
+            for (const text of messagesOf(id, item)) conn.send(text);
+            if (item.event.type === "done" || tooSlow(item.seq, q.items.length)) return end();
           }
-          for (const text of messagesOf(id, item)) conn.send(text);
-          if (item.event.type === "done" || tooSlow(item.seq, q.items.length)) return end();
+        } catch (err) {
+          // A send that throws ends this subscription, never the process.
+          deps.log.warn("ws send failed", { err: String(err) });
+          end();
         }
       };
+      // After the turn's I/O: the events read from JetStream in one go are sent together.
       q.listener = () => {
         if (scheduled || ended) return;
         scheduled = true;
-        queueMicrotask(flush);
+        afterIo(flush);
       };
       if (signal.aborted) return end();
       signal.addEventListener("abort", end, { once: true });

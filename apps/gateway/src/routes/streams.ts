@@ -70,7 +70,10 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
     if (after === null) throw new AppError("BAD_REQUEST", "Last-Event-ID must be an event id from this stream.");
     const maxLag = deps.streamMaxLag ?? MAX_READER_LAG;
     // On Node, a live prediction's readers are written to their sockets directly (sse-socket.ts).
-    const socket = socketResponse(c.env);
+    // Only for GET: Hono answers a HEAD with a copy of this answer's head, which needs a Response.
+    // A reader gone while the request was looked up takes the stream path, which then writes nothing.
+    const node = c.req.method === "GET" ? socketResponse(c.env) : null;
+    const socket = node && !node.destroyed ? node : null;
     const live = socket ? hub.live(record, after, { maxLag, reader: "sse" }) : null;
     if (socket && live) {
       streamLive(socket, live, {
@@ -80,6 +83,7 @@ export function streamRoutes(svc: PredictionService, hub: StreamHub, deps: Gatew
         keepAliveMs: KEEP_ALIVE_MS,
         frames: framesText,
         tooSlow,
+        log: deps.log,
       });
       return RESPONSE_ALREADY_SENT;
     }
