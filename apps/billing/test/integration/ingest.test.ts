@@ -15,6 +15,19 @@ import { lastSeq, publishEvents, readLedgers, readLineItems, sorted, waitForPosi
 
 const topology = { replicas: 1, retentionMs: 60_000 };
 
+/** A one-second prediction of alice's in February 2026: every one lands in the same line-item chunk. */
+const alicePredict = (i: number) => ({
+  kind: "predict" as const,
+  prediction_id: predictionId(i),
+  account_id: "alice",
+  model: "acme/llm",
+  version_id: "a".repeat(64),
+  agent_id: "agent-0",
+  hardware: "gpu-h100",
+  predict_ms: 1000,
+  at: "2026-02-15T10:00:00.000Z",
+});
+
 describe("billing service with a real nats-server", () => {
   it("applies usage exactly once: duplicates by msgID, a stop and a restart", async () => {
     await using nats = await startNatsServer();
@@ -122,17 +135,7 @@ describe("billing service with a real nats-server", () => {
     const rng = mulberry32(11);
     const prices = DEFAULT_PRICES;
     // One account and month, so every event lands in the same chunk.
-    const events = Array.from({ length: 60 }, (_, i) => ({
-      kind: "predict" as const,
-      prediction_id: predictionId(i),
-      account_id: "alice",
-      model: "acme/llm",
-      version_id: "a".repeat(64),
-      agent_id: "agent-0",
-      hardware: "gpu-h100",
-      predict_ms: 1000,
-      at: "2026-02-15T10:00:00.000Z",
-    }));
+    const events = Array.from({ length: 60 }, (_, i) => alicePredict(i));
     const writes = async (lingerMs: number) => {
       const billing = await start({ nc, log: silentLogger, config: { prices, batchSize: 4000, topology, lingerMs } });
       const watch = await buckets.lineItems.watch({ include: "updates" });
@@ -162,25 +165,14 @@ describe("billing service with a real nats-server", () => {
     const buckets = await ensureTopology(nc, topology);
     const js = jetstream(nc);
     const rng = mulberry32(5);
-    const event = (i: number) => ({
-      kind: "predict" as const,
-      prediction_id: predictionId(i),
-      account_id: "alice",
-      model: "acme/llm",
-      version_id: "a".repeat(64),
-      agent_id: "agent-0",
-      hardware: "gpu-h100",
-      predict_ms: 1000,
-      at: "2026-02-15T10:00:00.000Z",
-    });
     const bnc = await connect(nats.connectOptions());
     const config = { prices: DEFAULT_PRICES, batchSize: 4000, topology, lingerMs: 4000 };
     const billing = await start({ nc: bnc, log: silentLogger, config });
-    await publishEvents(js, rng, [event(1)], 0);
+    await publishEvents(js, rng, [alicePredict(1)], 0);
     // The batch is lingering when billing's connection drops and comes back (its consumer reopens).
     await new Promise((r) => setTimeout(r, 200));
     await bnc.reconnect();
-    await publishEvents(js, rng, [event(2)], 0);
+    await publishEvents(js, rng, [alicePredict(2)], 0);
     // Within a linger and a bit after the reopen (the reopened consumer's batch lingers again).
     await waitForPosition(buckets.ledger, await lastSeq(nc), 15_000);
     const items = await readLineItems(buckets.lineItems);

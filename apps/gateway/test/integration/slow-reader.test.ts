@@ -4,16 +4,13 @@ import { createConnection } from "node:net";
 import type { PredictionEvent } from "@gantry/contracts/events";
 import { subjects } from "@gantry/contracts/subjects";
 import { encode } from "@gantry/platform/codec";
-import { silentLogger } from "@gantry/platform/logger";
-import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
-import { predictionRecord } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { serve } from "@hono/node-server";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
+import { storeLivePrediction, testGatewayApp } from "./live-stream.ts";
 
 describe("a stream reader that falls too far behind", () => {
   it("is dropped with a clear reason and resumes from where it was", async () => {
@@ -21,24 +18,8 @@ describe("a stream reader that falls too far behind", () => {
     const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const id = "slow0000000000000000000000";
-    await new PredictionStore(buckets.predictions, nc).create(
-      predictionRecord({
-        id,
-        version: "a".repeat(64),
-        status: "processing",
-        created_at: "2026-01-01T00:00:00.000Z",
-        started_at: "2026-01-01T00:00:00.000Z",
-        stream_token: "r8_capability",
-      }),
-    );
-    const { app } = createApp({
-      nc,
-      buckets,
-      signingSecret: "test-signing-secret",
-      now: () => new Date(),
-      newId: () => "unused",
-      newToken: () => "unused",
-      log: silentLogger,
+    await storeLivePrediction(nc, buckets, id);
+    const { app } = testGatewayApp(nc, buckets, {
       streamMaxLag: 5,
     });
     const js = jetstream(nc);
@@ -80,25 +61,9 @@ describe("a stream reader that falls too far behind", () => {
     const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const id = "slow0000000000000000000001";
-    await new PredictionStore(buckets.predictions, nc).create(
-      predictionRecord({
-        id,
-        version: "a".repeat(64),
-        status: "processing",
-        created_at: "2026-01-01T00:00:00.000Z",
-        started_at: "2026-01-01T00:00:00.000Z",
-        stream_token: "r8_capability",
-      }),
-    );
+    await storeLivePrediction(nc, buckets, id);
     let readers = 0;
-    const { app } = createApp({
-      nc,
-      buckets,
-      signingSecret: "test-signing-secret",
-      now: () => new Date(),
-      newId: () => "unused",
-      newToken: () => "unused",
-      log: silentLogger,
+    const { app } = testGatewayApp(nc, buckets, {
       streamMaxLag: 5,
       onReaders: (_kind, delta) => {
         readers += delta;

@@ -2,15 +2,12 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createConnection } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { silentLogger } from "@gantry/platform/logger";
-import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
-import { predictionRecord } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { serve } from "@hono/node-server";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
+import { storeLivePrediction, testGatewayApp } from "./live-stream.ts";
 
 const ID = "sock0000000000000000000001";
 
@@ -19,16 +16,7 @@ async function nodeGateway(lookupDelayMs = 0) {
   const nats = await startNatsServer();
   const nc = await connect(nats.connectOptions());
   const buckets = await ensureTopology(nc);
-  await new PredictionStore(buckets.predictions, nc).create(
-    predictionRecord({
-      id: ID,
-      version: "a".repeat(64),
-      status: "processing",
-      created_at: "2026-01-01T00:00:00.000Z",
-      started_at: "2026-01-01T00:00:00.000Z",
-      stream_token: "r8_capability",
-    }),
-  );
+  await storeLivePrediction(nc, buckets, ID);
   if (lookupDelayMs > 0) {
     const get = buckets.predictions.get.bind(buckets.predictions);
     buckets.predictions.get = async (key: string) => {
@@ -37,14 +25,7 @@ async function nodeGateway(lookupDelayMs = 0) {
     };
   }
   const readers = { count: 0 };
-  const { app } = createApp({
-    nc,
-    buckets,
-    signingSecret: "test-signing-secret",
-    now: () => new Date(),
-    newId: () => "unused",
-    newToken: () => "unused",
-    log: silentLogger,
+  const { app } = testGatewayApp(nc, buckets, {
     onReaders: (_kind, delta) => {
       readers.count += delta;
     },
@@ -75,7 +56,7 @@ describe("SSE written to Node sockets", () => {
       text += d;
     });
     socket.write(`HEAD /v1/streams/${ID}/r8_capability HTTP/1.1\r\nHost: x\r\n\r\n`);
-    await expect.poll(() => text).toMatch(/^HTTP\/1\.1 200[^]*content-type: text\/event-stream/);
+    await expect.poll(() => text).toMatch(/^HTTP\/1\.1 200[\s\S]*content-type: text\/event-stream/);
     socket.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
     await expect.poll(() => text).toContain('{"ok":true');
     // The HEAD followed nothing.

@@ -1,45 +1,22 @@
 import type { PredictionEvent } from "@gantry/contracts/events";
 import { subjects } from "@gantry/contracts/subjects";
 import { encode } from "@gantry/platform/codec";
-import { silentLogger } from "@gantry/platform/logger";
-import { PredictionStore } from "@gantry/platform/prediction-store";
 import { ensureTopology } from "@gantry/platform/topology";
-import { predictionRecord } from "@gantry/testing/fixtures";
 import { startNatsServer } from "@gantry/testing/nats-server";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
 import { MAX_WS_BUFFERED_BYTES, MAX_WS_SUBSCRIPTIONS, WS_TOO_SLOW } from "../../src/ws-session.ts";
+import { storeLivePrediction, testGatewayApp } from "./live-stream.ts";
 
 describe("a WebSocket session's limits", () => {
   it("follows at most MAX_WS_SUBSCRIPTIONS predictions at once, counted from the requests", async () => {
     await using nats = await startNatsServer();
     const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
-    const store = new PredictionStore(buckets.predictions, nc);
     const ids = Array.from({ length: MAX_WS_SUBSCRIPTIONS + 3 }, (_, i) => `ws${String(i).padStart(24, "0")}`);
-    for (const id of ids) {
-      await store.create(
-        predictionRecord({
-          id,
-          version: "a".repeat(64),
-          status: "processing",
-          created_at: "2026-01-01T00:00:00.000Z",
-          started_at: "2026-01-01T00:00:00.000Z",
-          stream_token: "r8_capability",
-        }),
-      );
-    }
-    const { openWebSocket } = createApp({
-      nc,
-      buckets,
-      signingSecret: "test-signing-secret",
-      now: () => new Date(),
-      newId: () => "unused",
-      newToken: () => "unused",
-      log: silentLogger,
-    });
+    for (const id of ids) await storeLivePrediction(nc, buckets, id);
+    const { openWebSocket } = testGatewayApp(nc, buckets);
     const sent: { type: string; prediction_id?: string; detail?: string }[] = [];
     const session = openWebSocket({
       send: (text) => sent.push(JSON.parse(text)),
@@ -74,25 +51,9 @@ describe("a WebSocket session's limits", () => {
     const nc = await connect(nats.connectOptions());
     const buckets = await ensureTopology(nc);
     const id = "wsslow00000000000000000000";
-    await new PredictionStore(buckets.predictions, nc).create(
-      predictionRecord({
-        id,
-        version: "a".repeat(64),
-        status: "processing",
-        created_at: "2026-01-01T00:00:00.000Z",
-        started_at: "2026-01-01T00:00:00.000Z",
-        stream_token: "r8_capability",
-      }),
-    );
+    await storeLivePrediction(nc, buckets, id);
     let readers = 0;
-    const { openWebSocket } = createApp({
-      nc,
-      buckets,
-      signingSecret: "test-signing-secret",
-      now: () => new Date(),
-      newId: () => "unused",
-      newToken: () => "unused",
-      log: silentLogger,
+    const { openWebSocket } = testGatewayApp(nc, buckets, {
       onReaders: (_kind, delta) => {
         readers += delta;
       },
