@@ -4,7 +4,7 @@ import { type Context, Hono, type MiddlewareHandler, type Next } from "hono";
 import { routePath } from "hono/route";
 import { bodyLimit } from "./body-limit.ts";
 import { parseAuthorization } from "./core/auth.ts";
-import { API_CSP } from "./core/content-safety.ts";
+import { ANSWER_HEADERS, API_CSP } from "./core/content-safety.ts";
 import { checkPathIds } from "./core/path-ids.ts";
 import { DeploymentService } from "./deployments-service.ts";
 import type { GatewayDeps, GatewayEnv } from "./deps.ts";
@@ -65,8 +65,7 @@ export function createApp(deps: GatewayDeps) {
       status: c.res.status,
       seconds: (performance.now() - started) / 1000,
     });
-    c.res.headers.set("x-content-type-options", "nosniff");
-    c.res.headers.set("referrer-policy", "no-referrer");
+    for (const [name, value] of Object.entries(ANSWER_HEADERS)) c.res.headers.set(name, value);
     if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", API_CSP);
   });
   // Logs name the route's pattern, never its path: stream paths and download queries are credentials.

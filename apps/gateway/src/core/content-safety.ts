@@ -38,6 +38,8 @@ const INLINE_TYPES = new Set([
 export const DOWNLOAD_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 /** Every other gateway response: JSON, problems, streams, model READMEs (plain text). */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** On every gateway answer: never sniffed, never a referrer (and a CSP: `API_CSP` unless the route set its own). */
+export const ANSWER_HEADERS = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" } as const;
 /** The API reference page (`/docs`): its own inline styles, nothing else. */
 export const DOCS_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";

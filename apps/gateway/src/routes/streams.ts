@@ -3,7 +3,7 @@ import type { PredictionRecord } from "@gantry/contracts/prediction";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
 import { sameToken } from "../core/capability.ts";
-import { API_CSP } from "../core/content-safety.ts";
+import { ANSWER_HEADERS, API_CSP } from "../core/content-safety.ts";
 import { formatSse, parseLastEventId, sseFrames } from "../core/sse.ts";
 import type { GatewayDeps, GatewayEnv } from "../deps.ts";
 import type { FeedItem } from "../event-feed.ts";
@@ -41,13 +41,8 @@ const SSE_HEADERS = {
   "access-control-allow-origin": "*",
 };
 
-/** What every answer carries (app.ts sets them on the others), for a stream written to its socket. */
-const SOCKET_HEADERS = {
-  ...SSE_HEADERS,
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "content-security-policy": API_CSP,
-};
+/** A stream written to its socket skips app.ts's middleware: it carries what that sets on every answer. */
+const SOCKET_HEADERS = { ...SSE_HEADERS, ...ANSWER_HEADERS, "content-security-policy": API_CSP };
 
 /** Finds the prediction a stream capability names; anything else is a plain 404. */
 export async function streamTarget(svc: PredictionService, id: string, token: string): Promise<PredictionRecord> {
