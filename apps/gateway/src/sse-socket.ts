@@ -45,13 +45,15 @@ export interface LiveSseOptions {
 export function streamLive(res: SocketResponse, reader: LiveReader, o: LiveSseOptions): void {
   const q = reader.queue;
   let ended = false;
-  let scheduled = false;
   let keepAlive: ReturnType<typeof setInterval> | undefined;
-  const finish = () => {
-    if (ended) return;
+  const stop = () => {
     ended = true;
     clearInterval(keepAlive);
     reader.leave();
+  };
+  const finish = () => {
+    if (ended) return;
+    stop();
     if (!res.destroyed) res.end();
   };
   /** Whatever goes wrong ends this reader alone: nothing here may reach the process. */
@@ -60,14 +62,11 @@ export function streamLive(res: SocketResponse, reader: LiveReader, o: LiveSseOp
       step();
     } catch (err) {
       o.log.warn("SSE reader failed", { err: String(err) });
-      ended = true;
-      clearInterval(keepAlive);
-      reader.leave();
+      stop();
       res.destroy();
     }
   };
   const flush = guarded(() => {
-    scheduled = false;
     while (!ended && !res.writableNeedDrain) {
       const waiting = q.items.length;
       if (waiting === 0) {
@@ -110,12 +109,7 @@ export function streamLive(res: SocketResponse, reader: LiveReader, o: LiveSseOp
       o.keepAliveMs,
     );
     res.on("drain", flush);
-    // After the turn's I/O: the events read from JetStream in one go leave in one write.
-    q.listener = () => {
-      if (scheduled || ended) return;
-      scheduled = true;
-      setImmediate(flush);
-    };
+    reader.onEvents(flush);
     // What the channel replayed at attach.
     flush();
   })();

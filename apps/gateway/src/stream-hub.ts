@@ -134,9 +134,18 @@ class Channel {
   }
 }
 
+/** Runs `f` after the current turn's I/O (workerd without Node's timers: a zero timeout). */
+const afterIo: (f: () => void) => void =
+  typeof setImmediate === "function" ? (f) => void setImmediate(f) : (f) => void setTimeout(f, 0);
+
 /** A reader attached to a live prediction's channel: it takes events from `queue` itself. */
 export interface LiveReader {
   queue: ReaderQueue;
+  /**
+   * Calls `flush` once after each turn's I/O in which events came or the channel ended, so the
+   * events read from JetStream together are taken together; never after `leave`.
+   */
+  onEvents(flush: () => void): void;
   /** Detaches it (idempotent): the channel stops when its last reader leaves. */
   leave(): void;
 }
@@ -186,6 +195,17 @@ export class StreamHub {
     let left = false;
     return {
       queue,
+      onEvents: (flush) => {
+        let scheduled = false;
+        queue.listener = () => {
+          if (scheduled) return;
+          scheduled = true;
+          afterIo(() => {
+            scheduled = false;
+            if (!left) flush();
+          });
+        };
+      },
       leave: () => {
         if (left) return;
         left = true;

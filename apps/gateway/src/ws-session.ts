@@ -35,10 +35,6 @@ const ClientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("unsubscribe"), prediction_id: z.string() }),
 ]);
 
-/** Runs `f` after the current turn's I/O (workerd without Node's timers: a zero timeout). */
-const afterIo: (f: () => void) => void =
-  typeof setImmediate === "function" ? (f) => void setImmediate(f) : (f) => void setTimeout(f, 0);
-
 /** Every subscriber of a live prediction is sent the same messages for an event: built once, by event. */
 const messagesCache = new WeakMap<object, string[]>();
 function messagesOf(predictionId: string, { seq, event }: FeedItem): string[] {
@@ -114,7 +110,6 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
     new Promise<void>((resolve) => {
       const q = live.queue;
       let ended = false;
-      let scheduled = false;
       const end = () => {
         if (ended) return;
         ended = true;
@@ -123,7 +118,6 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
         resolve();
       };
       const flush = () => {
-        scheduled = false;
         try {
           while (!ended) {
             const item = q.items.shift();
@@ -140,12 +134,7 @@ export function openWsSession(conn: WsConnection, svc: PredictionService, hub: S
           end();
         }
       };
-      // After the turn's I/O: the events read from JetStream in one go are sent together.
-      q.listener = () => {
-        if (scheduled || ended) return;
-        scheduled = true;
-        afterIo(flush);
-      };
+      live.onEvents(flush);
       if (signal.aborted) return end();
       signal.addEventListener("abort", end, { once: true });
       flush();

@@ -133,8 +133,8 @@ export function bootAllowed(counts: LaneCounts, job: PlacementJob, lane: LaneSta
   const beyond = lane.waiting - counts.bootingFree;
   if (lane.waitedMs < policy.scaleUpAfterMs || beyond <= 0) return false;
   if (policy.drainHorizonMs === undefined || lane.msPerStart === undefined) return true;
-  // The estimate moves only when a prediction ends: a head that waited twice the horizon boots
-  // whatever it says (a hung instance, predictions grown slower).
+  // The estimate moves only when a prediction ends: a head that waited DRAIN_GIVE_UP horizons
+  // boots whatever it says (a hung instance, predictions grown slower).
   if (lane.waitedMs >= DRAIN_GIVE_UP * policy.drainHorizonMs) return true;
   return beyond * lane.msPerStart > policy.drainHorizonMs;
 }
