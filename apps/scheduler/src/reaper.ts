@@ -49,7 +49,7 @@ export function startReaper(deps: {
    * process started, by the clocks.
    */
   const reap = async (agentId: string, why: string, current?: string) =>
-    reapWhere(agentId, why, (item, created) =>
+    reapWhere(agentId, why, await listKeys(buckets.placements, `${agentId}.*`), (item, created) =>
       current === undefined
         ? true
         : item.incarnation
@@ -58,17 +58,18 @@ export function startReaper(deps: {
     );
 
   /**
-   * Ends or requeues the placements on the agent that `pick` selects. `reported`: the agent is alive
+   * Ends or requeues the placements of the agent under `keys` that `pick` selects. `reported`: the agent is alive
    * in the process that took them, and it lists a run in its heartbeats until the run's end and usage
    * are stored, so an ended one's usage needs no second report.
    */
   const reapWhere = async (
     agentId: string,
     why: string,
+    keys: Iterable<string>,
     pick: (item: Placement, created: Date) => boolean,
     reported = false,
   ) => {
-    for (const key of await listKeys(buckets.placements, `${agentId}.*`)) {
+    for (const key of keys) {
       const entry = await buckets.placements.get(key);
       if (entry?.operation !== "PUT") continue;
       const item = decode(Placement, entry.value, "placement");
@@ -201,9 +202,12 @@ export function startReaper(deps: {
     }
     for (const key of missing.keys()) if (key.startsWith(`${agentId}.`) && !keys.has(key)) missing.delete(key);
     if (due.size === 0) return;
+    // Only the keys that are due are read: every run's placement ends here once its agent stops
+    // listing it, so listing all of the agent's keys would read each live one at every sweep.
     await reapWhere(
       agentId,
       "no longer has it (its run was lost)",
+      due,
       (item) => item.incarnation === hb.started_at && due.has(placementKey(agentId, item.prediction_id)),
       true,
     );

@@ -354,3 +354,66 @@ describe("the reaper, when a live agent no longer has a prediction placed on it"
     await nc.close();
   });
 });
+
+describe("the reaper's reads", () => {
+  it("reads only the placements its agent stopped listing, not every live one at each sweep", async () => {
+    await using nats = await startNatsServer();
+    const nc = await connect(nats.connectOptions());
+    const buckets = await ensureTopology(nc);
+    const store = new PredictionStore(buckets.predictions, nc);
+    const startedAt = new Date(Date.now() - 10_000).toISOString();
+    const live = Array.from({ length: 40 }, (_, i) => record(`liverun${String(i).padStart(18, "0")}a`, "processing"));
+    const done = predictionRecord({
+      ...record("donerun0000000000000000aaa", "succeeded"),
+      started_at: new Date(Date.now() - 3_000).toISOString(),
+      completed_at: new Date(Date.now() - 2_000).toISOString(),
+      metrics: { predict_time: 1, total_time: 1.1 },
+    });
+    for (const r of [...live, done]) {
+      await store.create(r);
+      await buckets.placements.put(placementKey("ghost", r.id), encode({ ...item(r), incarnation: startedAt }));
+    }
+    // Every read of a placement is a direct get on its stream, a subject anyone may watch.
+    const reads: string[] = [];
+    const spy = nc.subscribe(`$JS.API.DIRECT.GET.KV_placements.>`, {
+      callback: (_err, m) => {
+        reads.push(m.subject);
+      },
+    });
+    const running = live.map((r) => r.id);
+    const agents = new Map([["ghost", ghost({ at: new Date().toISOString(), started_at: startedAt, running })]]);
+    const beat = setInterval(() => {
+      agents.set("ghost", ghost({ at: new Date().toISOString(), started_at: startedAt, running }));
+    }, 50);
+    const reaper = startReaper({
+      nc,
+      buckets,
+      store,
+      agents,
+      now: () => new Date(),
+      log: silentLogger,
+      staleMs: 300,
+      intervalMs: 50,
+    });
+    const placed = async (id: string) => (await buckets.placements.get(placementKey("ghost", id)))?.operation === "PUT";
+    try {
+      for (let i = 0; i < 300 && (await placed(done.id)); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await placed(done.id)).toBe(false);
+      // Ten more sweeps with nothing due read nothing.
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      clearInterval(beat);
+      await reaper.stop();
+    }
+    await nc.flush();
+    spy.unsubscribe();
+    // The first sweep reads every placement once, to find what an earlier process took (a restart);
+    // after it, no live run's key is read again, however many sweeps pass.
+    const liveReads = reads.filter((s) => s.includes("liverun"));
+    expect(liveReads.length).toBeLessThanOrEqual(live.length);
+    expect(new Set(liveReads).size).toBe(liveReads.length);
+    expect(reads.some((s) => s.includes(done.id))).toBe(true);
+    for (const r of live) expect(await placed(r.id)).toBe(true);
+    await nc.close();
+  });
+});
